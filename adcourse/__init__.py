@@ -1,0 +1,1 @@
+"""Support code of the course's notebooks: test functions, plots and widgets."""

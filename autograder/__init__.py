@@ -1,0 +1,1 @@
+"""The course's autograder: checking API, references, nbgrader pipeline and commands."""

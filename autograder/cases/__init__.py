@@ -1,0 +1,1 @@
+"""Hidden-test inputs and typical mistakes, one module per chapter."""

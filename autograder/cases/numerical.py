@@ -1,0 +1,225 @@
+"""Hidden-test inputs and typical mistakes of chapter 01_numerical.
+
+Each generator returns a list of `Case`s drawn from a seeded random generator, so a
+test cell names a seed and gets the same inputs every time. The inputs cover every
+function of the catalogue, scalars, 0-d, 1-D and 3-D arrays, steps given by
+position, by keyword and left to the default, and larger explicit steps at which a
+wrong formula cannot hide behind the round-off of a tiny one.
+
+`MISTAKES` lists, per exercise, what typical wrong answers compute, so that a
+failure message can name the mistake it reproduces.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from adcourse.functions import GRADIENT, JACOBIAN, SCALAR, Fn
+from autograder.checking import Case
+from autograder.diagnostics import Mistake
+from autograder.reference import numerical as ref
+
+#: Explicit steps: large enough that formulas of different order give different values.
+STEPS = (1e-1, 3e-2, 1e-2, 1e-3)
+#: Array shapes the elementwise and gradient exercises are tried on (0-d to 3-D).
+SHAPES = ((), (4,), (3, 2), (2, 3, 2))
+
+
+def _point(rng, fn: Fn, shape=()):
+    lo, hi = fn.domain
+    return rng.uniform(lo, hi, size=shape) if shape else float(rng.uniform(lo, hi))
+
+
+def _with_step(rng, args: tuple, steps=STEPS) -> Case:
+    """The case with its step given by keyword, by position or not at all."""
+    style = rng.integers(3)
+    h = float(rng.choice(steps))
+    if style == 0:
+        return Case(args, {"h": h})
+    if style == 1:
+        return Case(args + (h,))
+    return Case(args)
+
+
+def derivative_cases(seed: int, steps=STEPS) -> list[Case]:
+    """f', elementwise: every scalar function at a float, a 0-d, 1-D and 3-D array."""
+    rng = np.random.default_rng(seed)
+    cases = []
+    for fn in SCALAR:
+        cases.append(Case((fn, _point(rng, fn)), {"h": float(rng.choice(steps))}))
+        cases.append(_with_step(rng, (fn, np.asarray(_point(rng, fn))), steps))
+        cases.append(_with_step(rng, (fn, _point(rng, fn, (5,))), steps))
+        cases.append(_with_step(rng, (fn, _point(rng, fn, (2, 3, 2))), steps))
+    return cases
+
+
+def gradient_cases(seed: int) -> list[Case]:
+    """Gradients of scalar functions of arrays of every shape in SHAPES."""
+    rng = np.random.default_rng(seed)
+    return [_with_step(rng, (fn, _point(rng, fn, shape)), (1e-2, 1e-3, 1e-4))
+            for fn in GRADIENT for shape in SHAPES]
+
+
+def jacobian_cases(seed: int) -> list[Case]:
+    """Jacobians of functions R^n -> R^m, most of them non-square."""
+    rng = np.random.default_rng(seed)
+    return [_with_step(rng, (fn, _point(rng, fn, (fn.shape[1],))), (1e-2, 1e-3, 1e-4))
+            for fn in JACOBIAN for _ in range(2)]
+
+
+def relative_error_cases(seed: int) -> list[Case]:
+    """Pairs of scalars and arrays, with zeros, mixed signs, and explicit floors."""
+    rng = np.random.default_rng(seed)
+    a = rng.normal(size=(3, 4))
+    b = a * (1 + 1e-3 * rng.normal(size=a.shape))
+    b[0, 0] = -a[0, 0]
+    zeros_a, zeros_b = np.array([0.0, 1.0, -2.0]), np.array([0.0, 1.5, -2.0])
+    tiny_a, tiny_b = np.array([1e-9, 2e-3]), np.array([3e-9, 2.1e-3])
+    return [
+        Case((1.0, 1.0)),
+        Case((3.0, -3.0)),
+        Case((2.0, 2.5)),
+        Case((np.asarray(1e-12), np.asarray(0.0))),
+        Case((a, b)),
+        Case((b, a)),
+        Case((zeros_a, zeros_b)),
+        Case((np.zeros(3), np.zeros(3))),
+        Case((tiny_a, tiny_b)),
+        Case((tiny_a, tiny_b), {"floor": 1e-6}),
+        Case((tiny_a, tiny_b, 1.0)),
+        Case((rng.normal(size=(2, 2, 2)) * 1e3, rng.normal(size=(2, 2, 2)) * 1e3)),
+    ]
+
+
+class Gradient:
+    """A gradient function with a readable name (right or deliberately wrong)."""
+
+    def __init__(self, fn: Fn, scale: float = 1.0, shift: float = 0.0):
+        self.fn, self.scale, self.shift = fn, scale, shift
+
+    def __call__(self, x):
+        return self.scale * self.fn.df(x) + self.shift
+
+    def __repr__(self) -> str:
+        if self.scale == 1.0 and self.shift == 0.0:
+            return f"gradient of {self.fn.name}"
+        return f"({self.scale:g} * gradient of {self.fn.name} + {self.shift:g})"
+
+
+def gradient_check_cases(seed: int) -> list[Case]:
+    """Right and wrong analytic gradients: relative errors from 1e-10 to 1."""
+    rng = np.random.default_rng(seed)
+    cases = []
+    for fn in GRADIENT:
+        x = _point(rng, fn, (3, 2))
+        cases.append(Case((fn, Gradient(fn), x)))
+        cases.append(Case((fn, Gradient(fn, scale=2.0), x), {"h": 1e-4}))
+        cases.append(Case((fn, Gradient(fn, shift=1e-3), x, 1e-3)))
+    return cases
+
+
+def five_point(f, x, h):
+    """The five-point stencil (-f(x+2h) + 8f(x+h) - 8f(x-h) + f(x-2h)) / (12h)."""
+    return (-f(x + 2 * h) + 8 * f(x + h) - 8 * f(x - h) + f(x - 2 * h)) / (12 * h)
+
+
+def backward_difference(f, x, h):
+    """The backward difference (f(x) - f(x-h)) / h."""
+    return (f(x) - f(x - h)) / h
+
+
+def step_errors_cases(seed: int) -> list[Case]:
+    """Error curves of two methods that are not exercises, over lists and arrays of h."""
+    rng = np.random.default_rng(seed)
+    cases = []
+    for i, fn in enumerate(SCALAR):
+        hs = np.logspace(-1, -12, 12) if i % 2 else [10.0 ** -k for k in range(1, 9)]
+        method = five_point if i % 3 else backward_difference
+        cases.append(Case((fn, fn.df, _point(rng, fn), hs, method)))
+    return cases
+
+
+def _backward(f, x, h=1e-5):
+    return backward_difference(f, x, h)
+
+
+def _forward_gradient(f, x, h=1e-5):
+    x = np.array(x, dtype=float)
+    grad = np.zeros_like(x)
+    for i in np.ndindex(x.shape):
+        e = np.zeros_like(x)
+        e[i] = h
+        grad[i] = (f(x + e) - f(x)) / h
+    return grad
+
+
+def _forward_jacobian(f, x, h=1e-5):
+    x = np.asarray(x, dtype=float)
+    return np.stack([(f(x + h * e) - f(x)) / h for e in np.eye(x.size)], axis=1)
+
+
+def _richardson_with(d, f, x, h, near, far):
+    return (4 * d(f, x, near * h) - d(f, x, far * h)) / 3
+
+
+MISTAKES = {
+    "forward_difference": (
+        Mistake("the central difference (f(x+h) - f(x-h)) / (2h) was used; the forward "
+                "difference is (f(x+h) - f(x)) / h", ref.central_difference),
+        Mistake("a backward difference (f(x) - f(x-h)) / h was used; the forward difference "
+                "steps forward: (f(x+h) - f(x)) / h", _backward),
+    ),
+    "central_difference": (
+        Mistake("a one-sided difference (f(x+h) - f(x)) / h was used; the central "
+                "difference is (f(x+h) - f(x-h)) / (2h)", ref.forward_difference),
+        Mistake("a one-sided (backward) difference (f(x) - f(x-h)) / h was used; the central "
+                "difference is (f(x+h) - f(x-h)) / (2h)", _backward),
+    ),
+    "complex_step": (
+        Mistake("Im f(x + ih) was not divided by h",
+                lambda f, x, h=1e-20: np.imag(f(x + 1j * h))),
+        Mistake("the real part was taken: the derivative is the imaginary part, Im f(x + ih) / h",
+                lambda f, x, h=1e-20: np.real(f(x + 1j * h)) / h),
+    ),
+    "richardson": (
+        Mistake("the weights are swapped: it is (4 D(h/2) - D(h)) / 3, the finer step weighted by 4",
+                lambda f, x, h=1e-3: (4 * ref.central_difference(f, x, h)
+                                      - ref.central_difference(f, x, h / 2)) / 3),
+        Mistake("forward differences were extrapolated; D is the central difference",
+                lambda f, x, h=1e-3: _richardson_with(ref.forward_difference, f, x, h, 0.5, 1)),
+        Mistake("steps h and 2h were combined; the exercise asks for D(h/2) and D(h)",
+                lambda f, x, h=1e-3: _richardson_with(ref.central_difference, f, x, h, 1, 2)),
+        Mistake("the plain central difference D(h) was returned, without extrapolation",
+                ref.central_difference),
+    ),
+    "numerical_gradient": (
+        Mistake("forward differences were used; the exercise asks for central differences",
+                _forward_gradient),
+    ),
+    "numerical_jacobian": (
+        Mistake("forward differences were used; the exercise asks for central differences",
+                _forward_jacobian),
+    ),
+    "relative_error": (
+        Mistake("the denominator uses |a| only; it is max(|a|, |b|, floor), symmetric in a and b",
+                lambda a, b, floor=1e-8: float(np.max(np.abs(np.subtract(a, b))
+                                                      / np.maximum(np.abs(a), floor)))),
+        Mistake("the floor was left out of the denominator max(|a|, |b|, floor)",
+                lambda a, b, floor=1e-8: float(np.max(np.abs(np.subtract(a, b))
+                                                      / np.maximum(np.abs(a), np.abs(b))))),
+        Mistake("the mean was taken; the exercise asks for the largest elementwise error",
+                lambda a, b, floor=1e-8: float(np.mean(
+                    np.abs(np.subtract(a, b))
+                    / np.maximum(np.maximum(np.abs(a), np.abs(b)), floor)))),
+    ),
+    "gradient_check": (
+        Mistake("the absolute error max |grad_f(x) - numerical| was returned, not the relative one",
+                lambda f, grad_f, x, h=1e-5: float(np.max(np.abs(
+                    grad_f(x) - ref.numerical_gradient(f, x, h))))),
+    ),
+    "step_errors": (
+        Mistake("relative errors were returned; the exercise asks for absolute errors "
+                "|method(f, x, h) - df(x)|",
+                lambda f, df, x, hs, method: np.array(
+                    [abs(method(f, x, h) - df(x)) / abs(df(x)) for h in hs])),
+    ),
+}

@@ -1,0 +1,249 @@
+"""The checking API that the notebooks' test cells are written against.
+
+Two calls cover the tests of every chapter:
+
+    check_close(got, expected, "finite_difference", "central_difference(np.sin, 1.0)")
+        a visible test: one value against a known one;
+
+    compare(central_difference, "numerical.central_difference", cases, policy="exact")
+        a hidden test: the student's function against the reference implementation
+        (named, never imported by the test cell) on a list of `Case`s.
+
+A failure raises `CheckFailure` (an AssertionError) whose message gives the input,
+the expected and received values, the relative error and the tolerance, and, where
+a typical mistake explains the difference, the mistake. How a comparison is carried
+out lives here only, so it can change without touching any notebook.
+"""
+from __future__ import annotations
+
+import copy
+import importlib
+import traceback
+import types
+from pathlib import Path
+from dataclasses import dataclass, field
+from typing import Any, Callable, Iterable, Mapping
+
+import numpy as np
+
+from .diagnostics import Mistake, as_array, diagnose, recognise
+from .tolerance import Tolerance, policy as get_policy
+
+_PACKAGE = str(Path(__file__).resolve().parent)
+
+#: How many failing cases a message spells out; the rest are counted.
+REPORTED_FAILURES = 2
+
+
+class CheckFailure(AssertionError):
+    """A test found a wrong answer; the message says what and, if known, why."""
+
+
+@dataclass(frozen=True)
+class Case:
+    """One input of a hidden test: positional and keyword arguments."""
+
+    args: tuple
+    kwargs: Mapping[str, Any] = field(default_factory=dict)
+
+    def fresh(self) -> tuple[tuple, dict]:
+        """Deep copies of the arguments, so that no call can change another's input."""
+        return copy.deepcopy(self.args), copy.deepcopy(dict(self.kwargs))
+
+    def show(self, name: str) -> str:
+        parts = [show_argument(a) for a in self.args]
+        parts += [f"{k}={show_argument(v)}" for k, v in self.kwargs.items()]
+        return f"{name}({', '.join(parts)})"
+
+
+# --- formatting ---------------------------------------------------------------------
+
+def show_value(value) -> str:
+    """A short, exact-enough rendering of a value for a message."""
+    array = as_array(value)
+    if array is None:
+        return repr(value) if len(repr(value)) < 200 else repr(value)[:200] + "..."
+    if array.ndim == 0:
+        return f"{array.item():.10g}" if not np.iscomplexobj(array) else f"{array.item():.10g}"
+    text = np.array2string(array, precision=8, threshold=24, edgeitems=3, max_line_width=100)
+    return f"{text} (shape {array.shape})"
+
+
+def show_argument(value) -> str:
+    if isinstance(value, np.ndarray):
+        if value.size <= 6:
+            return f"np.array({np.array2string(value, precision=6, separator=', ')})"
+        return f"<array of shape {value.shape}>"
+    if isinstance(value, (types.FunctionType, types.BuiltinFunctionType, np.ufunc)):
+        return getattr(value, "__name__", repr(value))
+    if isinstance(value, (list, tuple)) and len(value) > 6:
+        return f"<{type(value).__name__} of {len(value)} values>"
+    return repr(value)
+
+
+def describe_exception(exc: BaseException, name: str) -> str:
+    if isinstance(exc, NotImplementedError):
+        return (f"`{name}` is not answered yet: replace `raise NotImplementedError()` "
+                "in its cell with your code")
+    where = ""
+    frames = [f for f in traceback.extract_tb(exc.__traceback__)
+              if not f.filename.startswith(_PACKAGE)]
+    if frames and frames[-1].line:
+        where = f" at `{frames[-1].line.strip()}` (line {frames[-1].lineno} of its cell)"
+    return f"`{name}` raised {type(exc).__name__}: {exc}{where}"
+
+
+# --- the comparison -------------------------------------------------------------------
+
+def reference(dotted: str) -> Callable:
+    """The reference implementation named "chapter_module.function"."""
+    module, _, function = dotted.rpartition(".")
+    return getattr(importlib.import_module(f"autograder.reference.{module}"), function)
+
+
+def known_mistakes(dotted: str) -> tuple[Mistake, ...]:
+    """The typical mistakes that the chapter's cases module lists for this exercise."""
+    module, _, function = dotted.rpartition(".")
+    try:
+        cases = importlib.import_module(f"autograder.cases.{module}")
+    except ModuleNotFoundError:
+        return ()
+    return tuple(getattr(cases, "MISTAKES", {}).get(function, ()))
+
+
+def with_helpers(function: Callable, helpers: Mapping[str, Callable]) -> Callable:
+    """A copy of `function` whose global names in `helpers` refer to other implementations."""
+    namespace = dict(function.__globals__)
+    namespace.update(helpers)
+    return types.FunctionType(function.__code__, namespace, function.__name__,
+                              function.__defaults__, function.__closure__)
+
+
+def mismatch(got, expected, tol: Tolerance) -> str | None:
+    """Why `got` is not `expected` within `tol`, or None if it is."""
+    if isinstance(expected, (tuple, list)):
+        if not isinstance(got, (tuple, list)) or len(got) != len(expected):
+            return f"expected a {type(expected).__name__} of {len(expected)} values"
+        for i, (g, e) in enumerate(zip(got, expected)):
+            why = mismatch(g, e, tol)
+            if why:
+                return f"item {i}: {why}"
+        return None
+    if isinstance(expected, Mapping):
+        if not isinstance(got, Mapping) or set(got) != set(expected):
+            return f"expected a dict with keys {sorted(expected)}"
+        for key in expected:
+            why = mismatch(got[key], expected[key], tol)
+            if why:
+                return f"[{key!r}]: {why}"
+        return None
+    g, e = as_array(got), as_array(expected)
+    if g is None or g.shape != e.shape:
+        return "wrong type or shape"
+    with np.errstate(all="ignore"):
+        ok = tol.close(g, e).all()
+    return None if ok else "values differ"
+
+
+def difference_report(what: str, got, expected, tol: Tolerance, why: str,
+                      hint: str | None) -> str:
+    """The message for a wrong value: input, expected, got, relative error, mistake."""
+    lines = [what, f"    expected: {show_value(expected)}", f"    got:      {show_value(got)}"]
+    e, g = as_array(expected), as_array(got)
+    if e is not None and g is not None and e.shape == g.shape:
+        lines.append(f"    relative error {tol.relative_error(g, e):.3g} "
+                     f"(tolerance: {tol.rtol:g} relative, policy '{tol.name}')")
+    elif why != "wrong type or shape":
+        lines.append(f"    {why}")
+    if hint:
+        lines.append(f"    likely mistake: {hint}")
+    return "\n".join(lines)
+
+
+def _modified(before: tuple, after: tuple) -> int | None:
+    """Index of the first array argument whose contents changed, if any.
+
+    A change in the last bits (x[i] += h; x[i] -= h) does not count as a change.
+    """
+    same = get_policy("same_value")
+    for i, (b, a) in enumerate(zip(before, after)):
+        if isinstance(b, np.ndarray) and not (
+            isinstance(a, np.ndarray) and a.shape == b.shape and same.close(a, b).all()
+        ):
+            return i
+    return None
+
+
+def _run_case(student, ref, case: Case, tol, name, mistakes) -> str | None:
+    """None if the student's answer on `case` is right, else the message for it."""
+    def call(fn):
+        args, kwargs = case.fresh()
+        return fn(*args, **kwargs)
+
+    args, kwargs = case.fresh()
+    try:
+        got = student(*args, **kwargs)
+    except NotImplementedError as exc:
+        raise CheckFailure(describe_exception(exc, name)) from None
+    except Exception as exc:  # the student's error is the finding
+        return f"{case.show(name)}: {describe_exception(exc, name)}"
+    changed = _modified(case.args, args)
+    if changed is not None:
+        return (f"{case.show(name)} modified its argument {changed + 1} in place; the "
+                "function must leave its inputs unchanged (work on a copy, e.g. x.copy(), "
+                "or restore what you change)")
+    expected = call(ref)
+    why = mismatch(got, expected, tol)
+    if why is None:
+        return None
+    e = as_array(expected)
+    hint = diagnose(got, expected, tol) if e is not None else None
+    if hint is None and e is not None:
+        hint = recognise(got, mistakes, call, tol, e)
+    return difference_report(case.show(name), got, expected, tol, why, hint)
+
+
+def compare(student: Callable, reference_name: str, cases: Iterable[Case], *,
+            policy: str | Tolerance = "exact", isolate: Iterable[str] = (),
+            name: str | None = None) -> None:
+    """Check `student` against the reference `reference_name` on every case.
+
+    `isolate` names other exercises of the chapter that this one may call (for
+    example `relative_error` inside `gradient_check`): while the student's function
+    runs, those names refer to the reference implementations, so that a mistake in
+    a helper is charged to the helper's exercise only.
+    Raises `CheckFailure` if any case failed. Returns None: a test cell's value would
+    be read by nbgrader as partial credit.
+    """
+    __tracebackhide__ = True
+    if not callable(student):
+        raise CheckFailure(f"expected a function, got {type(student).__name__} "
+                           f"{show_value(student)}: did the exercise's cell run?")
+    tol = get_policy(policy)
+    name = name or reference_name.rpartition(".")[2]
+    ref = reference(reference_name)
+    module = reference_name.rpartition(".")[0]
+    helpers = {helper: reference(f"{module}.{helper}") for helper in isolate}
+    if helpers and isinstance(student, types.FunctionType):
+        student = with_helpers(student, helpers)
+    mistakes = known_mistakes(reference_name)
+    cases = list(cases)
+    failures = [msg for case in cases
+                if (msg := _run_case(student, ref, case, tol, name, mistakes))]
+    if failures:
+        shown = "\n\n".join(failures[:REPORTED_FAILURES])
+        more = len(failures) - REPORTED_FAILURES
+        tail = f"\n\n(and {more} more failing case{'s' * (more > 1)})" if more > 0 else ""
+        raise CheckFailure(f"{len(failures)} of {len(cases)} test cases of `{name}` failed.\n\n"
+                           f"{shown}{tail}")
+
+
+def check_close(got, expected, policy: str | Tolerance, what: str) -> None:
+    """A visible test: `got` (the value of the expression `what`) must be `expected`."""
+    __tracebackhide__ = True  # IPython shows the test's line, not this function's
+    tol = get_policy(policy)
+    why = mismatch(got, expected, tol)
+    if why is None:
+        return
+    raise CheckFailure(difference_report(what, got, expected, tol, why,
+                                         diagnose(got, expected, tol)))

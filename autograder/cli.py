@@ -1,0 +1,85 @@
+"""The `autograder` command (also `python -m autograder`): parses arguments, hands over."""
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from .course import CourseError, find_root, scripts_on_path
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="autograder",
+        description="Build, grade and report the automatic differentiation course.")
+    parser.add_argument("--root", type=Path, default=None,
+                        help="the course root (default: found from the current folder)")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    build = commands.add_parser("build", help="generate course/ (student notebooks) from solutions/")
+    build.add_argument("chapters", nargs="*", help="chapters to build (default: all)")
+
+    sample = commands.add_parser("sample", help="load the bundled sample class into submitted/")
+    sample.add_argument("chapter")
+
+    grade = commands.add_parser("grade", help="autograde a chapter's submissions, write feedback")
+    grade.add_argument("chapter")
+
+    report = commands.add_parser("report", help="per-student, per-exercise table, CSV and PNG")
+    report.add_argument("chapter")
+
+    check = commands.add_parser("check", help="grade one notebook against the hidden tests")
+    check.add_argument("notebook", type=Path)
+
+    commands.add_parser("demo", help="build, then load, grade and report the sample class "
+                                     "of every chapter")
+
+    args = parser.parse_args(argv)
+    scripts_on_path()
+    try:
+        root = find_root(args.root)
+        if args.command == "build":
+            from .build import build as run
+            run(root, args.chapters or None)
+        elif args.command == "sample":
+            from .samples import write_sample_class
+            found = write_sample_class(root, args.chapter)
+            print(f"{len(found)} sample submissions of {args.chapter} written to submitted/")
+        elif args.command == "grade":
+            from .grading import grade as run
+            return 1 if run(root, args.chapter) else 0
+        elif args.command == "report":
+            from .report import report as run
+            run(root, args.chapter)
+        elif args.command == "demo":
+            return demo(root)
+        elif args.command == "check":
+            from .selfcheck import check as run
+            got, total = run(root, args.notebook)
+            return 0 if got == total else 1
+    except CourseError as exc:
+        print(f"autograder: {exc}", file=sys.stderr)
+        return 2
+    return 0
+
+
+def demo(root: Path) -> int:
+    """Every step an instructor takes, on the bundled sample class of every chapter."""
+    from .build import build
+    from .course import chapters
+    from .grading import grade
+    from .report import report
+    from .samples import write_sample_class
+
+    build(root)
+    failed = 0
+    for chapter in chapters(root):
+        if not (root / "samples" / chapter).is_dir():
+            continue
+        print(f"\n== {chapter} ==")
+        found = write_sample_class(root, chapter)
+        print(f"{len(found)} sample submissions written to submitted/")
+        failed += grade(root, chapter)
+        print()
+        report(root, chapter)
+    return 1 if failed else 0

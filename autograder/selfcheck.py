@@ -1,0 +1,90 @@
+"""`autograder check NOTEBOOK`: grade one notebook against the hidden tests, for self-study.
+
+The notebook is graded by the same nbgrader pipeline as a class, in a private
+scratch course (nothing in the course folder changes), and the result of every
+test cell is printed: points, and for a failed test the message that says what
+was wrong (never the hidden test's code).
+"""
+from __future__ import annotations
+
+import shutil
+import tempfile
+from pathlib import Path
+
+import nbformat
+
+from .course import CourseError, chapters, nbgrader
+from .scores import exercise_of, exercises
+
+STUDENT = "me"
+
+
+def chapter_of(root: Path, notebook: Path) -> str:
+    """The chapter whose notebook has this file name (or, failing that, these exercises)."""
+    for chapter in chapters(root):
+        if (root / "solutions" / chapter / notebook.name).is_file():
+            return chapter
+    raise CourseError(f"{notebook.name} is not a chapter notebook of this course; the chapters "
+                      f"are {', '.join(chapters(root))} (keep the notebook's file name)")
+
+
+def check(root: Path, notebook: Path) -> tuple[float, float]:
+    notebook = notebook.resolve()
+    if not notebook.is_file():
+        raise CourseError(f"no notebook at {notebook}")
+    try:
+        nbformat.read(notebook, as_version=4)
+    except Exception as exc:
+        raise CourseError(f"{notebook} is not a readable notebook ({exc}); restore it from "
+                          "course/ or from your last checkpoint") from None
+    chapter = chapter_of(root, notebook)
+    with tempfile.TemporaryDirectory(prefix="autograder-check-") as scratch:
+        course = Path(scratch)
+        shutil.copy(root / "nbgrader_config.py", course)
+        shutil.copytree(root / "solutions" / chapter, course / "solutions" / chapter)
+        target = course / "submitted" / STUDENT / chapter
+        target.mkdir(parents=True)
+        shutil.copy(notebook, target / notebook.name)
+        for step in (("generate_assignment", chapter, "--force"),
+                     ("autograde", chapter, "--force")):
+            result = nbgrader(course, *step, "--log-level=ERROR", capture=True)
+            if result.returncode != 0:
+                raise CourseError(f"nbgrader {step[0]} failed:\n{result.stderr[-3000:]}")
+        graded = nbformat.read(course / "autograded" / STUDENT / chapter / notebook.name,
+                               as_version=4)
+        return _print_results(root, chapter, graded, course, notebook.stem)
+
+
+def _print_results(root: Path, chapter: str, graded, course: Path,
+                   notebook_id: str) -> tuple[float, float]:
+    from nbgrader.api import Gradebook
+
+    names = exercises(root, chapter)
+    with Gradebook(f"sqlite:///{course / 'gradebook.db'}") as gb:
+        submitted = gb.find_submission_notebook(notebook_id, chapter, STUDENT)
+        # A graded answer cell (a written answer) is graded by hand, not by the tests.
+        grades = {g.name: (g.score, g.max_score, g.name in names) for g in submitted.grades}
+    messages = {}
+    for cell in graded.cells:
+        grade_id = cell.get("metadata", {}).get("nbgrader", {}).get("grade_id")
+        for output in cell.get("outputs", []):
+            if output.get("output_type") == "error" and grade_id:
+                messages[grade_id] = f"{output.get('ename')}: {output.get('evalue')}"
+    got = total = written = 0.0
+    print(f"{chapter}: results of the visible and hidden tests\n")
+    for grade_id, (score, maximum, manual) in grades.items():
+        if manual:
+            written += maximum
+            print(f"  [ -- ] {grade_id}: graded by your instructor ({maximum:g} points)")
+            continue
+        total += maximum
+        got += score or 0.0
+        status = "pass" if score == maximum else "FAIL"
+        print(f"  [{status}] {grade_id} ({exercise_of(grade_id, names)}): {score:g}/{maximum:g}")
+        if grade_id in messages and score != maximum:
+            print("         " + messages[grade_id].replace("\n", "\n         "))
+    print(f"\nautograded score: {got:g} of {total:g} points"
+          + (f" (and {written:g} points of written answers, graded by your instructor)"
+             if written else ""))
+    return got, total
+

@@ -1,0 +1,79 @@
+"""Solution cells generated from the reference modules (one source of truth).
+
+The instructor notebook's autograded answer cell for exercise `name` holds the
+source of `name` in `autograder.reference.<chapter module>`, with nbgrader's
+solution markers around the body (after the docstring, so that students see the
+signature and the contract). A module may group several definitions in one cell
+with a `SOLUTION_CELLS = {grade_id: (name, ...)}` table, and may place the markers
+itself; otherwise they wrap each function's body.
+"""
+from __future__ import annotations
+
+import ast
+import importlib
+import inspect
+from pathlib import Path
+
+import nbformat
+
+BEGIN, END = "### BEGIN SOLUTION", "### END SOLUTION"
+
+
+def reference_module(chapter: str):
+    """`autograder.reference.numerical` for chapter "01_numerical"."""
+    return importlib.import_module(f"autograder.reference.{chapter.split('_', 1)[1]}")
+
+
+def _definition(source: str, tree: ast.Module, name: str) -> str:
+    lines = source.splitlines()
+    for node in tree.body:
+        if isinstance(node, (ast.FunctionDef, ast.ClassDef)) and node.name == name:
+            first = min([node.lineno] + [d.lineno for d in node.decorator_list])
+            text = lines[first - 1:node.end_lineno]
+            if any(BEGIN in line for line in text) or isinstance(node, ast.ClassDef):
+                return "\n".join(text)
+            body = node.body
+            if (body and isinstance(body[0], ast.Expr) and isinstance(body[0].value, ast.Constant)
+                    and isinstance(body[0].value.value, str)):
+                body = body[1:]
+            start, stop = body[0].lineno - first, node.end_lineno - first
+            indent = " " * body[0].col_offset
+            return "\n".join(text[:start] + [indent + BEGIN] + text[start:stop + 1] + [indent + END])
+    raise KeyError(f"the reference module defines no function or class {name!r}")
+
+
+def solution_sources(chapter: str) -> dict[str, str]:
+    """grade_id -> solution cell source, for every exercise the reference defines."""
+    module = reference_module(chapter)
+    source = inspect.getsource(module)
+    tree = ast.parse(source)
+    groups = dict(getattr(module, "SOLUTION_CELLS", {}))
+    names = [n.name for n in tree.body if isinstance(n, (ast.FunctionDef, ast.ClassDef))]
+    grouped = {name for members in groups.values() for name in members}
+    for name in names:
+        if name not in grouped and not name.startswith("_"):
+            groups[name] = (name,)
+    return {grade_id: "\n\n\n".join(_definition(source, tree, n) for n in members)
+            for grade_id, members in groups.items()}
+
+
+def answer_cells(nb):
+    """(grade_id, cell) for each autograded answer cell of a notebook."""
+    for cell in nb.cells:
+        meta = cell.get("metadata", {}).get("nbgrader", {})
+        if cell.cell_type == "code" and meta.get("solution") and not meta.get("grade"):
+            yield meta["grade_id"], cell
+
+
+def sync_notebook(path: Path, chapter: str, write: bool = True) -> list[str]:
+    """Bring the answer cells of `path` in line with the reference; return the stale ids."""
+    sources = solution_sources(chapter)
+    nb = nbformat.read(path, as_version=4)
+    stale = []
+    for grade_id, cell in answer_cells(nb):
+        if grade_id in sources and cell.source != sources[grade_id]:
+            stale.append(grade_id)
+            cell.source = sources[grade_id]
+    if stale and write:
+        nbformat.write(nb, path)
+    return stale

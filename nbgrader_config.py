@@ -1,0 +1,40 @@
+"""nbgrader configuration of the course; the repository root is the course root.
+
+Stock nbgrader commands run here (generate_assignment, autograde,
+generate_feedback, export, the formgrader) read this file, so they grade exactly
+as `autograder grade` does.
+"""
+from nbconvert.preprocessors import ClearMetadataPreprocessor, CSSHTMLHeaderPreprocessor
+from nbgrader.preprocessors import (AssignLatePenalties, CheckCellMetadata, Execute,
+                                    GetGrades, IgnorePattern, LimitOutput, SaveAutoGrades)
+
+from autograder.preprocessors import ForgiveStderr, HideHiddenTests
+
+c = get_config()  # noqa: F821 (provided by traitlets when nbgrader loads this file)
+
+c.CourseDirectory.course_id = "autodiff"
+# Instructor notebooks (solutions and hidden tests) live in solutions/<chapter>/;
+# the student notebooks that nbgrader generates from them go to course/<chapter>/.
+c.CourseDirectory.source_directory = "solutions"
+c.CourseDirectory.release_directory = "course"
+
+c.ClearSolutions.code_stub = {"python": "# YOUR CODE HERE\nraise NotImplementedError()"}
+c.ClearSolutions.text_stub = "YOUR ANSWER HERE"
+
+# Seconds a cell may run when a submission is graded.
+c.Execute.timeout = 120
+
+# Stock list, with ForgiveStderr after execution and before the grades are saved.
+c.Autograde.autograde_preprocessors = [
+    Execute,
+    ForgiveStderr,
+    IgnorePattern,
+    ClearMetadataPreprocessor,
+    LimitOutput,
+    SaveAutoGrades,
+    AssignLatePenalties,
+    CheckCellMetadata,
+]
+
+# Stock list, plus: feedback never shows hidden test code.
+c.GenerateFeedback.preprocessors = [GetGrades, CSSHTMLHeaderPreprocessor, HideHiddenTests]

@@ -1,0 +1,201 @@
+"""The checking API: what a hidden test passes, what it fails, and what it says."""
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+import pytest
+
+from adcourse.functions import SCALAR
+from autograder.cases import numerical as cases
+from autograder.checking import Case, CheckFailure, check_close, compare
+from autograder.reference import numerical as ref
+from autograder.tolerance import POLICIES, policy
+
+# Every exercise of chapter 01 with its hidden cases and policy, as the notebook has them.
+EXERCISES = {
+    "forward_difference": (cases.derivative_cases, "finite_difference"),
+    "central_difference": (cases.derivative_cases, "finite_difference"),
+    "complex_step": (lambda seed: cases.derivative_cases(seed, steps=(1e-20, 1e-8, 1e-3)), "exact"),
+    "richardson": (cases.derivative_cases, "finite_difference"),
+    "numerical_gradient": (cases.gradient_cases, "finite_difference"),
+    "numerical_jacobian": (cases.jacobian_cases, "finite_difference"),
+    "relative_error": (cases.relative_error_cases, "exact"),
+    "gradient_check": (cases.gradient_check_cases, "finite_difference"),
+    "step_errors": (cases.step_errors_cases, "exact"),
+}
+
+
+def run(student, name, seed=5):
+    make_cases, pol = EXERCISES[name]
+    return compare(student, f"numerical.{name}", make_cases(seed), policy=pol)
+
+
+@pytest.mark.parametrize("name", EXERCISES)
+def test_the_reference_passes_its_own_hidden_tests(name):
+    assert run(getattr(ref, name), name) is None
+
+
+@pytest.mark.parametrize("name, mistake", [(n, m) for n, ms in cases.MISTAKES.items() for m in ms],
+                         ids=lambda v: v if isinstance(v, str) else v.description[:40])
+def test_every_listed_mistake_fails_and_is_named(name, mistake):
+    with pytest.raises(CheckFailure) as failure:
+        run(mistake.fn, name)
+    assert mistake.description in str(failure.value)
+
+
+def test_a_transposed_jacobian_is_named():
+    with pytest.raises(CheckFailure, match="transposed"):
+        run(lambda f, x, h=1e-5: ref.numerical_jacobian(f, x, h).T, "numerical_jacobian")
+
+
+def test_a_factor_of_two_is_named():
+    with pytest.raises(CheckFailure, match="factor of 2"):
+        run(lambda f, x, h=1e-5: 2 * ref.central_difference(f, x, h), "central_difference")
+
+
+def test_a_flipped_sign_is_named():
+    with pytest.raises(CheckFailure, match="sign is flipped"):
+        run(lambda f, x, h=1e-20: -ref.complex_step(f, x, h), "complex_step")
+
+
+def test_a_wrongly_shaped_gradient_is_named():
+    with pytest.raises(CheckFailure, match="shape"):
+        run(lambda f, x, h=1e-5: ref.numerical_gradient(f, x, h).ravel(), "numerical_gradient")
+
+
+def test_a_function_that_modifies_its_input_fails_even_with_right_values():
+    def in_place(f, x, h=1e-5):
+        result = ref.numerical_gradient(f, x, h)
+        if isinstance(x, np.ndarray) and x.size:
+            x.flat[0] += 1.0
+        return result
+
+    with pytest.raises(CheckFailure, match="modified its argument 2"):
+        run(in_place, "numerical_gradient")
+
+
+def test_restoring_an_input_up_to_the_last_bits_is_not_a_modification():
+    def plus_minus(f, x, h=1e-5):
+        x = np.asarray(x)
+        grad = np.zeros(x.shape)
+        for i in np.ndindex(x.shape):
+            x[i] += h
+            up = f(x)
+            x[i] -= 2 * h
+            down = f(x)
+            x[i] += h
+            grad[i] = (up - down) / (2 * h)
+        return grad
+
+    assert run(plus_minus, "numerical_gradient") is None
+
+
+def test_an_unanswered_exercise_says_so_in_one_line():
+    def stub(f, x, h=1e-5):
+        raise NotImplementedError()
+
+    with pytest.raises(CheckFailure) as failure:
+        run(stub, "central_difference")
+    assert str(failure.value).startswith("`central_difference` is not answered yet")
+    assert "\n" not in str(failure.value)
+
+
+def test_a_crash_reports_the_input_and_the_exception():
+    with pytest.raises(CheckFailure, match=r"raised ZeroDivisionError: .*at `return 1 / 0`"):
+        def broken(f, x, h=1e-5):
+            return 1 / 0
+        run(broken, "central_difference")
+
+
+def test_none_is_diagnosed_as_a_missing_return():
+    with pytest.raises(CheckFailure, match="return"):
+        run(lambda f, x, h=1e-5: None, "central_difference")
+
+
+def test_correct_answers_written_differently_pass():
+    alternatives = {
+        "central_difference": lambda f, x, h=1e-5: 0.5 * (f(x + h) - f(x - h)) / h,
+        "richardson": lambda f, x, h=1e-3: ref.central_difference(f, x, h / 2) + (
+            ref.central_difference(f, x, h / 2) - ref.central_difference(f, x, h)) / 3,
+        "numerical_jacobian": lambda f, x, h=1e-5: np.column_stack(
+            [(f(x + h * e) - f(x - h * e)) / (2 * h) for e in np.eye(len(x))]),
+        "relative_error": lambda a, b, floor=1e-8: float(np.max(
+            np.abs(np.subtract(a, b)) / np.fmax(np.fmax(np.abs(a), np.abs(b)), floor))),
+    }
+    for name, student in alternatives.items():
+        assert run(student, name) is None, name
+
+
+def test_isolate_charges_a_helper_mistake_to_the_helper_only():
+    namespace = {"np": np}
+    exec("def central_difference(f, x, h=1e-5):\n    return (f(x + h) - f(x)) / h\n\n"
+         "def richardson(f, x, h=1e-3):\n"
+         "    return (4 * central_difference(f, x, h / 2) - central_difference(f, x, h)) / 3\n",
+         namespace)
+    with pytest.raises(CheckFailure):
+        compare(namespace["richardson"], "numerical.richardson", cases.derivative_cases(1),
+                policy="finite_difference")
+    compare(namespace["richardson"], "numerical.richardson", cases.derivative_cases(1),
+            policy="finite_difference", isolate=("central_difference",))
+    # the student's own namespace is left as it was
+    assert namespace["central_difference"](np.sin, 1.0, 0.1) != ref.central_difference(np.sin, 1.0, 0.1)
+
+
+def test_a_wrong_richardson_still_fails_when_isolated():
+    with pytest.raises(CheckFailure, match="weights are swapped"):
+        compare(cases.MISTAKES["richardson"][0].fn, "numerical.richardson",
+                cases.derivative_cases(2), policy="finite_difference",
+                isolate=("central_difference",))
+
+
+def test_warnings_from_student_code_do_not_fail_a_right_answer():
+    def noisy(f, x, h=1e-5):
+        warnings.warn("debug")
+        return ref.central_difference(f, x, h)
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("always")
+        assert run(noisy, "central_difference") is None
+
+
+def test_messages_give_input_expected_got_and_relative_error():
+    with pytest.raises(CheckFailure) as failure:
+        run(ref.forward_difference, "central_difference")
+    text = str(failure.value)
+    for part in ("central_difference(", "expected:", "got:", "relative error", "tolerance",
+                 "likely mistake: a one-sided difference"):
+        assert part in text
+    assert "numerical.py" not in text and "def " not in text
+
+
+def test_cases_are_seeded_and_cover_shapes_and_step_styles():
+    first, again = cases.derivative_cases(7), cases.derivative_cases(7)
+    assert [c.show("f") for c in first] == [c.show("f") for c in again]
+    assert cases.derivative_cases(8)[0].show("f") != first[0].show("f")
+    shapes = {np.shape(c.args[1]) for c in first}
+    assert {(), (5,), (2, 3, 2)} <= shapes
+    assert any(isinstance(c.args[1], np.ndarray) and c.args[1].ndim == 0 for c in first)
+    assert any("h" in c.kwargs for c in first) and any(len(c.args) == 3 for c in first)
+    assert any(len(c.args) == 2 and not c.kwargs for c in first)
+    assert {fn.name for fn in SCALAR} == {c.args[0].name for c in first}
+
+
+def test_check_close_passes_within_and_fails_outside_the_policy():
+    check_close(1.0 + 1e-12, 1.0, "exact", "x")
+    with pytest.raises(CheckFailure, match="relative error"):
+        check_close(1.0 + 1e-6, 1.0, "exact", "x")
+    with pytest.raises(CheckFailure, match="transposed"):
+        check_close(np.arange(6.0).reshape(2, 3).T, np.arange(6.0).reshape(2, 3), "exact", "J")
+
+
+def test_nan_never_passes_and_policies_are_ordered():
+    assert not policy("exact").close(np.nan, np.nan)
+    assert POLICIES["exact"].rtol < POLICIES["finite_difference"].rtol < POLICIES["first_order"].rtol
+    with pytest.raises(KeyError, match="unknown tolerance policy"):
+        policy("loose")
+
+
+def test_compare_rejects_something_that_is_not_a_function():
+    with pytest.raises(CheckFailure, match="expected a function"):
+        compare(3.0, "numerical.central_difference", [Case((np.sin, 1.0))])

@@ -1,0 +1,119 @@
+"""House rules of the repository: clean notebooks, fresh generated files, one contract."""
+from __future__ import annotations
+
+import ast
+import filecmp
+import inspect
+import re
+import tomllib
+from pathlib import Path
+
+import nbformat
+import pytest
+import yaml
+
+from autograder.build import build
+from autograder.course import chapters
+from autograder.sync import answer_cells, solution_sources
+
+from .conftest import ROOT, copy_course
+
+NOTEBOOKS = sorted(ROOT.glob("solutions/*/*.ipynb")) + sorted(ROOT.glob("course/*/*.ipynb"))
+CURRICULUM = ROOT.parent / "shared" / "CURRICULUM.md"
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: str(p.relative_to(ROOT)))
+def test_notebooks_carry_no_outputs_or_execution_counts(path):
+    nb = nbformat.read(path, as_version=4)
+    nbformat.validate(nb)
+    for cell in nb.cells:
+        if cell.cell_type == "code":
+            assert not cell.outputs and cell.execution_count is None, f"{path}: cell {cell.id}"
+
+
+@pytest.mark.parametrize("chapter", chapters(ROOT))
+def test_solution_cells_are_generated_from_the_reference_module(chapter):
+    path = next((ROOT / "solutions" / chapter).glob("*.ipynb"))
+    sources = solution_sources(chapter)
+    cells = dict(answer_cells(nbformat.read(path, as_version=4)))
+    stale = [g for g, cell in cells.items() if g in sources and cell.source != sources[g]]
+    assert not stale, f"run `autograder build`: answer cells out of date: {stale}"
+    assert set(sources) <= set(cells), "every reference function has its answer cell"
+
+
+def test_course_folder_is_what_the_build_produces_now(tmp_path):
+    scratch = copy_course(tmp_path)
+    build(scratch, quiet=True)
+    comparison = filecmp.dircmp(ROOT / "course", scratch / "course")
+    stale = []
+
+    def walk(cmp, prefix=""):
+        stale.extend(prefix + n for n in cmp.left_only + cmp.right_only + cmp.diff_files)
+        for name, sub in cmp.subdirs.items():
+            walk(sub, f"{prefix}{name}/")
+
+    walk(comparison)
+    assert not stale, f"course/ is stale, run `autograder build`: {stale}"
+
+
+@pytest.mark.parametrize("path", sorted(ROOT.glob("course/*/*.ipynb")), ids=lambda p: p.parent.name)
+def test_student_notebooks_hold_no_solution_or_hidden_test(path):
+    text = path.read_text(encoding="utf-8")
+    for marker in ("BEGIN SOLUTION", "BEGIN HIDDEN TESTS", "autograder.cases", "compare("):
+        assert marker not in text
+    for source in solution_sources(path.parent.name).values():
+        body = source.split("### BEGIN SOLUTION", 1)[1].split("### END SOLUTION", 1)[0]
+        for line in body.strip().splitlines():
+            if len(line.strip()) > 25:
+                assert line.strip() not in text, f"solution line in {path.name}: {line.strip()}"
+
+
+def _requirements(specs):
+    return {re.split(r"[<>=!~ ]", s, maxsplit=1)[0].lower(): s.replace(" ", "") for s in specs}
+
+
+def test_environment_yml_matches_the_pip_metadata():
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    env = yaml.safe_load((ROOT / "environment.yml").read_text())
+    conda = [d for d in env["dependencies"] if isinstance(d, str) and not d.startswith(("python", "pip"))]
+    pip_section = next(d["pip"] for d in env["dependencies"] if isinstance(d, dict))
+    assert _requirements(conda) == _requirements(project["dependencies"])
+    assert "-e ." in pip_section, "environment.yml installs the project itself"
+    python = next(d for d in env["dependencies"] if isinstance(d, str) and d.startswith("python"))
+    assert python.replace("python", "") == project["requires-python"]
+
+
+def test_grading_outputs_are_ignored_by_git():
+    ignored = (ROOT / ".gitignore").read_text().split()
+    for name in ("submitted/", "autograded/", "feedback/", "gradebook.db", ".venv/"):
+        assert name in ignored
+
+
+def _curriculum_tables():
+    """{chapter: [(exercise, signature)]} from the shared curriculum's tables."""
+    tables, chapter = {}, None
+    for line in CURRICULUM.read_text(encoding="utf-8").splitlines():
+        if (m := re.match(r"## (\d\d_\w+)", line)):
+            chapter = m.group(1)
+            tables[chapter] = []
+        elif chapter and (m := re.match(r"\| `(\w+)` \| `([^`]+)` \|", line)):
+            tables[chapter].append((m.group(1), m.group(2)))
+    return tables
+
+
+@pytest.mark.skipif(not CURRICULUM.is_file(), reason="needs ../shared/CURRICULUM.md beside the repository")
+@pytest.mark.parametrize("chapter", chapters(ROOT))
+def test_every_curriculum_exercise_exists_with_its_signature_and_tests(chapter):
+    exercises = _curriculum_tables()[chapter]
+    assert exercises, f"the curriculum lists no exercises for {chapter}"
+    nb = nbformat.read(next((ROOT / "solutions" / chapter).glob("*.ipynb")), as_version=4)
+    grade_ids = [c.metadata["nbgrader"]["grade_id"] for c in nb.cells if "nbgrader" in c.metadata]
+    from autograder.sync import reference_module
+    module = reference_module(chapter)
+    for name, signature in exercises:
+        assert name in grade_ids, f"no answer cell with grade_id {name}"
+        assert any(g.startswith(f"test_{name}") for g in grade_ids), f"no test cell for {name}"
+        if "(" in signature and signature.startswith(name):
+            wanted = ast.parse(f"def {signature}: pass").body[0].args
+            got = ast.parse(f"def {name}{inspect.signature(getattr(module, name))}: pass").body[0].args
+            assert ast.dump(wanted) == ast.dump(got), f"{name}: signature differs from {signature}"
