@@ -7,6 +7,8 @@ the chapter.
 """
 from __future__ import annotations
 
+import io
+
 import numpy as np
 
 from .functions import SCALAR
@@ -54,30 +56,47 @@ def plot_step_errors(ax, methods: dict, fn=SCALAR[0], x: float = 1.0,
     ax.set_title(f"f(x) = {fn.name} at x = {x:g}")
     ax.grid(True, which="major", alpha=0.3)
     if ax.get_legend_handles_labels()[0]:
-        ax.legend(loc="lower left")
+        ax.legend(loc="upper center", ncol=2, fontsize=8)
     if missing:
         ax.text(0.98, 0.02, "not implemented yet: " + ", ".join(missing), transform=ax.transAxes,
                 ha="right", va="bottom", fontsize=8, color="grey")
     return missing
 
 
+def render_step_errors(methods: dict, fn=SCALAR[0], x: float = 1.0,
+                       mark_optimal: bool = True) -> bytes:
+    """The error curves as PNG bytes (drawn off-screen, shown by the caller)."""
+    from matplotlib.figure import Figure
+
+    fig = Figure(figsize=(7, 4.5))
+    plot_step_errors(fig.add_subplot(), methods, fn, x, mark_optimal=mark_optimal)
+    fig.tight_layout()
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png", dpi=90)
+    return buffer.getvalue()
+
+
 def error_explorer(methods: dict):
-    """An ipywidgets control: pick a function and a point, see the error curves."""
+    """An ipywidgets control: pick a function and a point, see the error curves.
+
+    The plot is an Image widget redrawn when a control changes. (No Output widget and
+    no `interact`: their captured output can hang a notebook run without a browser.)
+    """
     import ipywidgets as widgets
-    import matplotlib.pyplot as plt
 
     by_name = {fn.name: fn for fn in SCALAR}
+    function = widgets.Dropdown(options=list(by_name), value="sin(x)", description="f(x)")
+    x = widgets.FloatSlider(value=1.0, min=-2.0, max=4.0, step=0.05, description="x",
+                            continuous_update=False)
+    mark = widgets.Checkbox(value=True, description="theoretical best steps")
+    image = widgets.Image(format="png")
 
-    def draw(function: str, x: float, mark_optimal: bool):
-        fn = by_name[function]
-        lo, hi = fn.domain
-        fig, ax = plt.subplots(figsize=(7, 4.5))
-        plot_step_errors(ax, methods, fn, float(np.clip(x, lo, hi)), mark_optimal=mark_optimal)
-        plt.show()
+    def draw(_=None):
+        fn = by_name[function.value]
+        image.value = render_step_errors(methods, fn, float(np.clip(x.value, *fn.domain)),
+                                         mark.value)
 
-    return widgets.interact(
-        draw,
-        function=widgets.Dropdown(options=list(by_name), value="sin(x)", description="f(x)"),
-        x=widgets.FloatSlider(value=1.0, min=-2.0, max=4.0, step=0.05, description="x"),
-        mark_optimal=widgets.Checkbox(value=True, description="theoretical best steps"),
-    )
+    for control in (function, x, mark):
+        control.observe(draw, names="value")
+    draw()
+    return widgets.VBox([widgets.HBox([function, x, mark]), image])

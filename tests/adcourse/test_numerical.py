@@ -31,10 +31,17 @@ def test_error_curve_of_the_central_difference_bottoms_out_near_cbrt_eps():
     assert explore.OPTIMAL_STEP["central"] / 30 < best < explore.OPTIMAL_STEP["central"] * 30
 
 
-def test_explorer_builds_a_widget():
+def test_explorer_redraws_when_a_control_moves():
     widget = explore.error_explorer({"central": ref.central_difference})
-    assert widget is not None
-    plt.close("all")
+    controls, image = widget.children
+    function, x, mark = controls.children
+    first = image.value
+    assert first[:8] == b"\x89PNG\r\n\x1a\n"
+    x.value = 0.5
+    assert image.value != first
+    second = image.value
+    function.value = "exp(x)"
+    assert image.value != second
 
 
 def test_catalogue_derivatives_are_right():
