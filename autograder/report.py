@@ -51,6 +51,7 @@ def write_png(path: Path, chapter: str, names, maximum, rows) -> None:
     import matplotlib
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
+    from matplotlib.ticker import MaxNLocator
 
     columns = 4
     lines = -(-len(names) // columns)
@@ -63,6 +64,7 @@ def write_png(path: Path, chapter: str, names, maximum, rows) -> None:
         ax.set_xlim(-0.6, top + 0.6)
         ax.set_xticks(range(int(top) + 1))
         ax.set_xlabel("points", fontsize=8)
+        ax.yaxis.set_major_locator(MaxNLocator(integer=True))
     for ax in list(axes.flat)[len(names):]:
         ax.axis("off")
     axes[0][0].set_ylabel("students")
