@@ -18,25 +18,21 @@ from __future__ import annotations
 
 import copy
 import importlib
-import traceback
 import types
-from pathlib import Path
 from dataclasses import dataclass, field
 from typing import Any, Callable, Iterable, Mapping
 
 import numpy as np
 
-from .diagnostics import Mistake, as_array, diagnose, recognise
-from .tolerance import Tolerance, policy as get_policy
+from adcourse.checking import (CheckFailure, check_close, describe_exception,
+                               difference_report, mismatch, show_argument, show_value)
+from adcourse.diagnostics import Mistake, as_array, diagnose, recognise
+from adcourse.tolerance import Tolerance, policy as get_policy
 
-_PACKAGE = str(Path(__file__).resolve().parent)
+__all__ = ["Case", "CheckFailure", "check_close", "compare", "reference"]
 
 #: How many failing cases a message spells out; the rest are counted.
 REPORTED_FAILURES = 2
-
-
-class CheckFailure(AssertionError):
-    """A test found a wrong answer; the message says what and, if known, why."""
 
 
 @dataclass(frozen=True)
@@ -54,43 +50,6 @@ class Case:
         parts = [show_argument(a) for a in self.args]
         parts += [f"{k}={show_argument(v)}" for k, v in self.kwargs.items()]
         return f"{name}({', '.join(parts)})"
-
-
-# --- formatting ---------------------------------------------------------------------
-
-def show_value(value) -> str:
-    """A short, exact-enough rendering of a value for a message."""
-    array = as_array(value)
-    if array is None:
-        return repr(value) if len(repr(value)) < 200 else repr(value)[:200] + "..."
-    if array.ndim == 0:
-        return f"{array.item():.10g}" if not np.iscomplexobj(array) else f"{array.item():.10g}"
-    text = np.array2string(array, precision=8, threshold=24, edgeitems=3, max_line_width=100)
-    return f"{text} (shape {array.shape})"
-
-
-def show_argument(value) -> str:
-    if isinstance(value, np.ndarray):
-        if value.size <= 6:
-            return f"np.array({np.array2string(value, precision=6, separator=', ')})"
-        return f"<array of shape {value.shape}>"
-    if isinstance(value, (types.FunctionType, types.BuiltinFunctionType, np.ufunc)):
-        return getattr(value, "__name__", repr(value))
-    if isinstance(value, (list, tuple)) and len(value) > 6:
-        return f"<{type(value).__name__} of {len(value)} values>"
-    return repr(value)
-
-
-def describe_exception(exc: BaseException, name: str) -> str:
-    if isinstance(exc, NotImplementedError):
-        return (f"`{name}` is not answered yet: replace `raise NotImplementedError()` "
-                "in its cell with your code")
-    where = ""
-    frames = [f for f in traceback.extract_tb(exc.__traceback__)
-              if not f.filename.startswith(_PACKAGE)]
-    if frames and frames[-1].line:
-        where = f" at `{frames[-1].line.strip()}` (line {frames[-1].lineno} of its cell)"
-    return f"`{name}` raised {type(exc).__name__}: {exc}{where}"
 
 
 # --- the comparison -------------------------------------------------------------------
@@ -117,47 +76,6 @@ def with_helpers(function: Callable, helpers: Mapping[str, Callable]) -> Callabl
     namespace.update(helpers)
     return types.FunctionType(function.__code__, namespace, function.__name__,
                               function.__defaults__, function.__closure__)
-
-
-def mismatch(got, expected, tol: Tolerance) -> str | None:
-    """Why `got` is not `expected` within `tol`, or None if it is."""
-    if isinstance(expected, (tuple, list)):
-        if not isinstance(got, (tuple, list)) or len(got) != len(expected):
-            return f"expected a {type(expected).__name__} of {len(expected)} values"
-        for i, (g, e) in enumerate(zip(got, expected)):
-            why = mismatch(g, e, tol)
-            if why:
-                return f"item {i}: {why}"
-        return None
-    if isinstance(expected, Mapping):
-        if not isinstance(got, Mapping) or set(got) != set(expected):
-            return f"expected a dict with keys {sorted(expected)}"
-        for key in expected:
-            why = mismatch(got[key], expected[key], tol)
-            if why:
-                return f"[{key!r}]: {why}"
-        return None
-    g, e = as_array(got), as_array(expected)
-    if g is None or g.shape != e.shape:
-        return "wrong type or shape"
-    with np.errstate(all="ignore"):
-        ok = tol.close(g, e).all()
-    return None if ok else "values differ"
-
-
-def difference_report(what: str, got, expected, tol: Tolerance, why: str,
-                      hint: str | None) -> str:
-    """The message for a wrong value: input, expected, got, relative error, mistake."""
-    lines = [what, f"    expected: {show_value(expected)}", f"    got:      {show_value(got)}"]
-    e, g = as_array(expected), as_array(got)
-    if e is not None and g is not None and e.shape == g.shape:
-        lines.append(f"    relative error {tol.relative_error(g, e):.3g} "
-                     f"(tolerance: {tol.rtol:g} relative, policy '{tol.name}')")
-    elif why != "wrong type or shape":
-        lines.append(f"    {why}")
-    if hint:
-        lines.append(f"    likely mistake: {hint}")
-    return "\n".join(lines)
 
 
 def _modified(before: tuple, after: tuple) -> int | None:
@@ -238,12 +156,3 @@ def compare(student: Callable, reference_name: str, cases: Iterable[Case], *,
                            f"{shown}{tail}")
 
 
-def check_close(got, expected, policy: str | Tolerance, what: str) -> None:
-    """A visible test: `got` (the value of the expression `what`) must be `expected`."""
-    __tracebackhide__ = True  # IPython shows the test's line, not this function's
-    tol = get_policy(policy)
-    why = mismatch(got, expected, tol)
-    if why is None:
-        return
-    raise CheckFailure(difference_report(what, got, expected, tol, why,
-                                         diagnose(got, expected, tol)))

@@ -15,7 +15,7 @@ import numpy as np
 
 from adcourse.functions import GRADIENT, JACOBIAN, SCALAR, Fn
 from autograder.checking import Case
-from autograder.diagnostics import Mistake
+from adcourse.diagnostics import Mistake
 from autograder.reference import numerical as ref
 
 #: Explicit steps: large enough that formulas of different order give different values.

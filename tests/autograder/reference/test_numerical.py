@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 
 from adcourse.functions import GRADIENT, JACOBIAN, SCALAR
 from autograder.reference import numerical as ref
-from autograder.tolerance import policy
+from adcourse.tolerance import policy
 
 FD = policy("finite_difference")
 EXACT = policy("exact")

@@ -1,0 +1,112 @@
+"""Checks a student can run: one value against a known one, with a diagnosis.
+
+`check_close` is what the notebooks' visible tests call. It lives in the course's
+student-side package because it runs wherever the student runs the notebook; the
+grader uses the same code (`autograder.checking` builds the hidden tests on it).
+"""
+from __future__ import annotations
+
+import traceback
+import types
+from pathlib import Path
+from typing import Mapping
+
+import numpy as np
+
+from .diagnostics import as_array, diagnose
+from .tolerance import Tolerance, policy as get_policy
+
+
+#: Frames of the course's own library, left out when pointing at a student's line.
+_LIBRARY = tuple(str(Path(__file__).resolve().parent.parent / name) for name in ("adcourse", "autograder"))
+
+
+class CheckFailure(AssertionError):
+    """A test found a wrong answer; the message says what and, if known, why."""
+
+
+def show_value(value) -> str:
+    """A short, exact-enough rendering of a value for a message."""
+    array = as_array(value)
+    if array is None:
+        return repr(value) if len(repr(value)) < 200 else repr(value)[:200] + "..."
+    if array.ndim == 0:
+        return f"{array.item():.10g}" if not np.iscomplexobj(array) else f"{array.item():.10g}"
+    text = np.array2string(array, precision=8, threshold=24, edgeitems=3, max_line_width=100)
+    return f"{text} (shape {array.shape})"
+
+
+def show_argument(value) -> str:
+    if isinstance(value, np.ndarray):
+        if value.size <= 6:
+            return f"np.array({np.array2string(value, precision=6, separator=', ')})"
+        return f"<array of shape {value.shape}>"
+    if isinstance(value, (types.FunctionType, types.BuiltinFunctionType, np.ufunc)):
+        return getattr(value, "__name__", repr(value))
+    if isinstance(value, (list, tuple)) and len(value) > 6:
+        return f"<{type(value).__name__} of {len(value)} values>"
+    return repr(value)
+
+
+def describe_exception(exc: BaseException, name: str) -> str:
+    if isinstance(exc, NotImplementedError):
+        return (f"`{name}` is not answered yet: replace `raise NotImplementedError()` "
+                "in its cell with your code")
+    where = ""
+    frames = [f for f in traceback.extract_tb(exc.__traceback__)
+              if not f.filename.startswith(_LIBRARY)]
+    if frames and frames[-1].line:
+        where = f" at `{frames[-1].line.strip()}` (line {frames[-1].lineno} of its cell)"
+    return f"`{name}` raised {type(exc).__name__}: {exc}{where}"
+
+
+def mismatch(got, expected, tol: Tolerance) -> str | None:
+    """Why `got` is not `expected` within `tol`, or None if it is."""
+    if isinstance(expected, (tuple, list)):
+        if not isinstance(got, (tuple, list)) or len(got) != len(expected):
+            return f"expected a {type(expected).__name__} of {len(expected)} values"
+        for i, (g, e) in enumerate(zip(got, expected)):
+            why = mismatch(g, e, tol)
+            if why:
+                return f"item {i}: {why}"
+        return None
+    if isinstance(expected, Mapping):
+        if not isinstance(got, Mapping) or set(got) != set(expected):
+            return f"expected a dict with keys {sorted(expected)}"
+        for key in expected:
+            why = mismatch(got[key], expected[key], tol)
+            if why:
+                return f"[{key!r}]: {why}"
+        return None
+    g, e = as_array(got), as_array(expected)
+    if g is None or g.shape != e.shape:
+        return "wrong type or shape"
+    with np.errstate(all="ignore"):
+        ok = tol.close(g, e).all()
+    return None if ok else "values differ"
+
+
+def difference_report(what: str, got, expected, tol: Tolerance, why: str,
+                      hint: str | None) -> str:
+    """The message for a wrong value: input, expected, got, relative error, mistake."""
+    lines = [what, f"    expected: {show_value(expected)}", f"    got:      {show_value(got)}"]
+    e, g = as_array(expected), as_array(got)
+    if e is not None and g is not None and e.shape == g.shape:
+        lines.append(f"    relative error {tol.relative_error(g, e):.3g} "
+                     f"(tolerance: {tol.rtol:g} relative, policy '{tol.name}')")
+    elif why != "wrong type or shape":
+        lines.append(f"    {why}")
+    if hint:
+        lines.append(f"    likely mistake: {hint}")
+    return "\n".join(lines)
+
+
+def check_close(got, expected, policy: str | Tolerance, what: str) -> None:
+    """A visible test: `got` (the value of the expression `what`) must be `expected`."""
+    __tracebackhide__ = True  # IPython shows the test's line, not this function's
+    tol = get_policy(policy)
+    why = mismatch(got, expected, tol)
+    if why is None:
+        return
+    raise CheckFailure(difference_report(what, got, expected, tol, why,
+                                         diagnose(got, expected, tol)))
