@@ -5,9 +5,10 @@ generate_feedback, export, the formgrader) read this file, so they grade exactly
 as `autograder grade` does.
 """
 from nbconvert.preprocessors import ClearMetadataPreprocessor, CSSHTMLHeaderPreprocessor
-from nbgrader.preprocessors import (AssignLatePenalties, CheckCellMetadata, Execute,
-                                    GetGrades, IgnorePattern, LimitOutput, SaveAutoGrades)
+from nbgrader.preprocessors import (AssignLatePenalties, CheckCellMetadata, GetGrades,
+                                    IgnorePattern, LimitOutput, SaveAutoGrades)
 
+from autograder.execute import SealedExecute
 from autograder.preprocessors import ForgiveStderr, HideHiddenTests
 
 c = get_config()  # noqa: F821 (provided by traitlets when nbgrader loads this file)
@@ -21,12 +22,17 @@ c.CourseDirectory.release_directory = "course"
 c.ClearSolutions.code_stub = {"python": "# YOUR CODE HERE\nraise NotImplementedError()"}
 c.ClearSolutions.text_stub = "YOUR ANSWER HERE"
 
-# Seconds a cell may run when a submission is graded.
-c.Execute.timeout = 120
+# Seconds a cell (a student's cell, or a whole test cell) may run when graded.
+c.SealedExecute.timeout = 120
+# Limits of the sandboxed kernel: CPU seconds for the whole notebook, address space.
+c.SandboxKernelManager.cpu_seconds = 600
+c.SandboxKernelManager.memory_limit = "4G"
 
-# Stock list, with ForgiveStderr after execution and before the grades are saved.
+# Stock list, with two changes: SealedExecute in place of Execute (the student's code
+# runs in a sandboxed kernel, the tests in the grader: see autograder/execute.py), and
+# ForgiveStderr after execution, before the grades are saved.
 c.Autograde.autograde_preprocessors = [
-    Execute,
+    SealedExecute,
     ForgiveStderr,
     IgnorePattern,
     ClearMetadataPreprocessor,

@@ -52,12 +52,14 @@ def describe_exception(exc: BaseException, name: str) -> str:
     if isinstance(exc, NotImplementedError):
         return (f"`{name}` is not answered yet: replace `raise NotImplementedError()` "
                 "in its cell with your code")
-    where = ""
-    frames = [f for f in traceback.extract_tb(exc.__traceback__)
-              if not f.filename.startswith(_LIBRARY)]
-    if frames and frames[-1].line:
-        where = f" at `{frames[-1].line.strip()}` (line {frames[-1].lineno} of its cell)"
-    return f"`{name}` raised {type(exc).__name__}: {exc}{where}"
+    # An error raised in the student's kernel arrives with its name and line attached.
+    ename, line = getattr(exc, "ename", type(exc).__name__), getattr(exc, "line", None)
+    if line is None:
+        frames = [f for f in traceback.extract_tb(exc.__traceback__)
+                  if not f.filename.startswith(_LIBRARY)]
+        line = (f"`{frames[-1].line.strip()}` (line {frames[-1].lineno} of its cell)"
+                if frames and frames[-1].line else "")
+    return f"`{name}` raised {ename}: {exc}" + (f" at {line}" if line else "")
 
 
 def mismatch(got, expected, tol: Tolerance) -> str | None:

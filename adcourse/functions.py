@@ -30,6 +30,13 @@ class Fn:
     def __call__(self, x):
         return self.f(x)
 
+    # A catalogue function is a constant: copies of a test's inputs share it.
+    def __copy__(self):
+        return self
+
+    def __deepcopy__(self, memo):
+        return self
+
     def __repr__(self) -> str:
         return self.name
 
@@ -114,7 +121,11 @@ JACOBIAN = (
 
 def by_name(name: str) -> Fn:
     """The catalogue function called `name` (as shown in messages)."""
-    for fn in SCALAR + GRADIENT + JACOBIAN:
+    for fn in CATALOGUE:
         if fn.name == name:
             return fn
     raise KeyError(f"no catalogue function named {name!r}")
+
+
+#: Every function of the catalogue: what may cross to a student's kernel by name.
+CATALOGUE = SCALAR + GRADIENT + JACOBIAN

@@ -29,6 +29,8 @@ from adcourse.checking import (CheckFailure, check_close, describe_exception,
 from adcourse.diagnostics import Mistake, as_array, diagnose, recognise
 from adcourse.tolerance import Tolerance, policy as get_policy
 
+from .sealed import KernelUnavailable
+
 __all__ = ["Case", "CheckFailure", "check_close", "compare", "reference"]
 
 #: How many failing cases a message spells out; the rest are counted.
@@ -103,6 +105,8 @@ def _run_case(student, ref, case: Case, tol, name, mistakes) -> str | None:
         got = student(*args, **kwargs)
     except NotImplementedError as exc:
         raise CheckFailure(describe_exception(exc, name)) from None
+    except KernelUnavailable:
+        raise
     except Exception as exc:  # the student's error is the finding
         return f"{case.show(name)}: {describe_exception(exc, name)}"
     changed = _modified(case.args, args)
@@ -144,6 +148,8 @@ def compare(student: Callable, reference_name: str, cases: Iterable[Case], *,
     helpers = {helper: reference(f"{module}.{helper}") for helper in isolate}
     if helpers and isinstance(student, types.FunctionType):
         student = with_helpers(student, helpers)
+    elif helpers and hasattr(student, "with_globals"):  # a function in the student's kernel
+        student = student.with_globals(helpers)
     mistakes = known_mistakes(reference_name)
     cases = list(cases)
     failures = [msg for case in cases

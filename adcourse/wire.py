@@ -1,0 +1,134 @@
+"""A data-only wire format between the grader and a student's kernel.
+
+Values cross as JSON: numbers, strings, booleans, None, lists, tuples, dicts, and
+NumPy arrays and scalars of numeric dtypes (raw bytes in base64). Anything else
+(a function, an object of a student's class) crosses as a token that the other side
+maps to a handle or a callback; nothing is ever unpickled or evaluated. `decode`
+checks what it builds (dtype kinds, sizes, nesting depth), so a hostile peer can
+send only data, and only so much of it.
+"""
+from __future__ import annotations
+
+import base64
+import json
+from typing import Any, Callable
+
+import numpy as np
+
+#: What one message may carry at most: nesting depth and array bytes in all.
+MAX_DEPTH = 32
+MAX_ARRAY_BYTES = 256 * 2**20
+
+_NUMERIC_KINDS = "biufc"
+
+
+class WireError(ValueError):
+    """A message that is not well-formed data."""
+
+
+def _dtype(text: str) -> np.dtype:
+    try:
+        dtype = np.dtype(text)
+    except TypeError:
+        raise WireError(f"unknown dtype {text!r}") from None
+    if dtype.kind not in _NUMERIC_KINDS or dtype.fields is not None or dtype.subdtype is not None:
+        raise WireError(f"dtype {text!r} is not a plain numeric type")
+    return dtype
+
+
+def encode(value: Any, on_object: Callable[[Any], dict], depth: int = 0) -> Any:
+    """`value` as JSON-ready data; `on_object` turns anything else into a token."""
+    if depth > MAX_DEPTH:
+        raise WireError("value nested too deeply")
+    if value is None or isinstance(value, (bool, str)):
+        return value
+    if isinstance(value, np.generic) and value.dtype.kind in _NUMERIC_KINDS:
+        return {"$s": value.dtype.str, "b": base64.b64encode(value.tobytes()).decode()}
+    if isinstance(value, int):
+        return value
+    if isinstance(value, float):
+        return {"$float": repr(value)} if value != value or value in (float("inf"), float("-inf")) else value
+    if isinstance(value, complex):
+        return {"$c": [encode(value.real, on_object), encode(value.imag, on_object)]}
+    if isinstance(value, np.ndarray) and value.dtype.kind in _NUMERIC_KINDS and value.dtype.fields is None:
+        array = value if value.flags.c_contiguous else value.copy(order="C")
+        return {"$nd": array.dtype.str, "shape": list(array.shape),
+                "b": base64.b64encode(array.tobytes()).decode()}
+    if isinstance(value, tuple) and type(value) is tuple:
+        return {"$t": [encode(v, on_object, depth + 1) for v in value]}
+    if isinstance(value, list) and type(value) is list:
+        return [encode(v, on_object, depth + 1) for v in value]
+    if type(value) is dict:
+        return {"$d": [[encode(k, on_object, depth + 1), encode(v, on_object, depth + 1)]
+                       for k, v in value.items()]}
+    return on_object(value)
+
+
+class _Budget:
+    def __init__(self):
+        self.array_bytes = 0
+
+    def take(self, n: int):
+        self.array_bytes += n
+        if self.array_bytes > MAX_ARRAY_BYTES:
+            raise WireError(f"message carries more than {MAX_ARRAY_BYTES >> 20} MiB of arrays")
+
+
+def decode(data: Any, on_token: Callable[[dict], Any], depth: int = 0, budget: _Budget | None = None) -> Any:
+    """The value `data` stands for; `on_token` maps tokens that are not data."""
+    budget = budget or _Budget()
+    if depth > MAX_DEPTH:
+        raise WireError("value nested too deeply")
+    if data is None or isinstance(data, (bool, int, float, str)):
+        return data
+    if isinstance(data, list):
+        return [decode(v, on_token, depth + 1, budget) for v in data]
+    if not isinstance(data, dict):
+        raise WireError(f"unexpected {type(data).__name__} on the wire")
+    if "$float" in data:
+        value = float(data["$float"])
+        if value == value and value not in (float("inf"), float("-inf")):
+            raise WireError("a $float token carries only nan or infinities")
+        return value
+    if "$c" in data:
+        re_part, im_part = (decode(v, on_token, depth + 1, budget) for v in data["$c"])
+        return complex(float(re_part), float(im_part))
+    if "$s" in data:
+        dtype = _dtype(data["$s"])
+        raw = base64.b64decode(data["b"], validate=True)
+        if len(raw) != dtype.itemsize:
+            raise WireError("scalar of the wrong size")
+        return np.frombuffer(raw, dtype=dtype)[0]
+    if "$nd" in data:
+        dtype = _dtype(data["$nd"])
+        shape = tuple(int(n) for n in data["shape"])
+        if any(n < 0 for n in shape) or len(shape) > 32:
+            raise WireError("bad array shape")
+        count = int(np.prod(shape, dtype=np.int64)) if shape else 1
+        budget.take(count * dtype.itemsize)
+        raw = base64.b64decode(data["b"], validate=True)
+        if len(raw) != count * dtype.itemsize:
+            raise WireError("array data does not match its shape")
+        return np.frombuffer(raw, dtype=dtype).reshape(shape).copy()
+    if "$t" in data:
+        return tuple(decode(v, on_token, depth + 1, budget) for v in data["$t"])
+    if "$d" in data:
+        result = {}
+        for pair in data["$d"]:
+            key, value = pair
+            key = decode(key, on_token, depth + 1, budget)
+            try:
+                hash(key)
+            except TypeError:
+                raise WireError("unhashable dict key") from None
+            result[key] = decode(value, on_token, depth + 1, budget)
+        return result
+    return on_token(data)
+
+
+def dumps(value: Any) -> str:
+    return json.dumps(value, separators=(",", ":"))
+
+
+def loads(text: str) -> Any:
+    return json.loads(text)

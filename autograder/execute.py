@@ -1,0 +1,153 @@
+"""`SealedExecute`: nbgrader's Execute step, with the tests sealed off from the student.
+
+It replaces `Execute` in nbgrader's autograde pipeline (see nbgrader_config.py):
+
+- the kernel is started in the sandbox (`SandboxKernelManager`), and the protections
+  that are active are written to the grade log for every submission;
+- the student's cells run in that kernel, in notebook order;
+- each test cell runs here instead (`autograder.sealed`), from the source kept in
+  the gradebook, never from the submitted notebook, with the student's exercise
+  names standing for proxies into the kernel; its outputs and error are written
+  into the cell, so nbgrader's SaveAutoGrades scores it as usual;
+- if the kernel dies, or stops answering after a timeout, the cells after it are
+  marked as not run and score zero, while what was graded before keeps its points.
+"""
+from __future__ import annotations
+
+from nbformat.v4 import new_output
+from nbgrader import utils
+from nbgrader.preprocessors import Execute
+from nbclient.exceptions import CellTimeoutError, DeadKernelError
+from traitlets import Bool
+
+from .sandbox import SandboxKernelManager
+from .sealed import Bridge, KernelUnavailable, exercise_names, run_test_cell
+
+
+def _error(ename: str, evalue: str, traceback: list[str] | None = None):
+    return new_output("error", ename=ename, evalue=evalue, traceback=traceback or [f"{ename}: {evalue}"])
+
+
+class SealedExecute(Execute):
+    """Execute the student's cells in a sandboxed kernel and the test cells in the grader."""
+
+    sealed = Bool(True, help="Run test cells in the grading process (recommended); "
+                             "False runs them in the student's kernel, as stock nbgrader does."
+                  ).tag(config=True)
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("kernel_manager_class", SandboxKernelManager)
+        super().__init__(*args, **kwargs)
+
+    # --- what the gradebook says ------------------------------------------------------
+    def _load_tests(self, resources) -> None:
+        from nbgrader.api import Gradebook
+
+        info = resources.get("nbgrader", {})
+        self._tests, self._student_names = {}, set()
+        with Gradebook(info["db_url"]) as gb:
+            notebook = gb.find_notebook(info["notebook"], info["assignment"])
+            for cell in notebook.source_cells:
+                if cell.cell_type != "code":
+                    continue
+                if cell.name in {g.name for g in notebook.grade_cells} and \
+                        cell.name not in {s.name for s in notebook.solution_cells}:
+                    self._tests[cell.name] = cell.source
+            answers = [c.source for c in notebook.source_cells
+                       if c.name in {s.name for s in notebook.solution_cells} and c.cell_type == "code"]
+        self._student_names = exercise_names(answers)
+
+    # --- the run ------------------------------------------------------------------------
+    def preprocess(self, nb, resources=None, km=None):
+        self._stopped = None
+        self._bridge = None
+        if self.sealed:
+            self._load_tests(resources)
+        else:
+            self._tests = {}
+        found = SandboxKernelManager(parent=self).protections()
+        self.log.info("sandbox for %s: %s", resources.get("nbgrader", {}).get("student", "?"),
+                      "; ".join(f"{k} {v}" for k, v in found.items()))
+        nb.metadata.setdefault("autograder", {})["sandbox"] = found
+        try:
+            return super().preprocess(nb, resources, km)
+        except Exception as exc:  # a kernel that cannot start must not stop the batch
+            self.log.error("could not run the notebook: %s", exc)
+            self._stopped = f"the notebook could not be run ({type(exc).__name__}: {exc})"
+            for cell in nb.cells:
+                if cell.cell_type == "code" and utils.is_grade(cell) and not cell.get("outputs"):
+                    cell.outputs = [_error("NotGraded", self._stopped)]
+            return nb, resources
+        finally:
+            if self._bridge is not None:
+                self._bridge.client.stop_channels()
+
+    def preprocess_cell(self, cell, resources, index):
+        if cell.cell_type != "code":
+            return cell, resources
+        grade_id = cell.get("metadata", {}).get("nbgrader", {}).get("grade_id")
+        is_test = utils.is_grade(cell) and grade_id in self._tests
+        if self._stopped:
+            cell.outputs = [_error("NotGraded", self._stopped)] if utils.is_grade(cell) else []
+            return cell, resources
+        if is_test:
+            return self._run_test(cell, grade_id), resources
+        try:
+            return super().preprocess_cell(cell, resources, index)
+        except (DeadKernelError, CellTimeoutError) as exc:
+            self._stopped = f"the kernel died in an earlier cell ({type(exc).__name__})"
+            cell.outputs.append(_error(type(exc).__name__, str(exc)[:500]))
+            return cell, resources
+
+    # --- a test cell --------------------------------------------------------------------
+    def _bridge_to_kernel(self) -> Bridge:
+        if self._bridge is None:
+            from jupyter_client import BlockingKernelClient
+            from jupyter_core.utils import run_sync
+
+            client = BlockingKernelClient()
+            client.load_connection_info(self.km.get_connection_info(session=False))
+            client.start_channels()
+            process = getattr(self.km.provisioner, "process", None)
+            self._bridge = Bridge(client,
+                                  alive=lambda: process is None or process.poll() is None,
+                                  interrupt=lambda: run_sync(self.km.interrupt_kernel)())
+        return self._bridge
+
+    def _run_test(self, cell, grade_id: str):
+        source = self._tests[grade_id]
+        hidden = "BEGIN HIDDEN TESTS" in source
+        bridge = self._bridge_to_kernel()
+        outputs, error = run_test_cell(bridge, source, f"test {grade_id}", self._student_names,
+                                       float(self.timeout or 120))
+        cell.outputs = [new_output("stream", name=name, text=text) for name, text in outputs]
+        cell.execution_count = None
+        if error is not None:
+            ename = getattr(error, "ename", type(error).__name__)
+            evalue = str(error)
+            trace = [f"{ename}: {evalue}"]
+            if not hidden:
+                line = _failing_line(error, source, f"<test {grade_id}>")
+                trace = ([f"in the test: {line}"] if line else []) + trace
+            cell.outputs.append(_error(ename, evalue, trace))
+            if isinstance(error, KernelUnavailable):
+                self._recover(bridge, str(error))
+        return cell
+
+    def _recover(self, bridge: Bridge, reason: str) -> None:
+        """After a timeout, carry on only if the kernel answers again."""
+        try:
+            bridge.begin(10)
+            bridge.request({"op": "lookup", "names": []})
+        except Exception:
+            self._stopped = f"the kernel stopped answering ({reason})"
+
+
+def _failing_line(error: BaseException, source: str, filename: str) -> str:
+    import traceback
+
+    lines = source.splitlines()
+    for frame in reversed(traceback.extract_tb(error.__traceback__)):
+        if frame.filename == filename and 0 < frame.lineno <= len(lines):
+            return f"`{lines[frame.lineno - 1].strip()}` (line {frame.lineno})"
+    return ""

@@ -1,0 +1,312 @@
+"""The sandbox a student's kernel runs in while its notebook is graded.
+
+`SandboxKernelManager` (a jupyter_client kernel manager, so nbgrader's own Execute
+step can use it) starts every kernel through this module's launcher, which, before
+it becomes the kernel, takes away what Linux lets it take away:
+
+- workdir     a fresh temporary directory: the kernel's home, cwd and only writable place
+- rlimits     CPU seconds for the whole notebook, address space, file size, no core dumps
+- landlock    the filesystem is readable only where Python, its packages and the
+              course's student-side package live; writable only in the workdir; no TCP
+              connection can be made, only the kernel's own ports bound; no signal or
+              ptrace can reach a process outside the sandbox
+- caps        no capabilities and no_new_privs, even when grading runs as root
+- uid         an unprivileged user, when grading runs as root and that user can read
+              the Python installation
+- pidns       a new PID and mount namespace (as root): when the kernel ends, every
+              process it started ends with it
+
+`probe()` says which of these this machine allows; the grade log lists them for
+every submission, so a weaker sandbox is never silent.
+"""
+from __future__ import annotations
+
+import ctypes
+import json
+import os
+import resource
+import shutil
+import site
+import stat
+import sys
+import tempfile
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+from jupyter_client.manager import AsyncKernelManager
+from traitlets import Integer, Unicode
+
+# --- Landlock (linux/landlock.h) ----------------------------------------------------
+_SYS_CREATE_RULESET, _SYS_ADD_RULE, _SYS_RESTRICT_SELF = 444, 445, 446
+_FS_EXECUTE, _FS_WRITE_FILE, _FS_READ_FILE, _FS_READ_DIR = 1 << 0, 1 << 1, 1 << 2, 1 << 3
+_FS_WRITE_ALL = sum(1 << i for i in (1, 4, 5, 6, 7, 8, 9, 10, 11, 12))  # write, remove, make*
+_FS_REFER, _FS_TRUNCATE, _FS_IOCTL_DEV = 1 << 13, 1 << 14, 1 << 15
+_NET_BIND_TCP, _NET_CONNECT_TCP = 1 << 0, 1 << 1
+_SCOPE_ABSTRACT_UNIX, _SCOPE_SIGNAL = 1 << 0, 1 << 1
+_RULE_PATH_BENEATH, _RULE_NET_PORT = 1, 2
+_PR_SET_NO_NEW_PRIVS, _PR_CAPBSET_DROP = 38, 24
+
+SYSTEM_READ = ("/usr", "/lib", "/lib64", "/lib32", "/bin", "/sbin", "/etc", "/proc", "/sys",
+               "/dev/urandom", "/dev/random", "/dev/zero", "/dev/null")
+SYSTEM_WRITE = ("/dev/null",)
+#: Environment variables whose names contain these words never reach the kernel.
+_SECRET_WORDS = ("TOKEN", "SECRET", "PASSWORD", "PASSWD", "CREDENTIAL", "API_KEY", "PRIVATE")
+#: Packages a student's kernel may never read (the grader, its references and cases).
+HIDDEN_PACKAGES = ("autograder",)
+
+
+def _libc():
+    return ctypes.CDLL(None, use_errno=True)
+
+
+def landlock_abi() -> int:
+    """The Landlock ABI version of this kernel, 0 where there is none."""
+    try:
+        version = _libc().syscall(_SYS_CREATE_RULESET, None, 0, 1)
+    except Exception:
+        return 0
+    return max(int(version), 0)
+
+
+def _fs_rights(abi: int) -> int:
+    rights = _FS_EXECUTE | _FS_WRITE_FILE | _FS_READ_FILE | _FS_READ_DIR | _FS_WRITE_ALL
+    if abi >= 2:
+        rights |= _FS_REFER
+    if abi >= 3:
+        rights |= _FS_TRUNCATE
+    if abi >= 5:
+        rights |= _FS_IOCTL_DEV
+    return rights
+
+
+def apply_landlock(read: list[str], write: list[str], ports: list[int]) -> int:
+    """Restrict this process (and its children) for good; return the ABI used."""
+    abi = landlock_abi()
+    if abi < 1:
+        raise OSError("Landlock is not available")
+    libc = _libc()
+    handled = _fs_rights(abi)
+    net = (_NET_BIND_TCP | _NET_CONNECT_TCP) if abi >= 4 else 0
+    scoped = (_SCOPE_ABSTRACT_UNIX | _SCOPE_SIGNAL) if abi >= 6 else 0
+    attr = (ctypes.c_uint64 * 3)(handled, net, scoped)
+    size = 8 if abi < 4 else (16 if abi < 6 else 24)
+    ruleset = libc.syscall(_SYS_CREATE_RULESET, ctypes.byref(attr), size, 0)
+    if ruleset < 0:
+        raise OSError(ctypes.get_errno(), "landlock_create_ruleset")
+
+    class PathBeneath(ctypes.Structure):
+        _pack_ = 1
+        _fields_ = [("allowed_access", ctypes.c_uint64), ("parent_fd", ctypes.c_int32)]
+
+    class NetPort(ctypes.Structure):
+        _fields_ = [("allowed_access", ctypes.c_uint64), ("port", ctypes.c_uint64)]
+
+    read_rights = _FS_EXECUTE | _FS_READ_FILE | _FS_READ_DIR
+    file_only = _FS_EXECUTE | _FS_READ_FILE | _FS_WRITE_FILE | _FS_TRUNCATE * (abi >= 3)
+    for paths, rights in ((read, read_rights), (write, handled)):
+        for path in paths:
+            try:
+                fd = os.open(path, os.O_PATH | os.O_CLOEXEC)
+            except OSError:
+                continue
+            allowed = rights if stat.S_ISDIR(os.fstat(fd).st_mode) else rights & file_only
+            rule = PathBeneath(allowed & handled, fd)
+            result = libc.syscall(_SYS_ADD_RULE, ruleset, _RULE_PATH_BENEATH, ctypes.byref(rule), 0)
+            os.close(fd)
+            if result < 0:
+                raise OSError(ctypes.get_errno(), f"landlock_add_rule {path}")
+    if net:
+        for port in [0, *ports]:  # 0: ephemeral ports (ipykernel's own pipes)
+            rule = NetPort(_NET_BIND_TCP, port)
+            if libc.syscall(_SYS_ADD_RULE, ruleset, _RULE_NET_PORT, ctypes.byref(rule), 0) < 0:
+                raise OSError(ctypes.get_errno(), f"landlock_add_rule port {port}")
+    if libc.prctl(_PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0:
+        raise OSError(ctypes.get_errno(), "prctl(PR_SET_NO_NEW_PRIVS)")
+    if libc.syscall(_SYS_RESTRICT_SELF, ruleset, 0) < 0:
+        raise OSError(ctypes.get_errno(), "landlock_restrict_self")
+    os.close(ruleset)
+    return abi
+
+
+def drop_capabilities() -> None:
+    """Empty the bounding set and the effective, permitted and inheritable sets."""
+    libc = _libc()
+    for cap in range(64):
+        libc.prctl(_PR_CAPBSET_DROP, cap, 0, 0, 0)
+    header = (ctypes.c_uint32 * 2)(0x20080522, 0)  # _LINUX_CAPABILITY_VERSION_3
+    data = (ctypes.c_uint32 * 6)()
+    if libc.syscall(126, ctypes.byref(header), ctypes.byref(data)) != 0:  # capset
+        raise OSError(ctypes.get_errno(), "capset")
+
+
+# --- what the sandbox may read ----------------------------------------------------------
+def readable_paths() -> list[str]:
+    """Python, its packages (all but the grader's), and the student-side package."""
+    import adcourse
+
+    paths = set(SYSTEM_READ) | {sys.base_prefix, sys.prefix, os.path.realpath(sys.executable)}
+    roots = set(site.getsitepackages()) | {site.getusersitepackages()}
+    for root in roots:
+        if not os.path.isdir(root):
+            continue
+        paths.discard(root)
+        for entry in os.listdir(root):
+            if entry.split(".")[0] in HIDDEN_PACKAGES or entry.startswith(HIDDEN_PACKAGES):
+                continue
+            paths.add(os.path.join(root, entry))
+    # sys.prefix may contain site-packages: grant its other parts, not the whole tree.
+    for prefix in {sys.prefix, sys.base_prefix}:
+        if any(r.startswith(prefix + os.sep) for r in roots):
+            paths.discard(prefix)
+            for entry in _siblings_outside(prefix, roots):
+                paths.add(entry)
+    paths.add(str(Path(adcourse.__file__).resolve().parent))
+    try:
+        import matplotlib
+        paths.add(matplotlib.get_cachedir())
+    except Exception:
+        pass
+    return sorted(paths)
+
+
+def _siblings_outside(prefix: str, keep_out: set[str]) -> list[str]:
+    """Every path under `prefix` that is neither inside nor above a path of `keep_out`."""
+    result = []
+    stack = [prefix]
+    while stack:
+        folder = stack.pop()
+        for entry in os.listdir(folder):
+            path = os.path.join(folder, entry)
+            if path in keep_out:
+                continue
+            if any(k.startswith(path + os.sep) for k in keep_out) and os.path.isdir(path):
+                stack.append(path)
+            else:
+                result.append(path)
+    return result
+
+
+# --- the policy and the launcher --------------------------------------------------------
+@dataclass
+class Policy:
+    workdir: str
+    cpu_seconds: int = 600
+    memory_bytes: int = 4 * 2**30
+    file_bytes: int = 64 * 2**20
+    processes: int = 256
+    uid: int | None = None
+    read: list[str] = field(default_factory=list)
+    ports: list[int] = field(default_factory=list)
+    landlock: bool = True
+
+
+def probe(uid: int | None = 65534) -> dict[str, str]:
+    """Which protections this machine allows: name -> "on" or why it is off."""
+    found = {"workdir": "on", "rlimits": "on"}
+    abi = landlock_abi()
+    found["landlock"] = f"on (ABI {abi})" if abi else "off: this Linux kernel has no Landlock"
+    found["caps"] = "on"
+    if os.geteuid() != 0:
+        found["uid"] = "off: grading does not run as root (the kernel runs as the grader's user)"
+        found["pidns"] = "off: needs root"
+    else:
+        found["uid"] = (f"on ({uid})" if uid is not None and _reachable(uid)
+                        else f"off: user {uid} cannot read the Python installation")
+        found["pidns"] = "on" if shutil.which("unshare") else "off: no `unshare` command"
+    return found
+
+
+def _reachable(uid: int) -> bool:
+    """Whether `uid` could run this interpreter (every folder above it searchable)."""
+    for path in {sys.executable, sys.prefix, sys.base_prefix}:
+        current = Path(path).resolve()
+        for folder in [current, *current.parents]:
+            mode = folder.stat().st_mode
+            if folder.is_dir() and not mode & stat.S_IXOTH and folder.stat().st_uid != uid:
+                return False
+    return True
+
+
+def _launch(policy: Policy, command: list[str]) -> None:
+    """Become the sandboxed kernel: set every limit, then exec `command`."""
+    work = Path(policy.workdir)
+    for sub in ("home", "tmp"):
+        (work / sub).mkdir(exist_ok=True)
+    if "-f" in command:  # the connection file, readable inside the sandbox
+        index = command.index("-f") + 1
+        copy = work / "kernel.json"
+        shutil.copy(command[index], copy)
+        command[index] = str(copy)
+    env = {k: v for k, v in os.environ.items()
+           if not k.startswith("JUPYTERHUB_") and not any(w in k for w in _SECRET_WORDS)}
+    env.update(HOME=str(work / "home"), TMPDIR=str(work / "tmp"), IPYTHONDIR=str(work / "home" / ".ipython"),
+               JUPYTER_RUNTIME_DIR=str(work / "tmp"), MPLBACKEND="module://matplotlib_inline.backend_inline",
+               PYTHONDONTWRITEBYTECODE="1")
+    limits = ((resource.RLIMIT_CPU, policy.cpu_seconds), (resource.RLIMIT_AS, policy.memory_bytes),
+              (resource.RLIMIT_FSIZE, policy.file_bytes), (resource.RLIMIT_CORE, 0))
+    for which, value in limits:
+        resource.setrlimit(which, (value, value))
+    if policy.uid is not None and os.geteuid() == 0:
+        for path in work.rglob("*"):
+            os.chown(path, policy.uid, policy.uid)
+        os.chown(work, policy.uid, policy.uid)
+        resource.setrlimit(resource.RLIMIT_NPROC, (policy.processes, policy.processes))
+        os.setgroups([])
+        os.setgid(policy.uid)
+        os.setuid(policy.uid)
+    drop_capabilities()
+    if policy.landlock:
+        apply_landlock(policy.read, [str(work), *SYSTEM_WRITE], policy.ports)
+    os.chdir(work)
+    os.execvpe(command[0], command, env)
+
+
+def main(argv: list[str] | None = None) -> None:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    split = argv.index("--")
+    _launch(Policy(**json.loads(argv[0])), argv[split + 1:])
+
+
+# --- the kernel manager -----------------------------------------------------------------
+class SandboxKernelManager(AsyncKernelManager):
+    """An AsyncKernelManager whose kernels start inside the sandbox."""
+
+    cpu_seconds = Integer(600, help="CPU seconds a graded notebook may use in all").tag(config=True)
+    memory_limit = Unicode("4G", help="address space of a graded kernel (K, M, G suffixes)").tag(config=True)
+    sandbox_uid = Integer(65534, help="user the kernel runs as when grading runs as root").tag(config=True)
+
+    def protections(self) -> dict[str, str]:
+        return probe(self.sandbox_uid)
+
+    def format_kernel_cmd(self, extra_arguments=None):
+        command = super().format_kernel_cmd(extra_arguments)
+        found = self.protections()
+        self.sandbox_workdir = tempfile.mkdtemp(prefix="autograder-sandbox-")
+        os.chmod(self.sandbox_workdir, 0o711)
+        ports = [self.shell_port, self.iopub_port, self.stdin_port, self.hb_port, self.control_port]
+        policy = Policy(workdir=self.sandbox_workdir, cpu_seconds=self.cpu_seconds,
+                        memory_bytes=_bytes(self.memory_limit),
+                        uid=self.sandbox_uid if found["uid"].startswith("on") else None,
+                        read=readable_paths(), ports=[p for p in ports if p],
+                        landlock=found["landlock"].startswith("on"))
+        launcher = [sys.executable, "-m", "autograder.sandbox", json.dumps(asdict(policy)), "--"]
+        prefix = []
+        if found["pidns"] == "on":
+            prefix = ["unshare", "--pid", "--fork", "--kill-child", "--mount", "--mount-proc"]
+        return prefix + launcher + command
+
+    async def _async_cleanup_resources(self, restart: bool = False) -> None:
+        await super()._async_cleanup_resources(restart)
+        workdir = getattr(self, "sandbox_workdir", None)
+        if workdir:
+            shutil.rmtree(workdir, ignore_errors=True)
+
+
+def _bytes(text: str) -> int:
+    units = {"K": 2**10, "M": 2**20, "G": 2**30}
+    text = text.strip().upper()
+    return int(float(text[:-1]) * units[text[-1]]) if text[-1:] in units else int(text)
+
+
+if __name__ == "__main__":
+    main()
