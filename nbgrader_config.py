@@ -5,11 +5,13 @@ generate_feedback, export, the formgrader) read this file, so they grade exactly
 as `autograder grade` does.
 """
 from nbconvert.preprocessors import ClearMetadataPreprocessor, CSSHTMLHeaderPreprocessor
-from nbgrader.preprocessors import (AssignLatePenalties, CheckCellMetadata, GetGrades,
-                                    IgnorePattern, LimitOutput, SaveAutoGrades)
+from nbgrader.preprocessors import (AssignLatePenalties, CheckCellMetadata, ClearOutput,
+                                    DeduplicateIds, GetGrades, IgnorePattern, LimitOutput,
+                                    OverwriteCells, OverwriteKernelspec, SaveAutoGrades)
 
 from autograder.execute import SealedExecute
-from autograder.preprocessors import ForgiveStderr, HideHiddenTests
+from autograder.preprocessors import (ForgiveStderr, HideHiddenTests, LimitOutputSize,
+                                      RepairCellMetadata)
 
 c = get_config()  # noqa: F821 (provided by traitlets when nbgrader loads this file)
 
@@ -28,15 +30,30 @@ c.SealedExecute.timeout = 120
 c.SandboxKernelManager.cpu_seconds = 600
 c.SandboxKernelManager.memory_limit = "4G"
 
+# Stock list, with RepairCellMetadata first: a submission's nbgrader metadata is made
+# what the gradebook says (schema version, flags, points, repeated or unknown
+# grade_ids), so no edited notebook can stop the batch. Deleted test cells come back.
+c.Autograde.sanitize_preprocessors = [
+    RepairCellMetadata,
+    ClearOutput,
+    DeduplicateIds,
+    OverwriteKernelspec,
+    OverwriteCells,
+    CheckCellMetadata,
+]
+c.OverwriteCells.add_missing_cells = True
+
 # Stock list, with two changes: SealedExecute in place of Execute (the student's code
 # runs in a sandboxed kernel, the tests in the grader: see autograder/execute.py), and
-# ForgiveStderr after execution, before the grades are saved.
+# ForgiveStderr after execution, before the grades are saved; LimitOutputSize bounds
+# every output (nbgrader's LimitOutput counts lines only).
 c.Autograde.autograde_preprocessors = [
     SealedExecute,
     ForgiveStderr,
     IgnorePattern,
     ClearMetadataPreprocessor,
     LimitOutput,
+    LimitOutputSize,
     SaveAutoGrades,
     AssignLatePenalties,
     CheckCellMetadata,

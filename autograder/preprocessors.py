@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from nbgrader import utils
 from nbgrader.preprocessors import ClearHiddenTests, NbGraderPreprocessor
+from traitlets import Integer
 
 
 class ForgiveStderr(NbGraderPreprocessor):
@@ -46,4 +47,93 @@ class HideHiddenTests(ClearHiddenTests):
             for output in cell.get("outputs", []):
                 if output.get("output_type") == "error":
                     output["traceback"] = [f"{output.get('ename', 'Error')}: {output.get('evalue', '')}"]
+        return cell, resources
+
+
+class RepairCellMetadata(NbGraderPreprocessor):
+    """Make a submitted notebook's nbgrader metadata what the gradebook says it is.
+
+    Runs first when a submission is sanitized, so that nothing a student did to the
+    metadata can stop the batch or change what is graded: a cell whose grade_id the
+    gradebook knows gets that cell's metadata back (any schema version, flags or
+    points the student changed are replaced); a second cell with the same grade_id,
+    or a cell with a grade_id the gradebook does not know, loses its nbgrader
+    metadata and becomes an ordinary cell (it is run, never graded); metadata that
+    is not even a dictionary is dropped. (nbgrader's OverwriteCells then restores
+    the sources and cell types, and adds back the cells that were deleted.)
+    """
+
+    def preprocess(self, nb, resources):
+        from nbgrader.api import Gradebook
+
+        info = resources["nbgrader"]
+        with Gradebook(info["db_url"]) as gb:
+            notebook = gb.find_notebook(info["notebook"], info["assignment"])
+            grades = {cell.name: cell.max_score for cell in notebook.grade_cells}
+            solutions = {cell.name for cell in notebook.solution_cells}
+            tasks = {cell.name: cell.max_score for cell in notebook.task_cells}
+            sources = {cell.name: cell for cell in notebook.source_cells}
+            self._canonical = {}
+            for name, source in sources.items():
+                meta = {"grade": name in grades, "grade_id": name, "locked": bool(source.locked),
+                        "schema_version": 3, "solution": name in solutions, "task": name in tasks}
+                if name in grades or name in tasks:
+                    meta["points"] = grades.get(name, tasks.get(name))
+                self._canonical[name] = meta
+        self._seen = set()
+        return super().preprocess(nb, resources)
+
+    def preprocess_cell(self, cell, resources, index):
+        meta = cell.get("metadata", {})
+        if "nbgrader" not in meta:
+            return cell, resources
+        nbgrader = meta["nbgrader"]
+        grade_id = nbgrader.get("grade_id") if isinstance(nbgrader, dict) else None
+        if not isinstance(grade_id, str) or grade_id not in self._canonical or grade_id in self._seen:
+            self.log.warning("cell %s: nbgrader metadata removed (unknown or repeated grade_id %r)",
+                             index, grade_id)
+            del meta["nbgrader"]
+            return cell, resources
+        self._seen.add(grade_id)
+        meta["nbgrader"] = dict(self._canonical[grade_id])
+        return cell, resources
+
+
+class LimitOutputSize(NbGraderPreprocessor):
+    """Bound what a graded notebook (and so its feedback) keeps of each cell's output.
+
+    nbgrader's LimitOutput counts lines; a single 50 MB line passes it whole. This
+    cuts every text output to `max_chars` characters (keeping its beginning and end),
+    drops any rich output larger than `max_bytes`, and cuts tracebacks line by line.
+    """
+
+    max_chars = Integer(10_000, help="characters kept of one text output").tag(config=True)
+    max_bytes = Integer(2_000_000, help="largest image or rich output kept").tag(config=True)
+
+    def _cut(self, text: str) -> str:
+        if len(text) <= self.max_chars:
+            return text
+        half = self.max_chars // 2
+        return f"{text[:half]}\n... {len(text) - 2 * half} characters removed ...\n{text[-half:]}"
+
+    def preprocess_cell(self, cell, resources, index):
+        if cell.cell_type != "code":
+            return cell, resources
+        for output in cell.get("outputs", []):
+            kind = output.get("output_type")
+            if kind == "stream":
+                output["text"] = self._cut(output.get("text", ""))
+            elif kind == "error":
+                output["evalue"] = self._cut(output.get("evalue", ""))
+                output["traceback"] = [self._cut(line) for line in output.get("traceback", [])][:200]
+            elif kind in ("display_data", "execute_result"):
+                data = output.get("data", {})
+                for mime in list(data):
+                    value = data[mime]
+                    size = len(value) if isinstance(value, str) else len(str(value))
+                    if mime.startswith("text/"):
+                        data[mime] = self._cut(value if isinstance(value, str) else "".join(value))
+                    elif size > self.max_bytes:
+                        del data[mime]
+                        data.setdefault("text/plain", f"[{mime} output of {size} bytes removed]")
         return cell, resources
