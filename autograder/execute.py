@@ -20,8 +20,52 @@ from nbgrader.preprocessors import Execute
 from nbclient.exceptions import CellTimeoutError, DeadKernelError
 from traitlets import Bool
 
-from .sandbox import SandboxKernelManager
+import json
+import os
+import shutil
+import sys
+import tempfile
+from dataclasses import asdict
+
+from jupyter_client.manager import AsyncKernelManager
+from traitlets import Integer, Unicode
+
+from .sandbox import Policy, memory_bytes, probe, readable_paths
 from .sealed import Bridge, KernelUnavailable, exercise_names, run_test_cell
+
+
+class SandboxKernelManager(AsyncKernelManager):
+    """An AsyncKernelManager whose kernels start inside the sandbox."""
+
+    cpu_seconds = Integer(600, help="CPU seconds a graded notebook may use in all").tag(config=True)
+    memory_limit = Unicode("4G", help="address space of a graded kernel (K, M, G suffixes)").tag(config=True)
+    sandbox_uid = Integer(65534, help="user the kernel runs as when grading runs as root").tag(config=True)
+
+    def protections(self) -> dict[str, str]:
+        return probe(self.sandbox_uid)
+
+    def format_kernel_cmd(self, extra_arguments=None):
+        command = super().format_kernel_cmd(extra_arguments)
+        found = self.protections()
+        self.sandbox_workdir = tempfile.mkdtemp(prefix="autograder-sandbox-")
+        os.chmod(self.sandbox_workdir, 0o711)
+        ports = [self.shell_port, self.iopub_port, self.stdin_port, self.hb_port, self.control_port]
+        policy = Policy(workdir=self.sandbox_workdir, cpu_seconds=self.cpu_seconds,
+                        memory_bytes=memory_bytes(self.memory_limit),
+                        uid=self.sandbox_uid if found["uid"].startswith("on") else None,
+                        read=readable_paths(), ports=[p for p in ports if p],
+                        landlock=found["landlock"].startswith("on"))
+        launcher = [sys.executable, "-m", "autograder.sandbox", json.dumps(asdict(policy)), "--"]
+        prefix = [sys.executable, "-m", "autograder.sandbox", "--die-with-parent", "--"]
+        if found["pidns"] == "on":
+            prefix += ["unshare", "--pid", "--fork", "--kill-child", "--mount", "--mount-proc"]
+        return prefix + launcher + command
+
+    async def _async_cleanup_resources(self, restart: bool = False) -> None:
+        await super()._async_cleanup_resources(restart)
+        workdir = getattr(self, "sandbox_workdir", None)
+        if workdir:
+            shutil.rmtree(workdir, ignore_errors=True)
 
 
 def _error(ename: str, evalue: str, traceback: list[str] | None = None):

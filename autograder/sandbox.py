@@ -1,7 +1,8 @@
 """The sandbox a student's kernel runs in while its notebook is graded.
 
-`SandboxKernelManager` (a jupyter_client kernel manager, so nbgrader's own Execute
-step can use it) starts every kernel through this module's launcher, which, before
+`autograder.execute.SandboxKernelManager` (a jupyter_client kernel manager, so
+nbgrader's own Execute step can use it) starts every kernel through this module's
+launcher (kept free of heavy imports: it runs once per graded notebook), which, before
 it becomes the kernel, takes away what Linux lets it take away:
 
 - workdir     a fresh temporary directory: the kernel's home, cwd and only writable place
@@ -26,15 +27,13 @@ import json
 import os
 import resource
 import shutil
+import signal
 import site
 import stat
 import sys
 import tempfile
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-
-from jupyter_client.manager import AsyncKernelManager
-from traitlets import Integer, Unicode
 
 # --- Landlock (linux/landlock.h) ----------------------------------------------------
 _SYS_CREATE_RULESET, _SYS_ADD_RULE, _SYS_RESTRICT_SELF = 444, 445, 446
@@ -44,7 +43,7 @@ _FS_REFER, _FS_TRUNCATE, _FS_IOCTL_DEV = 1 << 13, 1 << 14, 1 << 15
 _NET_BIND_TCP, _NET_CONNECT_TCP = 1 << 0, 1 << 1
 _SCOPE_ABSTRACT_UNIX, _SCOPE_SIGNAL = 1 << 0, 1 << 1
 _RULE_PATH_BENEATH, _RULE_NET_PORT = 1, 2
-_PR_SET_NO_NEW_PRIVS, _PR_CAPBSET_DROP = 38, 24
+_PR_SET_NO_NEW_PRIVS, _PR_CAPBSET_DROP, _PR_SET_PDEATHSIG = 38, 24, 1
 
 SYSTEM_READ = ("/usr", "/lib", "/lib64", "/lib32", "/bin", "/sbin", "/etc", "/proc", "/sys",
                "/dev/urandom", "/dev/random", "/dev/zero", "/dev/null")
@@ -264,45 +263,17 @@ def _launch(policy: Policy, command: list[str]) -> None:
 def main(argv: list[str] | None = None) -> None:
     argv = list(sys.argv[1:] if argv is None else argv)
     split = argv.index("--")
+    if argv[0] == "--die-with-parent":
+        # Outside the namespaces: if the grading process is killed, so is everything
+        # below (unshare --kill-child takes the namespace's processes with it).
+        _libc().prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+        if os.getppid() == 1:
+            sys.exit("the grading process is gone")
+        os.execvp(argv[split + 1], argv[split + 1:])
     _launch(Policy(**json.loads(argv[0])), argv[split + 1:])
 
 
-# --- the kernel manager -----------------------------------------------------------------
-class SandboxKernelManager(AsyncKernelManager):
-    """An AsyncKernelManager whose kernels start inside the sandbox."""
-
-    cpu_seconds = Integer(600, help="CPU seconds a graded notebook may use in all").tag(config=True)
-    memory_limit = Unicode("4G", help="address space of a graded kernel (K, M, G suffixes)").tag(config=True)
-    sandbox_uid = Integer(65534, help="user the kernel runs as when grading runs as root").tag(config=True)
-
-    def protections(self) -> dict[str, str]:
-        return probe(self.sandbox_uid)
-
-    def format_kernel_cmd(self, extra_arguments=None):
-        command = super().format_kernel_cmd(extra_arguments)
-        found = self.protections()
-        self.sandbox_workdir = tempfile.mkdtemp(prefix="autograder-sandbox-")
-        os.chmod(self.sandbox_workdir, 0o711)
-        ports = [self.shell_port, self.iopub_port, self.stdin_port, self.hb_port, self.control_port]
-        policy = Policy(workdir=self.sandbox_workdir, cpu_seconds=self.cpu_seconds,
-                        memory_bytes=_bytes(self.memory_limit),
-                        uid=self.sandbox_uid if found["uid"].startswith("on") else None,
-                        read=readable_paths(), ports=[p for p in ports if p],
-                        landlock=found["landlock"].startswith("on"))
-        launcher = [sys.executable, "-m", "autograder.sandbox", json.dumps(asdict(policy)), "--"]
-        prefix = []
-        if found["pidns"] == "on":
-            prefix = ["unshare", "--pid", "--fork", "--kill-child", "--mount", "--mount-proc"]
-        return prefix + launcher + command
-
-    async def _async_cleanup_resources(self, restart: bool = False) -> None:
-        await super()._async_cleanup_resources(restart)
-        workdir = getattr(self, "sandbox_workdir", None)
-        if workdir:
-            shutil.rmtree(workdir, ignore_errors=True)
-
-
-def _bytes(text: str) -> int:
+def memory_bytes(text: str) -> int:
     units = {"K": 2**10, "M": 2**20, "G": 2**30}
     text = text.strip().upper()
     return int(float(text[:-1]) * units[text[-1]]) if text[-1:] in units else int(text)

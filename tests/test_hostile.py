@@ -181,6 +181,18 @@ def fingerprint(root: Path) -> dict[str, str]:
     return result
 
 
+def processes_marked(mark: str) -> list[int]:
+    """Processes whose environment carries `mark` (inherited from a batch we started)."""
+    found = []
+    for environ in Path("/proc").glob("[0-9]*/environ"):
+        try:
+            if mark.encode() in environ.read_bytes():
+                found.append(int(environ.parent.name))
+        except OSError:
+            pass
+    return found
+
+
 def leftover_processes() -> list[str]:
     out = subprocess.run(["ps", "-eo", "args"], capture_output=True, text=True).stdout
     return [line for line in out.splitlines() if f"sleep {MARKER}" in line]
@@ -330,3 +342,44 @@ def test_grade_log_lists_the_active_protections(batch):
     found = graded.metadata["autograder"]["sandbox"]
     assert found["landlock"].startswith("on") and found["workdir"] == "on"
     assert "sandbox:" in batch["grading"].stdout
+
+
+def test_an_interrupted_batch_rerun_grades_everyone_exactly_once(tmp_path):
+    import os
+    import signal
+    import time
+
+    root = copy_course(tmp_path)
+    folder = root / "samples" / CHAPTER
+    keep = {"ada_complete", "cleo_one_sided", "untouched", "kim_alternative", "gia_transposed"}
+    for path in folder.glob("*.py"):
+        if path.stem not in keep:
+            path.unlink()
+    run = [sys.executable, "-m", "autograder", "--root", str(root)]
+    subprocess.run(run + ["sample", CHAPTER], check=True, capture_output=True)
+    mark = f"batch-{os.getpid()}-{time.time_ns()}"
+    first = subprocess.Popen(run + ["grade", CHAPTER], stdout=subprocess.DEVNULL,
+                             stderr=subprocess.DEVNULL, start_new_session=True,
+                             env={**os.environ, "AUTOGRADER_TEST_MARK": mark})
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline and not list((root / "autograded").glob(f"*/{CHAPTER}/*.ipynb")):
+        time.sleep(0.2)
+    time.sleep(1.0)  # in the middle of the next submission
+    os.killpg(first.pid, signal.SIGKILL)
+    first.wait()
+    time.sleep(1.0)
+    assert processes_marked(mark) == [], "processes of the killed batch survive"
+    again = subprocess.run(run + ["grade", CHAPTER], capture_output=True, text=True, timeout=600)
+    assert f"graded {len(keep)} of {len(keep)} submissions" in again.stdout, again.stdout + again.stderr
+    from nbgrader.api import Gradebook
+    with Gradebook(f"sqlite:///{root / 'gradebook.db'}") as gb:
+        subs = gb.assignment_submissions(CHAPTER)
+        assert sorted(s.student_id for s in subs) == sorted(keep)
+    expected = {s.student: s.loses for s in samples(ROOT, CHAPTER) if s.student in keep}
+    names = read_scores(root, CHAPTER)[0]
+    for student, loses in expected.items():
+        for cell, (score, top) in cell_scores(root, student).items():
+            if "*" in loses:
+                assert score == 0.0
+            elif exercise_of(cell, names) not in loses and cell not in loses:
+                assert score == top, (student, cell)
