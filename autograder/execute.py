@@ -114,13 +114,17 @@ class SealedExecute(Execute):
                       "; ".join(f"{k} {v}" for k, v in found.items()))
         nb.metadata.setdefault("autograder", {})["sandbox"] = found
         try:
-            return super().preprocess(nb, resources, km)
+            nb, resources = super().preprocess(nb, resources, km)
+            if self._stopped:
+                nb.metadata["autograder"]["stopped"] = self._stopped
+            return nb, resources
         except Exception as exc:  # a kernel that cannot start must not stop the batch
             self.log.error("could not run the notebook: %s", exc)
             self._stopped = f"the notebook could not be run ({type(exc).__name__}: {exc})"
             for cell in nb.cells:
                 if cell.cell_type == "code" and utils.is_grade(cell) and not cell.get("outputs"):
                     cell.outputs = [_error("NotGraded", self._stopped)]
+            nb.metadata["autograder"]["stopped"] = self._stopped
             return nb, resources
         finally:
             if self._bridge is not None:

@@ -104,6 +104,12 @@ def grade(root: Path, chapter: str) -> int:
             print(f"  {row.student:<28} {row.total:5.1f} / {total:g}")
     print(f"graded {len(students) - len(failed)} of {len(students)} submissions in "
           f"{seconds:.1f} s ({seconds / len(students):.2f} s each); feedback in feedback/")
+    for student in students:
+        path = root / "autograded" / student / chapter / name
+        if student not in failed and path.is_file():
+            stopped = nbformat.read(path, as_version=4).metadata.get("autograder", {}).get("stopped")
+            if stopped:
+                print(f"  STOPPED EARLY: {student}: {stopped}; the tests after it score 0")
     for student in failed:
         why = broken.get(student, "see the nbgrader messages above")
         print(f"  NOT GRADED: {student}: {why}; it scores 0 and its feedback says why")

@@ -219,6 +219,15 @@ def batch(tmp_path_factory):
     }
     edited = {"b_newer_schema": _newer_schema, "b_duplicated_test_cell": _duplicate_test_cell,
               "b_deleted_and_retyped_cells": _delete_and_retype}
+    rewritten = root / "submitted" / "h_rewritten_tests" / CHAPTER
+    rewritten.mkdir(parents=True)
+    nb = nbformat.read(root / "course" / CHAPTER / "numerical.ipynb", as_version=4)
+    for cell in nb.cells:
+        if cell.metadata.get("nbgrader", {}).get("grade"):
+            cell.source = "pass"  # an empty test cell would pass, were its text trusted
+        elif cell.metadata.get("nbgrader", {}).get("solution"):
+            cell.source = WRONG
+    nbformat.write(nb, rewritten / "numerical.ipynb")
     good = root / "submitted" / "ada_complete" / CHAPTER / "numerical.ipynb"
     for student, change in {**broken, **edited}.items():
         target = root / "submitted" / student / CHAPTER
@@ -335,6 +344,16 @@ def test_edited_metadata_is_graded_like_the_original(batch):
     full = cell_scores(batch["root"], "ada_complete")
     for student in batch["edited"]:
         assert cell_scores(batch["root"], student) == full, student
+
+
+def test_rewritten_test_cells_are_ignored(batch):
+    graded = batch["root"] / "autograded" / "h_rewritten_tests" / CHAPTER / "numerical.ipynb"
+    assert graded.is_file(), "the notebook was graded, not turned away"
+    assert batch["rows"]["h_rewritten_tests"].total == 0.0
+
+
+def test_grade_log_says_whose_kernel_died(batch):
+    assert re.search(r"STOPPED EARLY: h_kill_kernel: the kernel died", batch["grading"].stdout)
 
 
 def test_grade_log_lists_the_active_protections(batch):
