@@ -91,7 +91,9 @@ def _student_line(exc: BaseException) -> str:
     return f"`{frames[-1].line.strip()}` (line {frames[-1].lineno} of its cell)" if frames and frames[-1].line else ""
 
 
-def _with_globals(function, overrides: dict):
+def with_globals(function, overrides: dict):
+    """A copy of `function` whose global names in `overrides` refer to other objects
+    (how a test runs an exercise with the helpers it calls swapped for others)."""
     if not isinstance(function, types.FunctionType) or not overrides:
         return function
     namespace = dict(function.__globals__)
@@ -120,7 +122,7 @@ def _perform(request: dict):
         args = wire.decode(request.get("args", {"$t": []}), _resolve)
         kwargs = wire.decode(request.get("kwargs", {"$d": []}), _resolve)
         overrides = wire.decode(request.get("globals", {"$d": []}), _resolve)
-        result = _with_globals(target, overrides)(*args, **kwargs)
+        result = with_globals(target, overrides)(*args, **kwargs)
         # Arrays passed in are sent back, so the grader sees what the call did to them.
         return result, [a if isinstance(a, np.ndarray) else None for a in args]
     if op == "getattr":

@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import copy
 import importlib
-import types
 from dataclasses import dataclass, field
 from typing import Any, Callable, Iterable, Mapping
 
@@ -27,6 +26,7 @@ import numpy as np
 from adcourse.checking import (CheckFailure, check_close, describe_exception,
                                difference_report, mismatch, show_argument, show_value)
 from adcourse.diagnostics import Mistake, as_array, diagnose, recognise
+from adcourse.remote import with_globals
 from adcourse.tolerance import Tolerance, policy as get_policy
 
 from .sealed import KernelUnavailable
@@ -70,14 +70,6 @@ def known_mistakes(dotted: str) -> tuple[Mistake, ...]:
     except ModuleNotFoundError:
         return ()
     return tuple(getattr(cases, "MISTAKES", {}).get(function, ()))
-
-
-def with_helpers(function: Callable, helpers: Mapping[str, Callable]) -> Callable:
-    """A copy of `function` whose global names in `helpers` refer to other implementations."""
-    namespace = dict(function.__globals__)
-    namespace.update(helpers)
-    return types.FunctionType(function.__code__, namespace, function.__name__,
-                              function.__defaults__, function.__closure__)
 
 
 def _modified(before: tuple, after: tuple) -> int | None:
@@ -146,10 +138,10 @@ def compare(student: Callable, reference_name: str, cases: Iterable[Case], *,
     ref = reference(reference_name)
     module = reference_name.rpartition(".")[0]
     helpers = {helper: reference(f"{module}.{helper}") for helper in isolate}
-    if helpers and isinstance(student, types.FunctionType):
-        student = with_helpers(student, helpers)
-    elif helpers and hasattr(student, "with_globals"):  # a function in the student's kernel
+    if helpers and hasattr(student, "with_globals"):  # a function in the student's kernel
         student = student.with_globals(helpers)
+    elif helpers:
+        student = with_globals(student, helpers)
     mistakes = known_mistakes(reference_name)
     cases = list(cases)
     failures = [msg for case in cases

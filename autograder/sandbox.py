@@ -31,8 +31,7 @@ import signal
 import site
 import stat
 import sys
-import tempfile
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from pathlib import Path
 
 # --- Landlock (linux/landlock.h) ----------------------------------------------------

@@ -6,7 +6,6 @@ import filecmp
 import inspect
 import re
 import tomllib
-from pathlib import Path
 
 import nbformat
 import pytest
