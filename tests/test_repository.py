@@ -116,3 +116,13 @@ def test_every_curriculum_exercise_exists_with_its_signature_and_tests(chapter):
             wanted = ast.parse(f"def {signature}: pass").body[0].args
             got = ast.parse(f"def {name}{inspect.signature(getattr(module, name))}: pass").body[0].args
             assert ast.dump(wanted) == ast.dump(got), f"{name}: signature differs from {signature}"
+
+
+def test_code_has_no_undefined_names_or_unused_imports():
+    import subprocess
+    import sys
+
+    result = subprocess.run([sys.executable, "-m", "ruff", "check", "--select", "F,E9", "--quiet",
+                             "adcourse", "autograder", "tests", "bench", "nbgrader_config.py"],
+                            cwd=ROOT, capture_output=True, text=True)
+    assert result.returncode == 0, result.stdout + result.stderr
