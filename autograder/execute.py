@@ -26,6 +26,7 @@ import shutil
 import sys
 import tempfile
 from dataclasses import asdict
+from pathlib import Path
 
 from jupyter_client.manager import AsyncKernelManager
 from traitlets import Integer, Unicode
@@ -47,7 +48,8 @@ class SandboxKernelManager(AsyncKernelManager):
     def format_kernel_cmd(self, extra_arguments=None):
         command = super().format_kernel_cmd(extra_arguments)
         found = self.protections()
-        self.sandbox_workdir = tempfile.mkdtemp(prefix="autograder-sandbox-")
+        _sweep_orphaned_workdirs()
+        self.sandbox_workdir = tempfile.mkdtemp(prefix=f"{_WORKDIR_PREFIX}{os.getpid()}-")
         os.chmod(self.sandbox_workdir, 0o711)
         ports = [self.shell_port, self.iopub_port, self.stdin_port, self.hb_port, self.control_port]
         policy = Policy(workdir=self.sandbox_workdir, cpu_seconds=self.cpu_seconds,
@@ -66,6 +68,17 @@ class SandboxKernelManager(AsyncKernelManager):
         workdir = getattr(self, "sandbox_workdir", None)
         if workdir:
             shutil.rmtree(workdir, ignore_errors=True)
+
+
+_WORKDIR_PREFIX = "autograder-sandbox-"
+
+
+def _sweep_orphaned_workdirs() -> None:
+    """Remove the workdirs of grading processes that were killed before cleaning up."""
+    for folder in Path(tempfile.gettempdir()).glob(f"{_WORKDIR_PREFIX}*-*"):
+        owner = folder.name[len(_WORKDIR_PREFIX):].split("-", 1)[0]
+        if owner.isdigit() and not Path(f"/proc/{owner}").exists():
+            shutil.rmtree(folder, ignore_errors=True)
 
 
 def _error(ename: str, evalue: str, traceback: list[str] | None = None):

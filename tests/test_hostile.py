@@ -390,6 +390,10 @@ def test_an_interrupted_batch_rerun_grades_everyone_exactly_once(tmp_path):
     assert processes_marked(mark) == [], "processes of the killed batch survive"
     again = subprocess.run(run + ["grade", CHAPTER], capture_output=True, text=True, timeout=600)
     assert f"graded {len(keep)} of {len(keep)} submissions" in again.stdout, again.stdout + again.stderr
+    import tempfile
+    orphans = [d.name for d in Path(tempfile.gettempdir()).glob("autograder-sandbox-*-*")
+               if not Path(f"/proc/{d.name.split('-')[2]}").exists()]
+    assert orphans == [], "the killed batch's sandbox folders were not swept"
     from nbgrader.api import Gradebook
     with Gradebook(f"sqlite:///{root / 'gradebook.db'}") as gb:
         subs = gb.assignment_submissions(CHAPTER)
