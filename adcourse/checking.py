@@ -48,6 +48,14 @@ def show_argument(value) -> str:
     return repr(value)
 
 
+def student_line(exc: BaseException) -> str:
+    """"`code` (line N of its cell)" for the student's line where `exc` was raised, or ""."""
+    frames = [f for f in traceback.extract_tb(exc.__traceback__) if not f.filename.startswith(_LIBRARY)]
+    if not frames or not frames[-1].line:
+        return ""
+    return f"`{frames[-1].line.strip()}` (line {frames[-1].lineno} of its cell)"
+
+
 def describe_exception(exc: BaseException, name: str) -> str:
     if isinstance(exc, NotImplementedError):
         return (f"`{name}` is not answered yet: replace `raise NotImplementedError()` "
@@ -55,10 +63,7 @@ def describe_exception(exc: BaseException, name: str) -> str:
     # An error raised in the student's kernel arrives with its name and line attached.
     ename, line = getattr(exc, "ename", type(exc).__name__), getattr(exc, "line", None)
     if line is None:
-        frames = [f for f in traceback.extract_tb(exc.__traceback__)
-                  if not f.filename.startswith(_LIBRARY)]
-        line = (f"`{frames[-1].line.strip()}` (line {frames[-1].lineno} of its cell)"
-                if frames and frames[-1].line else "")
+        line = student_line(exc)
     return f"`{name}` raised {ename}: {exc}" + (f" at {line}" if line else "")
 
 

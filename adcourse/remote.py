@@ -15,12 +15,12 @@ judges by itself.
 from __future__ import annotations
 
 import operator
-import traceback
 import types
 
 import numpy as np
 
 from . import functions, wire
+from .checking import student_line
 
 _objects: dict[int, object] = {}
 _ids = iter(range(1, 2**62))
@@ -85,12 +85,6 @@ def _resolve(token: dict):
     raise wire.WireError(f"unknown token {sorted(token)}")
 
 
-def _student_line(exc: BaseException) -> str:
-    frames = traceback.extract_tb(exc.__traceback__)
-    frames = [f for f in frames if not f.filename.startswith(__file__.rsplit("/", 1)[0])]
-    return f"`{frames[-1].line.strip()}` (line {frames[-1].lineno} of its cell)" if frames and frames[-1].line else ""
-
-
 def with_globals(function, overrides: dict):
     """A copy of `function` whose global names in `overrides` refer to other objects
     (how a test runs an exercise with the helpers it calls swapped for others)."""
@@ -152,4 +146,4 @@ def handle(request_text: str) -> str:
         return wire.dumps(reply)
     except BaseException as exc:  # the student's error is the answer to report
         return wire.dumps({"error": {"ename": type(exc).__name__, "evalue": str(exc)[:4000],
-                                     "line": _student_line(exc)}})
+                                     "line": student_line(exc)}})

@@ -14,12 +14,6 @@ It replaces `Execute` in nbgrader's autograde pipeline (see nbgrader_config.py):
 """
 from __future__ import annotations
 
-from nbformat.v4 import new_output
-from nbgrader import utils
-from nbgrader.preprocessors import Execute
-from nbclient.exceptions import CellTimeoutError, DeadKernelError
-from traitlets import Bool
-
 import json
 import os
 import shutil
@@ -29,7 +23,11 @@ from dataclasses import asdict
 from pathlib import Path
 
 from jupyter_client.manager import AsyncKernelManager
-from traitlets import Integer, Unicode
+from nbclient.exceptions import CellTimeoutError, DeadKernelError
+from nbformat.v4 import new_output
+from nbgrader import utils
+from nbgrader.preprocessors import Execute
+from traitlets import Bool, Integer, Unicode
 
 from .sandbox import Policy, memory_bytes, probe, readable_paths
 from .sealed import Bridge, KernelUnavailable, exercise_names, run_test_cell
@@ -101,18 +99,14 @@ class SealedExecute(Execute):
         from nbgrader.api import Gradebook
 
         info = resources.get("nbgrader", {})
-        self._tests, self._student_names = {}, set()
         with Gradebook(info["db_url"]) as gb:
             notebook = gb.find_notebook(info["notebook"], info["assignment"])
-            for cell in notebook.source_cells:
-                if cell.cell_type != "code":
-                    continue
-                if cell.name in {g.name for g in notebook.grade_cells} and \
-                        cell.name not in {s.name for s in notebook.solution_cells}:
-                    self._tests[cell.name] = cell.source
-            answers = [c.source for c in notebook.source_cells
-                       if c.name in {s.name for s in notebook.solution_cells} and c.cell_type == "code"]
-        self._student_names = exercise_names(answers)
+            graded = {cell.name for cell in notebook.grade_cells}
+            answers = {cell.name for cell in notebook.solution_cells}
+            code = [cell for cell in notebook.source_cells if cell.cell_type == "code"]
+            # Test cells: graded, not answers (a graded answer is a written one).
+            self._tests = {c.name: c.source for c in code if c.name in graded - answers}
+            self._student_names = exercise_names([c.source for c in code if c.name in answers])
 
     # --- the run ------------------------------------------------------------------------
     def preprocess(self, nb, resources=None, km=None):
