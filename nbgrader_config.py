@@ -10,6 +10,7 @@ from nbgrader.preprocessors import (AssignLatePenalties, CheckCellMetadata, Clea
                                     OverwriteCells, OverwriteKernelspec, SaveAutoGrades)
 
 from autograder.execute import SealedExecute
+from autograder.exporters import FeedbackHTMLExporter
 from autograder.preprocessors import (ForgiveStderr, HideHiddenTests, LimitOutputSize,
                                       RepairCellMetadata)
 
@@ -61,3 +62,5 @@ c.Autograde.autograde_preprocessors = [
 
 # Stock list, plus: feedback never shows hidden test code.
 c.GenerateFeedback.preprocessors = [GetGrades, CSSHTMLHeaderPreprocessor, HideHiddenTests]
+# Stock HTML pages, with templates compiled once per grading process.
+c.GenerateFeedback.exporter_class = FeedbackHTMLExporter

@@ -86,21 +86,36 @@ def _modified(before: tuple, after: tuple) -> int | None:
     return None
 
 
-def _run_case(student, ref, case: Case, tol, name, mistakes) -> str | None:
-    """None if the student's answer on `case` is right, else the message for it."""
+def _answers(student, cases: list[Case]) -> list:
+    """The student's answer to each case, with its arguments after the call: a
+    (value, args) pair, or the exception the call raised. A function in the student's
+    kernel answers all cases in one round trip."""
+    calls = [case.fresh() for case in cases]
+    if hasattr(student, "call_each"):
+        return [r if isinstance(r, Exception) else (r[0], args)
+                for (args, _), r in zip(calls, student.call_each(calls))]
+    answers = []
+    for args, kwargs in calls:
+        try:
+            answers.append((student(*args, **kwargs), args))
+        except KernelUnavailable:
+            raise
+        except Exception as exc:
+            answers.append(exc)
+    return answers
+
+
+def _run_case(answer, ref, case: Case, tol, name, mistakes) -> str | None:
+    """None if the student's `answer` on `case` is right, else the message for it."""
     def call(fn):
         args, kwargs = case.fresh()
         return fn(*args, **kwargs)
 
-    args, kwargs = case.fresh()
-    try:
-        got = student(*args, **kwargs)
-    except NotImplementedError as exc:
-        raise CheckFailure(describe_exception(exc, name)) from None
-    except KernelUnavailable:
-        raise
-    except Exception as exc:  # the student's error is the finding
-        return f"{case.show(name)}: {describe_exception(exc, name)}"
+    if isinstance(answer, NotImplementedError):
+        raise CheckFailure(describe_exception(answer, name)) from None
+    if isinstance(answer, Exception):  # the student's error is the finding
+        return f"{case.show(name)}: {describe_exception(answer, name)}"
+    got, args = answer
     changed = _modified(case.args, args)
     if changed is not None:
         return (f"{case.show(name)} modified its argument {changed + 1} in place; the "
@@ -144,8 +159,9 @@ def compare(student: Callable, reference_name: str, cases: Iterable[Case], *,
         student = with_globals(student, helpers)
     mistakes = known_mistakes(reference_name)
     cases = list(cases)
-    failures = [msg for case in cases
-                if (msg := _run_case(student, ref, case, tol, name, mistakes))]
+    answers = _answers(student, cases)
+    failures = [msg for case, answer in zip(cases, answers)
+                if (msg := _run_case(answer, ref, case, tol, name, mistakes))]
     if failures:
         shown = "\n\n".join(failures[:REPORTED_FAILURES])
         more = len(failures) - REPORTED_FAILURES

@@ -24,6 +24,14 @@ def main(argv: list[str] | None = None) -> int:
 
     grade = commands.add_parser("grade", help="autograde a chapter's submissions, write feedback")
     grade.add_argument("chapter")
+    grade.add_argument("--workers", "-j", type=int, default=None,
+                       help="submissions graded at once on this machine (default: its cores)")
+    grade.add_argument("--scheduler", metavar="ADDRESS", default=None,
+                       help="grade on the Dask cluster whose scheduler is at ADDRESS "
+                            "(e.g. tcp://10.0.0.5:8786) instead of on this machine")
+    grade.add_argument("--force", action="store_true",
+                       help="grade again the submissions whose result is already recorded")
+    grade.add_argument("--no-progress", action="store_true", help="no progress bar")
 
     report = commands.add_parser("report", help="per-student, per-exercise table, CSV and PNG")
     report.add_argument("chapter")
@@ -47,7 +55,8 @@ def main(argv: list[str] | None = None) -> int:
             print(f"{len(found)} sample submissions of {args.chapter} written to submitted/")
         elif args.command == "grade":
             from .grading import grade as run
-            return 1 if run(root, args.chapter) else 0
+            return 1 if run(root, args.chapter, workers=args.workers, scheduler=args.scheduler,
+                            force=args.force, progress=not args.no_progress) else 0
         elif args.command == "report":
             from .report import report as run
             run(root, args.chapter)

@@ -15,49 +15,86 @@ It replaces `Execute` in nbgrader's autograde pipeline (see nbgrader_config.py):
 from __future__ import annotations
 
 import json
+import math
 import os
 import shutil
 import sys
 import tempfile
+import time
+import uuid
 from dataclasses import asdict
 from pathlib import Path
+from queue import Empty
 
+from jupyter_client.asynchronous import AsyncKernelClient
 from jupyter_client.manager import AsyncKernelManager
+from jupyter_client.provisioning import LocalProvisioner
 from nbclient.exceptions import CellTimeoutError, DeadKernelError
 from nbformat.v4 import new_output
 from nbgrader import utils
 from nbgrader.preprocessors import Execute
-from traitlets import Bool, Integer, Unicode
+from traitlets import Bool, Integer, List, Type, Unicode, default
 
+from .forkserver import PRELOAD, fork_server
 from .sandbox import Policy, memory_bytes, probe, readable_paths
 from .sealed import Bridge, KernelUnavailable, exercise_names, run_test_cell
 
 
 class SandboxKernelManager(AsyncKernelManager):
-    """An AsyncKernelManager whose kernels start inside the sandbox."""
+    """An AsyncKernelManager whose kernels start inside the sandbox.
+
+    Kernels talk to the grader over Unix sockets in their workdir (no TCP port to
+    collide with another grading process, and none the kernel may open), and are
+    forked from a warm server (`autograder.forkserver`) unless `fork_server` is off,
+    when each starts a new interpreter through the `autograder.sandbox` launcher.
+    """
 
     cpu_seconds = Integer(600, help="CPU seconds a graded notebook may use in all").tag(config=True)
     memory_limit = Unicode("4G", help="address space of a graded kernel (K, M, G suffixes)").tag(config=True)
     sandbox_uid = Integer(65534, help="user the kernel runs as when grading runs as root").tag(config=True)
+    fork_server = Bool(True, help="Fork kernels from a warm server that has imported IPython, "
+                                  "NumPy, Matplotlib and ipywidgets once; False starts a new "
+                                  "interpreter for every notebook").tag(config=True)
+    preload = List(Unicode(), list(PRELOAD),
+                   help="modules the fork server imports once for all kernels").tag(config=True)
+
+    client_class = Unicode("autograder.execute.SandboxKernelClient")
+    client_factory = Type(klass="autograder.execute.SandboxKernelClient")
 
     def protections(self) -> dict[str, str]:
         return probe(self.sandbox_uid)
 
-    def format_kernel_cmd(self, extra_arguments=None):
-        command = super().format_kernel_cmd(extra_arguments)
-        found = self.protections()
+    async def _async_wait(self, pollinterval: float = 0.005) -> None:
+        # A killed kernel ends within milliseconds: look often (jupyter_client: every 0.1 s).
+        await super()._async_wait(pollinterval)
+
+    async def _async_pre_start_kernel(self, **kw):
         _sweep_orphaned_workdirs()
         self.sandbox_workdir = tempfile.mkdtemp(prefix=f"{_WORKDIR_PREFIX}{os.getpid()}-")
         os.chmod(self.sandbox_workdir, 0o711)
-        ports = [self.shell_port, self.iopub_port, self.stdin_port, self.hb_port, self.control_port]
-        policy = Policy(workdir=self.sandbox_workdir, cpu_seconds=self.cpu_seconds,
-                        memory_bytes=memory_bytes(self.memory_limit),
-                        uid=self.sandbox_uid if found["uid"].startswith("on") else None,
-                        read=readable_paths(), ports=[p for p in ports if p],
-                        landlock=found["landlock"].startswith("on"))
-        launcher = [sys.executable, "-m", "autograder.sandbox", json.dumps(asdict(policy)), "--"]
+        self.transport = "ipc"
+        self.ip = os.path.join(self.sandbox_workdir, "kernel")
+        if self.fork_server and self.provisioner is None:
+            self.provisioner = ForkedProvisioner(kernel_id=self.kernel_id or str(uuid.uuid4()),
+                                                 kernel_spec=self.kernel_spec, parent=self)
+            self.kernel_id = self.provisioner.kernel_id
+        return await super()._async_pre_start_kernel(**kw)
+
+    def sandbox_policy(self) -> Policy:
+        found = self.protections()
+        return Policy(workdir=self.sandbox_workdir, cpu_seconds=self.cpu_seconds,
+                      memory_bytes=memory_bytes(self.memory_limit),
+                      uid=self.sandbox_uid if found["uid"].startswith("on") else None,
+                      read=readable_paths(), ports=[],
+                      landlock=found["landlock"].startswith("on"))
+
+    def format_kernel_cmd(self, extra_arguments=None):
+        command = super().format_kernel_cmd(extra_arguments)
+        if self.fork_server:
+            return command
+        launcher = [sys.executable, "-m", "autograder.sandbox", json.dumps(asdict(self.sandbox_policy())), "--"]
         prefix = [sys.executable, "-m", "autograder.sandbox", "--die-with-parent", "--"]
-        if found["pidns"] == "on":
+        if self.protections()["pidns"] == "on":
             prefix += ["unshare", "--pid", "--fork", "--kill-child", "--mount", "--mount-proc"]
         return prefix + launcher + command
 
@@ -66,6 +103,55 @@ class SandboxKernelManager(AsyncKernelManager):
         workdir = getattr(self, "sandbox_workdir", None)
         if workdir:
             shutil.rmtree(workdir, ignore_errors=True)
+
+
+class SandboxKernelClient(AsyncKernelClient):
+    """jupyter_client's client, ready as soon as the kernel has answered on both channels.
+
+    The stock `wait_for_ready` then waits until IOPub has been quiet for 0.2 s, to
+    drop the start-up messages; nbclient ignores messages that answer another
+    request anyway, so here they are dropped only if already there.
+    """
+
+    async def wait_for_ready(self, timeout: float | None = None) -> None:
+        deadline = time.monotonic() + (timeout if timeout is not None else math.inf)
+        while True:
+            self.kernel_info()
+            try:
+                msg = await self.shell_channel.get_msg(timeout=1)
+            except Empty:
+                msg = None
+            if msg is not None and msg["msg_type"] == "kernel_info_reply":
+                try:
+                    await self.iopub_channel.get_msg(timeout=0.2)
+                except Empty:
+                    pass
+                else:
+                    self._handle_kernel_info_reply(msg)
+                    break
+            if not await self._async_is_alive():
+                raise RuntimeError("Kernel died before replying to kernel_info")
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"Kernel didn't respond in {timeout:g} seconds")
+        while True:
+            try:
+                await self.iopub_channel.get_msg(timeout=0)
+            except Empty:
+                break
+
+
+class ForkedProvisioner(LocalProvisioner):
+    """Launches the kernel by forking it from the grading process's fork server."""
+
+    async def launch_kernel(self, cmd: list[str], **kwargs):
+        km = self.parent
+        connection_file = cmd[cmd.index("-f") + 1]
+        self.process = fork_server(tuple(km.preload)).spawn(
+            km.sandbox_policy(), connection_file, kwargs.get("env") or dict(os.environ),
+            pidns=km.protections()["pidns"] == "on")
+        self.pid = self.process.pid
+        self.pgid = os.getpgid(self.pid)
+        return self.connection_info
 
 
 _WORKDIR_PREFIX = "autograder-sandbox-"
@@ -94,6 +180,11 @@ class SealedExecute(Execute):
         kwargs.setdefault("kernel_manager_class", SandboxKernelManager)
         super().__init__(*args, **kwargs)
 
+    @default("shutdown_kernel")
+    def _kill_when_done(self):
+        # The kernel is thrown away after its notebook: kill it rather than wait for it.
+        return "immediate"
+
     # --- what the gradebook says ------------------------------------------------------
     def _load_tests(self, resources) -> None:
         from nbgrader.api import Gradebook
@@ -112,6 +203,7 @@ class SealedExecute(Execute):
     def preprocess(self, nb, resources=None, km=None):
         self._stopped = None
         self._bridge = None
+        self._cell_seconds = 0.0
         if self.sealed:
             self._load_tests(resources)
         else:
@@ -122,6 +214,8 @@ class SealedExecute(Execute):
         nb.metadata.setdefault("autograder", {})["sandbox"] = found
         try:
             nb, resources = super().preprocess(nb, resources, km)
+            # Time spent in the cells (the student's and the tests): the floor of a notebook's cost.
+            nb.metadata["autograder"]["timing"] = {"cells": round(self._cell_seconds, 4)}
             if self._stopped:
                 nb.metadata["autograder"]["stopped"] = self._stopped
             return nb, resources
@@ -140,6 +234,13 @@ class SealedExecute(Execute):
     def preprocess_cell(self, cell, resources, index):
         if cell.cell_type != "code":
             return cell, resources
+        start = time.perf_counter()
+        try:
+            return self._preprocess_code_cell(cell, resources, index)
+        finally:
+            self._cell_seconds += time.perf_counter() - start
+
+    def _preprocess_code_cell(self, cell, resources, index):
         grade_id = cell.get("metadata", {}).get("nbgrader", {}).get("grade_id")
         is_test = utils.is_grade(cell) and grade_id in self._tests
         if self._stopped:

@@ -1,19 +1,40 @@
 """`autograder grade`: autograde a chapter's submissions and write their feedback.
 
-Runs the stock nbgrader steps in the course root (so `nbgrader_config.py` applies,
-with the course's preprocessors): `autograde` into the gradebook, then
-`generate_feedback`, then prints a summary.
+The command is the coordinator of a batch. It reads each submission into a `Job`
+(autograder.worker), hands the jobs to workers (processes on this machine, or a
+Dask cluster), and as each result comes back writes the student's autograded
+notebook and feedback and records the scores in the gradebook, once
+(autograder.gradebook). Workers run stock nbgrader (`autograde`, then
+`generate_feedback`) with the course's configuration, so the scores are the ones
+`nbgrader autograde` gives in the course root.
+
+A submission whose result is already in the gradebook, for the same files and the
+same chapter and configuration, is not graded again (`--force` regrades all), so a
+batch that was stopped is finished by running the same command again.
 """
 from __future__ import annotations
 
+import hashlib
 import html
+import os
+import shutil
+import sys
 import time
+import uuid
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from concurrent.futures.process import BrokenProcessPool
+from dataclasses import dataclass, field
+from multiprocessing import get_context
 from pathlib import Path
+from typing import Iterator
 
 import nbformat
 
-from .course import CourseError, nbgrader, notebook_name
+from .course import CourseError, notebook_name
+from .gradebook import (course_db_url, course_id, manual_grades, open_gradebook, record,
+                        record_ungraded, recorded, snapshot)
 from .scores import read_scores
+from .worker import Job, Result, grade_submission, submission_files, warm_up
 
 
 def submissions(root: Path, chapter: str) -> list[str]:
@@ -32,21 +53,14 @@ def unreadable(root: Path, chapter: str, student: str) -> str | None:
         return f"the notebook was not found: expected {name}, {found}"
     try:
         nbformat.read(path, as_version=4)
-    except Exception as exc:
+    except (ValueError, KeyError, TypeError, AttributeError, OSError, RecursionError) as exc:
         first = str(exc).strip().splitlines()[0][:200] if str(exc).strip() else type(exc).__name__
         return f"the notebook is not readable as a Jupyter notebook ({first})"
     return None
 
 
-def record_ungraded(root: Path, chapter: str, student: str, reason: str) -> None:
-    """Zero in the gradebook and a feedback page saying why, for a notebook nbgrader cannot read."""
-    from nbgrader.api import Gradebook
-
-    from .scores import db_url
-
-    with Gradebook(db_url(root)) as gb:
-        gb.update_or_create_student(student)
-        gb.update_or_create_submission(chapter, student)
+def not_graded_page(root: Path, chapter: str, student: str, reason: str) -> None:
+    """The feedback page of a submission that could not be graded: why, and what to do."""
     name = notebook_name(root, chapter)
     page = root / "feedback" / student / chapter / name.replace(".ipynb", ".html")
     page.parent.mkdir(parents=True, exist_ok=True)
@@ -60,11 +74,9 @@ def record_ungraded(root: Path, chapter: str, student: str, reason: str) -> None
 
 def ensure_assignment(root: Path, chapter: str) -> None:
     """Put the chapter in the gradebook (as generate_assignment does) if it is not there."""
-    from nbgrader.api import Gradebook, MissingEntry
+    from nbgrader.api import MissingEntry
 
-    from .scores import db_url
-
-    with Gradebook(db_url(root)) as gb:
+    with open_gradebook(course_db_url(root), course_id(root)) as gb:
         try:
             gb.find_assignment(chapter)
             return
@@ -74,43 +86,234 @@ def ensure_assignment(root: Path, chapter: str) -> None:
     build(root, [chapter], quiet=True)
 
 
-def grade(root: Path, chapter: str) -> int:
-    """Grade every submission of `chapter`; return the number that could not be graded."""
+@dataclass
+class Batch:
+    """What one run of `grade` did, for its summary."""
+    total: int
+    graded: list[str] = field(default_factory=list)
+    failed: dict[str, str] = field(default_factory=dict)      # student -> why
+    flagged: dict[str, str] = field(default_factory=dict)     # student -> what happened
+    up_to_date: list[str] = field(default_factory=list)
+    cell_seconds: float = 0.0
+
+
+#: nbgrader's CourseDirectory.ignore: never part of a submission.
+IGNORE = [".ipynb_checkpoints", "*.pyc", "__pycache__", "feedback"]
+
+
+def grade(root: Path, chapter: str, workers: int | None = None, scheduler: str | None = None,
+          force: bool = False, progress: bool = True) -> int:
+    """Grade the submissions of `chapter`; return the number that could not be graded."""
     students = submissions(root, chapter)
     if not students:
         raise CourseError(
             f"no submissions of {chapter}: expected submitted/<student>/{chapter}/"
             f"{notebook_name(root, chapter)} (run `autograder sample {chapter}` to load the "
             "sample class, or collect submissions with nbgrader)")
+    workers = workers or os.cpu_count() or 1
+    if workers < 1:
+        raise CourseError(f"--workers must be at least 1, not {workers}")
     ensure_assignment(root, chapter)
     start = time.perf_counter()
-    print(f"grading {len(students)} submissions of {chapter} ...", flush=True)
     from .sandbox import probe
     print("sandbox: " + "; ".join(f"{k} {v}" for k, v in probe().items()), flush=True)
-    broken = {s: why for s in students if (why := unreadable(root, chapter, s))}
-    nbgrader(root, "autograde", chapter, "--force", "--log-level=ERROR")
-    nbgrader(root, "generate_feedback", chapter, "--force", "--log-level=ERROR")
-    for student, reason in broken.items():
-        record_ungraded(root, chapter, student, reason)
-    seconds = time.perf_counter() - start
+    url, course = course_db_url(root), course_id(root)
+    jobs, batch = _plan(root, chapter, students, url, course, force)
+    where = f"the Dask cluster at {scheduler}" if scheduler else f"{min(workers, max(len(jobs), 1))} workers"
+    print(f"grading {len(jobs)} of {len(students)} submissions of {chapter} with {where}"
+          + (f" ({len(batch.up_to_date)} already graded: --force grades them again)"
+             if batch.up_to_date else "") + " ...", flush=True)
+    results = _run_dask(jobs, scheduler) if scheduler else _run_local(jobs, workers)
+    _collect(root, url, course, jobs, results, batch, progress)
+    _summary(root, chapter, students, batch, time.perf_counter() - start, len(jobs))
+    return len(batch.failed)
+
+
+def grader_digest() -> str:
+    """A digest of the grading code (this package and the student-side one)."""
+    import adcourse
+
+    digest = hashlib.sha256()
+    for package in (Path(__file__).parent, Path(adcourse.__file__).parent):
+        for path in sorted(package.rglob("*.py")):
+            digest.update(path.relative_to(package.parent).as_posix().encode() + path.read_bytes())
+    return digest.hexdigest()
+
+
+def _plan(root: Path, chapter: str, students: list[str], url: str, course: str,
+          force: bool) -> tuple[list[Job], Batch]:
+    """One job per submission to grade; unreadable ones are recorded as zero at once."""
+    data, digest = snapshot(url, course, chapter)
+    config = (root / "nbgrader_config.py").read_text(encoding="utf-8")
+    base = hashlib.sha256(f"{digest}|{grader_digest()}|{config}".encode()).hexdigest()
+    source = root / "solutions" / chapter
+    source_files = {p.relative_to(source).as_posix(): p.read_bytes() for p in sorted(source.rglob("*"))
+                    if p.is_file() and p.suffix != ".ipynb" and not p.is_symlink()
+                    and not any(part in IGNORE or part.endswith(".pyc") for part in p.relative_to(source).parts)}
     name = notebook_name(root, chapter)
-    failed = [s for s in students if s in broken
-              or not (root / "autograded" / s / chapter / name).is_file()
-              or not (root / "feedback" / s / chapter / name.replace(".ipynb", ".html")).is_file()]
+    batch, jobs = Batch(total=len(students)), []
+    with open_gradebook(url, course) as gb:
+        done = {} if force else recorded(gb, chapter)
+        for student in students:
+            folder = root / "submitted" / student / chapter
+            files, left_out = submission_files(folder, IGNORE)
+            fingerprint = hashlib.sha256(base.encode() + b"".join(
+                hashlib.sha256(k.encode() + b"\0" + v).digest() for k, v in sorted(files.items()))).hexdigest()
+            outputs = [root / "autograded" / student / chapter / name,
+                       root / "feedback" / student / chapter / name.replace(".ipynb", ".html")]
+            if done.get(student) == fingerprint and all(p.is_file() for p in outputs[1:]):
+                batch.up_to_date.append(student)
+                continue
+            why = unreadable(root, chapter, student)
+            if why:
+                record_ungraded(gb, chapter, student, fingerprint, why)
+                shutil.rmtree(root / "autograded" / student / chapter, ignore_errors=True)
+                not_graded_page(root, chapter, student, why)
+                batch.failed[student] = why
+                continue
+            if left_out:
+                print(f"  {student}: left out of grading: {'; '.join(left_out)}", flush=True)
+            jobs.append(Job(chapter=chapter, student=student, files=files, snapshot=data,
+                            config=config, course_id=course, fingerprint=fingerprint,
+                            source_files=source_files, manual=manual_grades(gb, chapter, student)))
+    return jobs, batch
+
+
+# --- where the jobs run ------------------------------------------------------------------------
+def _run_local(jobs: list[Job], workers: int) -> Iterator[tuple[Job, Result | BaseException]]:
+    """In this process (one worker) or a pool of processes; a crashed pool is started again."""
+    if workers == 1 or len(jobs) <= 1:
+        for job in jobs:
+            yield job, grade_submission(job)
+        return
+    pending, crashes = list(jobs), 0
+    while pending:
+        pool = ProcessPoolExecutor(min(workers, len(pending)), mp_context=get_context("spawn"),
+                                   initializer=warm_up)
+        try:
+            futures = {pool.submit(grade_submission, job): job for job in pending}
+            for future in as_completed(futures):
+                job = futures[future]
+                try:
+                    outcome = future.result()
+                except BrokenProcessPool:
+                    continue
+                except Exception as exc:
+                    outcome = exc
+                pending.remove(job)
+                yield job, outcome
+        except BaseException:
+            pool.shutdown(wait=False, cancel_futures=True)
+            _stop_workers(pool)
+            raise
+        else:
+            pool.shutdown(wait=True)
+        if pending:
+            crashes += 1
+            if crashes > 2:
+                for job in pending:
+                    yield job, RuntimeError("the grading worker crashed three times")
+                return
+
+
+def _stop_workers(pool: ProcessPoolExecutor) -> None:
+    for process in list(getattr(pool, "_processes", {}).values()):
+        if process.is_alive():
+            process.kill()
+
+
+def _run_dask(jobs: list[Job], address: str) -> Iterator[tuple[Job, Result | BaseException]]:
+    """On a Dask cluster: one task per submission, results as they finish."""
+    try:
+        from distributed import Client, as_completed as dask_completed
+    except ImportError as exc:
+        raise CourseError("--scheduler needs Dask's `distributed` package "
+                          "(pip install 'autodiff-course[cluster]')") from exc
+    try:
+        client = Client(address, timeout="30s")
+    except OSError as exc:
+        raise CourseError(f"no Dask scheduler answers at {address} ({exc})") from exc
+    with client:
+        batch = uuid.uuid4().hex[:8]
+        futures = {client.submit(grade_submission, job, pure=False, retries=1,
+                                 key=f"grade-{job.chapter}-{job.student}-{batch}"): job for job in jobs}
+        for future in dask_completed(futures):
+            try:
+                outcome = future.result()
+            except Exception as exc:
+                outcome = exc
+            yield futures[future], outcome
+
+
+# --- results into the course ----------------------------------------------------------------------
+def _collect(root: Path, url: str, course: str, jobs: list[Job],
+             results: Iterator[tuple[Job, Result | BaseException]], batch: Batch, progress: bool) -> None:
+    from tqdm import tqdm
+
+    bar = tqdm(total=len(jobs), unit="nb", desc="graded", file=sys.stderr, dynamic_ncols=True,
+               disable=not progress or not jobs, mininterval=0.5 if sys.stderr.isatty() else 15)
+    try:
+        with open_gradebook(url, course) as gb:
+            for job, outcome in results:
+                _store(root, gb, job, outcome, batch)
+                bar.set_postfix(failed=len(batch.failed), flagged=len(batch.flagged), refresh=False)
+                bar.update(1)
+    except KeyboardInterrupt:
+        bar.close()
+        print(f"\ninterrupted: {len(batch.graded)} results recorded; run the same command again "
+              "to grade the rest", file=sys.stderr)
+        raise
+    bar.close()
+
+
+def _store(root: Path, gb, job: Job, outcome: Result | BaseException, batch: Batch) -> None:
+    student, chapter = job.student, job.chapter
+    if isinstance(outcome, BaseException) or outcome.error:
+        reason = (f"the grader failed ({type(outcome).__name__}: {outcome})"
+                  if isinstance(outcome, BaseException) else f"nbgrader could not grade it ({outcome.error})")
+        # Zero now (no older result may stand), but not journaled: the next run tries again.
+        record_ungraded(gb, chapter, student, job.fingerprint, reason, journal=False)
+        shutil.rmtree(root / "autograded" / student / chapter, ignore_errors=True)
+        batch.failed[student] = reason
+        not_graded_page(root, chapter, student, reason)
+        return
+    _replace_folder(root / "autograded" / student / chapter, outcome.autograded)
+    _replace_folder(root / "feedback" / student / chapter, outcome.feedback)
+    record(gb, outcome)
+    batch.graded.append(student)
+    batch.cell_seconds += outcome.cell_seconds
+    if outcome.stopped:
+        batch.flagged[student] = outcome.stopped
+
+
+def _replace_folder(folder: Path, files: dict[str, bytes]) -> None:
+    """Write `files` as the whole content of `folder`, replacing what was there at once."""
+    folder.parent.mkdir(parents=True, exist_ok=True)
+    fresh = folder.parent / f".{folder.name}.new-{uuid.uuid4().hex[:8]}"
+    for name, data in files.items():
+        path = fresh / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(data)
+    fresh.mkdir(exist_ok=True)
+    old = folder.parent / f".{folder.name}.old-{uuid.uuid4().hex[:8]}"
+    if folder.exists():
+        folder.rename(old)
+    fresh.rename(folder)
+    shutil.rmtree(old, ignore_errors=True)
+
+
+def _summary(root: Path, chapter: str, students: list[str], batch: Batch, seconds: float, ran: int) -> None:
     _, maximum, rows = read_scores(root, chapter)
     total = sum(maximum.values())
     for row in rows:
         if row.student in students:
             print(f"  {row.student:<28} {row.total:5.1f} / {total:g}")
-    print(f"graded {len(students) - len(failed)} of {len(students)} submissions in "
-          f"{seconds:.1f} s ({seconds / len(students):.2f} s each); feedback in feedback/")
-    for student in students:
-        path = root / "autograded" / student / chapter / name
-        if student not in failed and path.is_file():
-            stopped = nbformat.read(path, as_version=4).metadata.get("autograder", {}).get("stopped")
-            if stopped:
-                print(f"  STOPPED EARLY: {student}: {stopped}; the tests after it score 0")
-    for student in failed:
-        why = broken.get(student, "see the nbgrader messages above")
+    graded = len(batch.graded) + len(batch.up_to_date)
+    each = f" ({seconds / ran:.2f} s each)" if ran else ""
+    print(f"graded {graded} of {batch.total} submissions in {seconds:.1f} s{each}; "
+          f"this run: {len(batch.graded)} graded, {len(batch.failed)} failed, "
+          f"{len(batch.flagged)} flagged, {len(batch.up_to_date)} already graded; feedback in feedback/")
+    for student, stopped in sorted(batch.flagged.items()):
+        print(f"  STOPPED EARLY: {student}: {stopped}; the tests after it score 0")
+    for student, why in sorted(batch.failed.items()):
         print(f"  NOT GRADED: {student}: {why}; it scores 0 and its feedback says why")
-    return len(failed)

@@ -42,7 +42,7 @@ _FS_REFER, _FS_TRUNCATE, _FS_IOCTL_DEV = 1 << 13, 1 << 14, 1 << 15
 _NET_BIND_TCP, _NET_CONNECT_TCP = 1 << 0, 1 << 1
 _SCOPE_ABSTRACT_UNIX, _SCOPE_SIGNAL = 1 << 0, 1 << 1
 _RULE_PATH_BENEATH, _RULE_NET_PORT = 1, 2
-_PR_SET_NO_NEW_PRIVS, _PR_CAPBSET_DROP, _PR_SET_PDEATHSIG = 38, 24, 1
+_PR_SET_NO_NEW_PRIVS, _PR_CAPBSET_DROP, _PR_SET_PDEATHSIG, _PR_GET_PDEATHSIG = 38, 24, 1, 2
 
 SYSTEM_READ = ("/usr", "/lib", "/lib64", "/lib32", "/bin", "/sbin", "/etc", "/proc", "/sys",
                "/dev/urandom", "/dev/random", "/dev/zero", "/dev/null")
@@ -225,17 +225,19 @@ def _reachable(uid: int) -> bool:
     return True
 
 
-def _launch(policy: Policy, command: list[str]) -> None:
-    """Become the sandboxed kernel: set every limit, then exec `command`."""
+def enter(policy: Policy, connection_file: str, environ: dict[str, str]) -> tuple[str, dict[str, str]]:
+    """Put this process in the sandbox for good; return the kernel's connection file and env.
+
+    The connection file is copied into the workdir (the only place the kernel can
+    read it from); the environment loses JupyterHub's and anything secret-looking.
+    """
     work = Path(policy.workdir)
     for sub in ("home", "tmp"):
         (work / sub).mkdir(exist_ok=True)
-    if "-f" in command:  # the connection file, readable inside the sandbox
-        index = command.index("-f") + 1
-        copy = work / "kernel.json"
-        shutil.copy(command[index], copy)
-        command[index] = str(copy)
-    env = {k: v for k, v in os.environ.items()
+    copy = work / "kernel.json"
+    if connection_file:
+        shutil.copy(connection_file, copy)
+    env = {k: v for k, v in environ.items()
            if not k.startswith("JUPYTERHUB_") and not any(w in k for w in _SECRET_WORDS)}
     env.update(HOME=str(work / "home"), TMPDIR=str(work / "tmp"), IPYTHONDIR=str(work / "home" / ".ipython"),
                JUPYTER_RUNTIME_DIR=str(work / "tmp"), MPLBACKEND="module://matplotlib_inline.backend_inline",
@@ -244,6 +246,9 @@ def _launch(policy: Policy, command: list[str]) -> None:
               (resource.RLIMIT_FSIZE, policy.file_bytes), (resource.RLIMIT_CORE, 0))
     for which, value in limits:
         resource.setrlimit(which, (value, value))
+    death_signal = ctypes.c_int(0)
+    _libc().prctl(_PR_GET_PDEATHSIG, ctypes.byref(death_signal), 0, 0, 0)
+    parent = os.getppid()
     if policy.uid is not None and os.geteuid() == 0:
         for path in work.rglob("*"):
             os.chown(path, policy.uid, policy.uid)
@@ -252,10 +257,23 @@ def _launch(policy: Policy, command: list[str]) -> None:
         os.setgroups([])
         os.setgid(policy.uid)
         os.setuid(policy.uid)
+        if death_signal.value:  # a change of user clears it: arm it again
+            _libc().prctl(_PR_SET_PDEATHSIG, death_signal.value, 0, 0, 0)
+            if os.getppid() != parent:
+                os._exit(70)
     drop_capabilities()
     if policy.landlock:
         apply_landlock(policy.read, [str(work), *SYSTEM_WRITE], policy.ports)
     os.chdir(work)
+    return str(copy), env
+
+
+def _launch(policy: Policy, command: list[str]) -> None:
+    """Become the sandboxed kernel: set every limit, then exec `command`."""
+    index = command.index("-f") + 1 if "-f" in command else None
+    connection, env = enter(policy, command[index] if index else "", dict(os.environ))
+    if index:
+        command[index] = connection
     os.execvpe(command[0], command, env)
 
 

@@ -45,18 +45,16 @@ def exercise_of(grade_id: str, names: list[str]) -> str:
     return max(owners, key=len)
 
 
-def db_url(root: Path) -> str:
-    return f"sqlite:///{root / 'gradebook.db'}"
-
-
 def read_scores(root: Path, chapter: str) -> tuple[list[str], dict[str, float], list[StudentScores]]:
     """(exercises, max points per exercise, one StudentScores per submission)."""
     from nbgrader.api import Gradebook  # slow import: only when the gradebook is read
 
+    from .gradebook import course_db_url, course_id
+
     names = exercises(root, chapter)
     maximum = {n: 0.0 for n in names}
     rows = []
-    with Gradebook(db_url(root)) as gb:
+    with Gradebook(course_db_url(root), course_id(root)) as gb:
         assignment = gb.find_assignment(chapter)
         for notebook in assignment.notebooks:
             for cell in notebook.grade_cells:

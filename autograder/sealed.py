@@ -94,12 +94,17 @@ class Remote:
                                              "args": self._bridge.encode(args),
                                              "kwargs": self._bridge.encode(kwargs),
                                              "globals": self._bridge.encode(self._globals)})
-        # Arrays are passed by sharing: what the call did to them is copied back.
-        for original, final in zip(args, after or ()):
-            if (isinstance(original, np.ndarray) and isinstance(final, np.ndarray)
-                    and final.shape == original.shape and original.flags.writeable):
-                np.copyto(original, final, casting="unsafe")
+        _copy_back(args, after)
         return value
+
+    def call_each(self, calls: list[tuple[tuple, dict]]) -> list:
+        """Call this function on each (args, kwargs) in one round trip to the kernel;
+        each item is (value, None) or the exception raised, as `Bridge.call_each`."""
+        results = self._bridge.call_each(self._token, calls, self._globals)
+        for (args, _), result in zip(calls, results):
+            if isinstance(result, tuple):
+                _copy_back(args, result[1])
+        return [r if isinstance(r, Exception) else (r[0], None) for r in results]
 
     def with_globals(self, helpers: dict) -> "Remote":
         """This function with some of its global names bound to the grader's helpers."""
@@ -121,6 +126,14 @@ class Remote:
         return f"<{self._label} (in the student's kernel)>"
 
     __hash__ = object.__hash__
+
+
+def _copy_back(args: tuple, after) -> None:
+    """Arrays are passed by sharing: what the call did to them is copied back."""
+    for original, final in zip(args, after or ()):
+        if (isinstance(original, np.ndarray) and isinstance(final, np.ndarray)
+                and final.shape == original.shape and original.flags.writeable):
+            np.copyto(original, final, casting="unsafe")
 
 
 def _binary(name: str, reflected: bool = False):
@@ -222,6 +235,51 @@ class Bridge:
 
     # --- one request -------------------------------------------------------------
     def request(self, payload: dict) -> tuple[Any, Any]:
+        """(value, the array arguments after the call) of one request."""
+        message = self._exchange(payload)
+        if "error" in message:
+            raise self._error(message["error"])
+        try:
+            return self.decode(message.get("ok")), (self.decode(message["after"]) if "after" in message else None)
+        except wire.WireError as exc:
+            raise KernelUnavailable(f"the kernel's answer is not well-formed data: {exc}") from None
+
+    def call_each(self, token: dict, calls: list[tuple[tuple, dict]], helpers: dict) -> list:
+        """One function called on many argument lists in one round trip.
+
+        Each item of the answer is (value, arrays after the call) or the exception
+        that call raised (RemoteError, NotImplementedError).
+        """
+        message = self._exchange({"op": "call_each", "target": token, "globals": self.encode(helpers),
+                                  "calls": [{"args": self.encode(a), "kwargs": self.encode(k)}
+                                            for a, k in calls]})
+        if "error" in message:
+            raise self._error(message["error"])
+        answers = message.get("each")
+        if not isinstance(answers, list) or len(answers) != len(calls):
+            raise KernelUnavailable("the kernel's answer is not well-formed data")
+        results = []
+        for answer in answers:
+            if not isinstance(answer, dict):
+                raise KernelUnavailable("the kernel's answer is not well-formed data")
+            if "error" in answer:
+                results.append(self._error(answer["error"]))
+                continue
+            try:
+                results.append((self.decode(answer.get("ok")), self.decode(answer.get("after"))))
+            except wire.WireError as exc:
+                raise KernelUnavailable(f"the kernel's answer is not well-formed data: {exc}") from None
+        return results
+
+    @staticmethod
+    def _error(error) -> Exception:
+        error = error if isinstance(error, dict) else {}
+        ename, evalue = str(error.get("ename", "Error"))[:100], str(error.get("evalue", ""))[:4000]
+        if ename == "NotImplementedError":
+            return NotImplementedError(evalue)
+        return RemoteError(ename, evalue, str(error.get("line", ""))[:300])
+
+    def _exchange(self, payload: dict) -> dict:
         if self.in_callback:
             # The kernel is waiting for this callback's answer and cannot serve another
             # request: fail at once instead of waiting for each other.
@@ -238,22 +296,12 @@ class Bridge:
             raise KernelUnavailable(f"the kernel did not answer the grader ({detail}); was "
                                     "IPython or the course's modules changed in the kernel?")
         try:
-            text = ast.literal_eval(answer["data"]["text/plain"])
-            message = wire.loads(text)
+            message = wire.loads(ast.literal_eval(answer["data"]["text/plain"]))
         except Exception:
             raise KernelUnavailable("the kernel's answer is not well-formed data") from None
         if not isinstance(message, dict):
             raise KernelUnavailable("the kernel's answer is not well-formed data")
-        if "error" in message:
-            error = message["error"] if isinstance(message["error"], dict) else {}
-            ename, evalue = str(error.get("ename", "Error"))[:100], str(error.get("evalue", ""))[:4000]
-            if ename == "NotImplementedError":
-                raise NotImplementedError(evalue)
-            raise RemoteError(ename, evalue, str(error.get("line", ""))[:300])
-        try:
-            return self.decode(message.get("ok")), (self.decode(message["after"]) if "after" in message else None)
-        except wire.WireError as exc:
-            raise KernelUnavailable(f"the kernel's answer is not well-formed data: {exc}") from None
+        return message
 
     def _wait(self, msg_id: str) -> dict:
         sockets = {self.client.shell_channel.socket: self.client.shell_channel,

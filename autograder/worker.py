@@ -1,0 +1,195 @@
+"""Grade one submission, anywhere: a pure function from a `Job` to a `Result`.
+
+A worker (a process of the local pool, or a Dask worker on another machine) needs
+no access to the course folder or the gradebook: the job carries the submission's
+files, the course's nbgrader configuration and a snapshot of the chapter's
+gradebook. The worker lays out a private course in a temporary folder, runs stock
+nbgrader there in-process (`autograde`, then `generate_feedback`, with the
+course's preprocessors: the sealed, sandboxed execution among them) and sends back
+the files and the scores nbgrader produced. Nothing in it outlives the job, so no
+result depends on which worker ran it or what it ran before.
+"""
+from __future__ import annotations
+
+import datetime
+import fnmatch
+import os
+import socket
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path, PurePosixPath
+
+import nbformat
+
+
+@dataclass
+class Job:
+    chapter: str
+    student: str
+    files: dict[str, bytes]           # the submission folder: relative path -> content
+    snapshot: bytes                   # gradebook.db with only this chapter
+    config: str                       # the course's nbgrader_config.py
+    course_id: str
+    fingerprint: str
+    source_files: dict[str, bytes] = field(default_factory=dict)  # non-notebook files of the chapter
+    manual: dict = field(default_factory=dict)                    # hand-entered grades, for the feedback
+
+
+@dataclass
+class Result:
+    chapter: str
+    student: str
+    fingerprint: str
+    error: str | None = None                  # why nbgrader could not grade it at all
+    autograded: dict[str, bytes] = field(default_factory=dict)
+    feedback: dict[str, bytes] = field(default_factory=dict)
+    notebooks: dict[str, dict] = field(default_factory=dict)   # name -> grades, comments, penalty
+    timestamp: datetime.datetime | None = None
+    stopped: str | None = None                # the kernel died or hung: later tests scored 0
+    seconds: float = 0.0                      # wall time of the job in the worker
+    cell_seconds: float = 0.0                 # time spent running the notebook's cells
+    worker: str = ""
+
+
+def grade_submission(job: Job) -> Result:
+    """Autograde `job` in a private course; never raises for a bad submission."""
+    start = time.perf_counter()
+    result = Result(job.chapter, job.student, job.fingerprint,
+                    worker=f"{socket.gethostname()}:{os.getpid()}")
+    with tempfile.TemporaryDirectory(prefix="autograder-job-") as folder:
+        root = Path(folder)
+        try:
+            api = _lay_out(root, job)
+            done = api.autograde(job.chapter, job.student, force=True, create=True)
+            if not done["success"]:
+                result.error = _last_line(done.get("error") or done.get("log") or "nbgrader failed")
+            else:
+                _read_grades(root, job, result)
+                _enter_manual_grades(root, job)
+                feedback = api.generate_feedback(job.chapter, job.student, force=True)
+                if not feedback["success"]:
+                    result.error = "feedback: " + _last_line(feedback.get("error") or feedback.get("log") or "")
+                result.autograded = _files(root / "autograded" / job.student / job.chapter)
+                result.feedback = _files(root / "feedback" / job.student / job.chapter)
+        except Exception as exc:  # the batch goes on; the coordinator records why
+            result.error = f"{type(exc).__name__}: {exc}"
+    result.seconds = time.perf_counter() - start
+    return result
+
+
+def _lay_out(root: Path, job: Job):
+    from nbgrader.apps.api import NbGraderAPI
+    from nbgrader.coursedir import CourseDirectory
+    from traitlets.config.loader import PyFileConfigLoader
+
+    (root / "nbgrader_config.py").write_text(job.config, encoding="utf-8")
+    (root / "gradebook.db").write_bytes(job.snapshot)
+    for base, files in ((root / "submitted" / job.student / job.chapter, job.files),
+                        (root / "solutions" / job.chapter, job.source_files)):
+        base.mkdir(parents=True, exist_ok=True)
+        for name, data in files.items():
+            path = base / _safe_relative(name)
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_bytes(data)
+    config = PyFileConfigLoader("nbgrader_config.py", path=str(root)).load_config()
+    config.CourseDirectory.root = str(root)
+    config.CourseDirectory.db_url = f"sqlite:///{root / 'gradebook.db'}"
+    config.CourseDirectory.course_id = job.course_id
+    config.Application.log_level = "ERROR"
+    return NbGraderAPI(coursedir=CourseDirectory(config=config), config=config)
+
+
+def _safe_relative(name: str) -> PurePosixPath:
+    path = PurePosixPath(name)
+    if path.is_absolute() or ".." in path.parts or not path.parts:
+        raise ValueError(f"a submitted file has an unsafe name: {name!r}")
+    return path
+
+
+def _files(folder: Path) -> dict[str, bytes]:
+    if not folder.is_dir():
+        return {}
+    return {p.relative_to(folder).as_posix(): p.read_bytes()
+            for p in sorted(folder.rglob("*")) if p.is_file() and not p.is_symlink()}
+
+
+def _last_line(text: str) -> str:
+    lines = [line.strip() for line in str(text).strip().splitlines() if line.strip()]
+    return lines[-1][:500] if lines else "unknown error"
+
+
+def _read_grades(root: Path, job: Job, result: Result) -> None:
+    from nbgrader.api import Gradebook
+
+    with Gradebook(f"sqlite:///{root / 'gradebook.db'}", job.course_id) as gb:
+        submission = gb.find_submission(job.chapter, job.student)
+        result.timestamp = submission.timestamp
+        for notebook in submission.notebooks:
+            result.notebooks[notebook.name] = {
+                "grades": {g.name: g.auto_score for g in notebook.grades},
+                "comments": {c.name: c.auto_comment for c in notebook.comments},
+                "penalty": notebook.late_submission_penalty,
+            }
+    for path in (root / "autograded" / job.student / job.chapter).glob("*.ipynb"):
+        meta = nbformat.read(path, as_version=4).metadata.get("autograder", {})
+        result.stopped = result.stopped or meta.get("stopped")
+        result.cell_seconds += float(meta.get("timing", {}).get("cells", 0.0))
+
+
+def _enter_manual_grades(root: Path, job: Job) -> None:
+    if not job.manual:
+        return
+    from nbgrader.api import Gradebook
+
+    with Gradebook(f"sqlite:///{root / 'gradebook.db'}", job.course_id) as gb:
+        for name, entered in job.manual.items():
+            notebook = gb.find_submission_notebook(name, job.chapter, job.student)
+            for grade in notebook.grades:
+                for key, value in entered["grades"].get(grade.name, {}).items():
+                    setattr(grade, key, value)
+            for comment in notebook.comments:
+                if comment.name in entered["comments"]:
+                    comment.manual_comment = entered["comments"][comment.name]
+        gb.db.commit()
+
+
+# --- what a job carries ----------------------------------------------------------------------
+#: Largest submission folder a job takes (nbgrader would copy all of it).
+MAX_SUBMISSION_BYTES = 64 * 2**20
+
+
+def submission_files(folder: Path, ignore: list[str]) -> tuple[dict[str, bytes], list[str]]:
+    """The files of a submission folder, and what was left out and why."""
+    files, skipped, total = {}, [], 0
+    for path in sorted(folder.rglob("*")):
+        relative = path.relative_to(folder)
+        if any(fnmatch.fnmatch(part, pattern) for part in relative.parts for pattern in ignore):
+            continue
+        if path.is_symlink():
+            skipped.append(f"{relative} (a symbolic link)")
+            continue
+        if not path.is_file():
+            continue
+        size = path.stat().st_size
+        if total + size > MAX_SUBMISSION_BYTES:
+            skipped.append(f"{relative} ({size} bytes: over the {MAX_SUBMISSION_BYTES >> 20} MiB "
+                           "a submission may have)")
+            continue
+        total += size
+        files[relative.as_posix()] = path.read_bytes()
+    return files, skipped
+
+
+def warm_up() -> None:
+    """Pay the start-up costs before the first job: imports, then the kernels' fork server."""
+    import importlib
+
+    from .forkserver import fork_server
+
+    for module in ("nbgrader.apps.api", "nbgrader.converters", "nbgrader.preprocessors",
+                   "nbconvert.exporters", "nbclient", "bs4", "pygments.lexers.python",
+                   "autograder.execute", "autograder.preprocessors", "autograder.exporters",
+                   "autograder.checking"):
+        importlib.import_module(module)
+    fork_server().start_if_needed()
