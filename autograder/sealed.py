@@ -81,19 +81,24 @@ def _names_used(code) -> set[str]:
 class Remote:
     """Something the student defined, living in the kernel."""
 
-    __slots__ = ("_bridge", "_token", "_label", "_globals")
+    __slots__ = ("_bridge", "_token", "_label", "_globals", "_watch")
 
-    def __init__(self, bridge: "Bridge", token: dict, label: str, globals_: dict | None = None):
+    def __init__(self, bridge: "Bridge", token: dict, label: str, globals_: dict | None = None,
+                 watch: tuple[str, ...] = ()):
         object.__setattr__(self, "_bridge", bridge)
         object.__setattr__(self, "_token", token)
         object.__setattr__(self, "_label", label)
         object.__setattr__(self, "_globals", globals_ or {})
+        object.__setattr__(self, "_watch", tuple(watch))
 
     def __call__(self, *args, **kwargs):
-        value, after = self._bridge.request({"op": "call", "target": self._token,
-                                             "args": self._bridge.encode(args),
-                                             "kwargs": self._bridge.encode(kwargs),
-                                             "globals": self._bridge.encode(self._globals)})
+        request = {"op": "call", "target": self._token,
+                   "args": self._bridge.encode(args),
+                   "kwargs": self._bridge.encode(kwargs),
+                   "globals": self._bridge.encode(self._globals)}
+        if self._watch:
+            request["watch"] = list(self._watch)
+        value, after = self._bridge.request(request)
         # Arrays are passed by sharing: what the call did to them is copied back.
         for original, final in zip(args, after or ()):
             if (isinstance(original, np.ndarray) and isinstance(final, np.ndarray)
@@ -103,7 +108,12 @@ class Remote:
 
     def with_globals(self, helpers: dict) -> "Remote":
         """This function with some of its global names bound to the grader's helpers."""
-        return Remote(self._bridge, self._token, self._label, dict(helpers))
+        return Remote(self._bridge, self._token, self._label, dict(helpers), self._watch)
+
+    def watching(self, libraries) -> "Remote":
+        """This function, failing with `LibraryUsed` if one of `libraries` runs in a call
+        (see `adcourse.remote.watched`)."""
+        return Remote(self._bridge, self._token, self._label, self._globals, tuple(libraries))
 
     def __getattr__(self, name):
         if name.startswith("__"):
