@@ -87,21 +87,35 @@ class Expr:
 
     # --- structure -------------------------------------------------------------------
     def key(self):
-        return (self.op,) + self.args
+        """What identifies the node itself, apart from its children."""
+        return (self.op,)
 
     def __eq__(self, other):
+        """Structural equality (without recursion, so deep trees compare too)."""
         if self is other:
             return True
-        if not isinstance(other, Expr) or hash(self) != hash(other):
+        if not isinstance(other, Expr):
             return False
-        return type(self) is type(other) and self.key() == other.key()
+        stack, seen = [(self, other)], set()
+        while stack:
+            a, b = stack.pop()
+            if a is b or (id(a), id(b)) in seen:
+                continue
+            if type(a) is not type(b) or hash(a) != hash(b) or a.key() != b.key() \
+                    or len(a.args) != len(b.args):
+                return False
+            seen.add((id(a), id(b)))
+            stack.extend(zip(a.args, b.args))
+        return True
 
     def __ne__(self, other):
         return not self == other
 
     def __hash__(self):
         if self._hash is None:
-            object.__setattr__(self, "_hash", hash(self.key()))
+            for n in postorder(self):
+                if n._hash is None:
+                    object.__setattr__(n, "_hash", hash(n.key() + tuple(c._hash for c in n.args)))
         return self._hash
 
     # --- reading ---------------------------------------------------------------------

@@ -98,9 +98,13 @@ def _tame(expr: Expr, var: Var) -> bool:
 
 
 def _draw(rng, depth, names, root, var=X) -> Expr:
-    for _ in range(200):
+    """A tame expression with an operand of the root that depends on `var` (so that the rule at
+    the root matters), and whose derivative is not zero."""
+    for _ in range(500):
         expr = random_expression(rng, depth, names, root=root)
-        if _tame(expr, var):
+        operands = expr.args[:1] if root == "**c" else expr.args
+        if any(var.name in free_variables(a) for a in operands) and _tame(expr, var) \
+                and np.any(evaluate(ref.diff(expr, var), points_for(expr, var)) != 0):
             return expr
     raise RuntimeError(f"no tame expression with root {root} at depth {depth}")
 
@@ -146,9 +150,13 @@ def simplified_values(simplify, expr, at_most: str = "input"):
     if at_most == "rules":
         bound, target = tree_size(ref.simplify(expr)), f"what the rules give ({_short(ref.simplify(expr))})"
     if size > bound:
-        raise Unacceptable(f"returned {_short(result)}, of {size} nodes: larger than {target}, "
-                           f"of {bound} nodes")
+        raise Unacceptable(f"returned {_short(result)}, of {_nodes_text(size)}: larger than "
+                           f"{target}, of {_nodes_text(bound)}")
     return values
+
+
+def _nodes_text(n: int) -> str:
+    return f"{n} node{'s' * (n != 1)}"
 
 
 def simplified_by_rules(simplify, expr):
@@ -289,7 +297,7 @@ def mistaken_diff(mistake: str):
         if isinstance(e, Add):
             return du + dv
         if isinstance(e, Sub):
-            return du + dv if mistake == "sub_sign" else du - dv
+            return du - dv
         if isinstance(e, Mul):
             return du * dv if mistake == "product" else du * v + u * dv
         if isinstance(e, Div):
@@ -316,8 +324,6 @@ MISTAKES = {
                 mistaken_diff("power_not_lowered")),
         Mistake("the derivative of cos has the wrong sign: cos(u)' = -sin(u) u'",
                 mistaken_diff("cos_sign")),
-        Mistake("the derivative of a difference adds: (u - v)' = u' - v'",
-                mistaken_diff("sub_sign")),
     ),
     "count_nodes": (
         Mistake("a subexpression that occurs several times was counted once: count it "
@@ -325,6 +331,11 @@ MISTAKES = {
                 lambda e: len({id(n) for n in _nodes(e)})),
         Mistake("only the leaves (constants and variables) were counted; every node counts",
                 lambda e: sum(1 for n in _all_nodes(e) if not n.args)),
+    ),
+    "compile_expr": (
+        Mistake("the variables were taken in alphabetical order; the function's arguments "
+                "are the variables in the order of the list given",
+                lambda e, variables: ref.compile_expr(e, sorted(variables, key=lambda v: v.name))),
     ),
     "logistic_map": (
         Mistake("one step too many: l_1 is x itself, so l_n takes n - 1 steps",
