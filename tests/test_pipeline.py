@@ -28,7 +28,8 @@ from .conftest import ROOT, copy_course
 CHAPTERS = [c for c in chapters(ROOT) if (ROOT / "samples" / c).is_dir()]
 #: Samples whose answers are right but written differently: full marks.
 ALTERNATIVES = {"01_numerical": ("kim_alternative", "lea_warnings"),
-                "02_symbolic": ("kai_alternative",)}
+                "02_symbolic": ("kai_alternative",),
+                "03_forward": ("jade_alternative",)}
 pytestmark = pytest.mark.pipeline
 
 
@@ -178,6 +179,14 @@ FEEDBACK = {
         ("gus_shared_once", "was counted once"),
         ("hal_off_by_one", "one step too many"),
         ("ivy_variable_order", "the variables were taken in alphabetical order"),
+        ("untouched", "is not answered yet"),
+    ],
+    "03_forward": [
+        ("dora_rpow", "lost the factor log(number)"),
+        ("eve_no_chain", "the chain rule is missing"),
+        ("finn_value", "the value f(x) was returned"),
+        ("hana_transposed", "the result is transposed"),
+        ("ian_first_derivative", "the first derivative was returned"),
         ("untouched", "is not answered yet"),
     ],
 }
