@@ -15,6 +15,7 @@ judges by itself.
 from __future__ import annotations
 
 import operator
+import sys
 import types
 
 import numpy as np
@@ -96,6 +97,54 @@ def with_globals(function, overrides: dict):
                               function.__defaults__, function.__closure__)
 
 
+class LibraryUsed(RuntimeError):
+    """Another library computed an answer that an exercise asks the student to compute."""
+
+
+def watched(function, libraries):
+    """`function`, raising `LibraryUsed` when code of one of `libraries` (top-level
+    package names such as "sympy") ran during a call.
+
+    Watching is by profiling the call: every Python and C function called is looked up
+    by the module it belongs to, so the library is seen however it was imported or named.
+    """
+    libraries = frozenset(libraries)
+    if not libraries:
+        return function
+
+    def call(*args, **kwargs):
+        seen: list[str] = []
+
+        def profile(frame, event, arg):
+            if seen:
+                return
+            if event == "call":
+                module = frame.f_globals.get("__name__") or ""
+            elif event == "c_call":
+                module = getattr(arg, "__module__", None) or ""
+            else:
+                return
+            if isinstance(module, str) and module.partition(".")[0] in libraries:
+                seen.append(module)
+
+        previous = sys.getprofile()
+        sys.setprofile(profile)
+        try:
+            result = function(*args, **kwargs)
+        finally:
+            sys.setprofile(previous)
+        if seen:
+            name = getattr(function, "__name__", "the function")
+            raise LibraryUsed(f"the answer was computed with {seen[0].partition('.')[0]} "
+                              f"({seen[0]} ran while `{name}` was called): this exercise asks "
+                              "for your own implementation of the rules, and an answer computed "
+                              "by another library gets no points")
+        return result
+
+    call.__name__ = getattr(function, "__name__", "call")
+    return call
+
+
 def _namespace() -> dict:
     from IPython import get_ipython
 
@@ -116,7 +165,8 @@ def _perform(request: dict):
         args = wire.decode(request.get("args", {"$t": []}), _resolve)
         kwargs = wire.decode(request.get("kwargs", {"$d": []}), _resolve)
         overrides = wire.decode(request.get("globals", {"$d": []}), _resolve)
-        result = with_globals(target, overrides)(*args, **kwargs)
+        watch = [str(name) for name in request.get("watch", [])]
+        result = watched(with_globals(target, overrides), watch)(*args, **kwargs)
         # Arrays passed in are sent back, so the grader sees what the call did to them.
         return result, [a if isinstance(a, np.ndarray) else None for a in args]
     if op == "getattr":
@@ -143,7 +193,8 @@ def _error(exc: BaseException) -> dict:
 def _call_each(request: dict) -> list[dict]:
     """Call one function on many argument lists: each call's answer, or its error."""
     target = wire.decode(request["target"], _resolve)
-    function = with_globals(target, wire.decode(request.get("globals", {"$d": []}), _resolve))
+    function = watched(with_globals(target, wire.decode(request.get("globals", {"$d": []}), _resolve)),
+                       [str(name) for name in request.get("watch", [])])
     answers = []
     for call in request["calls"]:
         try:

@@ -1,7 +1,9 @@
 """A data-only wire format between the grader and a student's kernel.
 
 Values cross as JSON: numbers, strings, booleans, None, lists, tuples, dicts, and
-NumPy arrays and scalars of numeric dtypes (raw bytes in base64). Anything else
+NumPy arrays and scalars of numeric dtypes (raw bytes in base64), and the course's
+expression trees (`adcourse.expressions`, as a list of nodes that each side rebuilds
+with its own classes). Anything else
 (a function, an object of a student's class) crosses as a token that the other side
 maps to a handle or a callback; nothing is ever unpickled or evaluated. `decode`
 checks what it builds (dtype kinds, sizes, nesting depth), so a hostile peer can
@@ -14,6 +16,8 @@ import json
 from typing import Any, Callable
 
 import numpy as np
+
+from . import expressions
 
 #: What one message may carry at most: nesting depth and array bytes in all.
 MAX_DEPTH = 32
@@ -61,6 +65,8 @@ def encode(value: Any, on_object: Callable[[Any], dict], depth: int = 0) -> Any:
     if type(value) is dict:
         return {"$d": [[encode(k, on_object, depth + 1), encode(v, on_object, depth + 1)]
                        for k, v in value.items()]}
+    if isinstance(value, expressions.Expr):
+        return {"$ex": expressions.to_data(value)}
     return on_object(value)
 
 
@@ -123,6 +129,11 @@ def decode(data: Any, on_token: Callable[[dict], Any], depth: int = 0, budget: _
                 raise WireError("unhashable dict key") from None
             result[key] = decode(value, on_token, depth + 1, budget)
         return result
+    if "$ex" in data:
+        try:
+            return expressions.from_data(data["$ex"])
+        except (ValueError, TypeError, RecursionError) as exc:
+            raise WireError(f"malformed expression: {exc}") from None
     return on_token(data)
 
 

@@ -26,12 +26,12 @@ import numpy as np
 from adcourse.checking import (CheckFailure, check_close, describe_exception,
                                difference_report, mismatch, show_argument, show_value)
 from adcourse.diagnostics import Mistake, as_array, diagnose, recognise
-from adcourse.remote import with_globals
+from adcourse.remote import watched, with_globals
 from adcourse.tolerance import Tolerance, policy as get_policy
 
 from .sealed import KernelUnavailable
 
-__all__ = ["Case", "CheckFailure", "check_close", "compare", "reference"]
+__all__ = ["Case", "CheckFailure", "Unacceptable", "check_close", "compare", "reference"]
 
 #: How many failing cases a message spells out; the rest are counted.
 REPORTED_FAILURES = 2
@@ -52,6 +52,11 @@ class Case:
         parts = [show_argument(a) for a in self.args]
         parts += [f"{k}={show_argument(v)}" for k, v in self.kwargs.items()]
         return f"{name}({', '.join(parts)})"
+
+
+class Unacceptable(Exception):
+    """Raised by a harness when an answer is of a kind the exercise does not accept
+    (the message says what was returned and what was expected)."""
 
 
 # --- the comparison -------------------------------------------------------------------
@@ -113,6 +118,8 @@ def _run_case(answer, ref, case: Case, tol, name, mistakes) -> str | None:
 
     if isinstance(answer, NotImplementedError):
         raise CheckFailure(describe_exception(answer, name)) from None
+    if isinstance(answer, Unacceptable):
+        return f"{case.show(name)}: {answer}"
     if isinstance(answer, Exception):  # the student's error is the finding
         return f"{case.show(name)}: {describe_exception(answer, name)}"
     got, args = answer
@@ -132,15 +139,28 @@ def _run_case(answer, ref, case: Case, tol, name, mistakes) -> str | None:
     return difference_report(case.show(name), got, expected, tol, why, hint)
 
 
+def _harnessed(harness: Callable, function: Callable) -> Callable:
+    def run(*args, **kwargs):
+        return harness(function, *args, **kwargs)
+    return run
+
+
 def compare(student: Callable, reference_name: str, cases: Iterable[Case], *,
             policy: str | Tolerance = "exact", isolate: Iterable[str] = (),
-            name: str | None = None) -> None:
+            name: str | None = None, harness: Callable | None = None,
+            forbid: Iterable[str] = ()) -> None:
     """Check `student` against the reference `reference_name` on every case.
 
     `isolate` names other exercises of the chapter that this one may call (for
     example `relative_error` inside `gradient_check`): while the student's function
     runs, those names refer to the reference implementations, so that a mistake in
     a helper is charged to the helper's exercise only.
+    `harness(function, *args, **kwargs)`, when given, is what is compared instead of
+    `function(*args, **kwargs)`, for the student's function, the reference and every
+    mistake alike: it turns answers that are not numbers (an expression, an object,
+    a function) into values, e.g. an expression's values at a few points.
+    `forbid` names libraries (top-level packages, "sympy") whose code must not run
+    while the student's function is called: a case that runs one fails and says so.
     Raises `CheckFailure` if any case failed. Returns None: a test cell's value would
     be read by nbgrader as partial credit.
     """
@@ -157,7 +177,13 @@ def compare(student: Callable, reference_name: str, cases: Iterable[Case], *,
         student = student.with_globals(helpers)
     elif helpers:
         student = with_globals(student, helpers)
+    forbid = tuple(forbid)
+    if forbid:
+        student = student.watching(forbid) if hasattr(student, "watching") else watched(student, forbid)
     mistakes = known_mistakes(reference_name)
+    if harness is not None:
+        student, ref = _harnessed(harness, student), _harnessed(harness, ref)
+        mistakes = tuple(Mistake(m.description, _harnessed(harness, m.fn)) for m in mistakes)
     cases = list(cases)
     answers = _answers(student, cases)
     failures = [msg for case, answer in zip(cases, answers)

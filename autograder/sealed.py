@@ -81,26 +81,31 @@ def _names_used(code) -> set[str]:
 class Remote:
     """Something the student defined, living in the kernel."""
 
-    __slots__ = ("_bridge", "_token", "_label", "_globals")
+    __slots__ = ("_bridge", "_token", "_label", "_globals", "_watch")
 
-    def __init__(self, bridge: "Bridge", token: dict, label: str, globals_: dict | None = None):
+    def __init__(self, bridge: "Bridge", token: dict, label: str, globals_: dict | None = None,
+                 watch: tuple[str, ...] = ()):
         object.__setattr__(self, "_bridge", bridge)
         object.__setattr__(self, "_token", token)
         object.__setattr__(self, "_label", label)
         object.__setattr__(self, "_globals", globals_ or {})
+        object.__setattr__(self, "_watch", tuple(watch))
 
     def __call__(self, *args, **kwargs):
-        value, after = self._bridge.request({"op": "call", "target": self._token,
-                                             "args": self._bridge.encode(args),
-                                             "kwargs": self._bridge.encode(kwargs),
-                                             "globals": self._bridge.encode(self._globals)})
+        request = {"op": "call", "target": self._token,
+                   "args": self._bridge.encode(args),
+                   "kwargs": self._bridge.encode(kwargs),
+                   "globals": self._bridge.encode(self._globals)}
+        if self._watch:
+            request["watch"] = list(self._watch)
+        value, after = self._bridge.request(request)
         _copy_back(args, after)
         return value
 
     def call_each(self, calls: list[tuple[tuple, dict]]) -> list:
         """Call this function on each (args, kwargs) in one round trip to the kernel;
         each item is (value, None) or the exception raised, as `Bridge.call_each`."""
-        results = self._bridge.call_each(self._token, calls, self._globals)
+        results = self._bridge.call_each(self._token, calls, self._globals, self._watch)
         for (args, _), result in zip(calls, results):
             if isinstance(result, tuple):
                 _copy_back(args, result[1])
@@ -108,7 +113,12 @@ class Remote:
 
     def with_globals(self, helpers: dict) -> "Remote":
         """This function with some of its global names bound to the grader's helpers."""
-        return Remote(self._bridge, self._token, self._label, dict(helpers))
+        return Remote(self._bridge, self._token, self._label, dict(helpers), self._watch)
+
+    def watching(self, libraries) -> "Remote":
+        """This function, failing with `LibraryUsed` if one of `libraries` runs in a call
+        (see `adcourse.remote.watched`)."""
+        return Remote(self._bridge, self._token, self._label, self._globals, tuple(libraries))
 
     def __getattr__(self, name):
         if name.startswith("__"):
@@ -244,13 +254,15 @@ class Bridge:
         except wire.WireError as exc:
             raise KernelUnavailable(f"the kernel's answer is not well-formed data: {exc}") from None
 
-    def call_each(self, token: dict, calls: list[tuple[tuple, dict]], helpers: dict) -> list:
+    def call_each(self, token: dict, calls: list[tuple[tuple, dict]], helpers: dict,
+                  watch: tuple[str, ...] = ()) -> list:
         """One function called on many argument lists in one round trip.
 
         Each item of the answer is (value, arrays after the call) or the exception
         that call raised (RemoteError, NotImplementedError).
         """
         message = self._exchange({"op": "call_each", "target": token, "globals": self.encode(helpers),
+                                  "watch": list(watch),
                                   "calls": [{"args": self.encode(a), "kwargs": self.encode(k)}
                                             for a, k in calls]})
         if "error" in message:

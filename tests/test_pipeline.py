@@ -1,8 +1,9 @@
-"""The whole pipeline on the sample class, through the real `autograder` command.
+"""The whole pipeline on the sample class of every chapter, through the real `autograder` command.
 
-The sample class is copied into a scratch course, loaded into submitted/, graded
-with stock nbgrader underneath (autograde, generate_feedback) and reported; the
-tests then read the gradebook and the files a student and an instructor get.
+Each chapter's sample class is copied into a scratch course, loaded into submitted/,
+graded with stock nbgrader underneath (autograde, generate_feedback) and reported
+(once per chapter); the tests then read the gradebook and the files a student and an
+instructor get.
 """
 from __future__ import annotations
 
@@ -16,15 +17,24 @@ from pathlib import Path
 import nbformat
 import pytest
 
+from autograder.course import chapters, notebook_name
 from autograder.report import EXPORT_COLUMNS
 from autograder.samples import samples
 from autograder.scores import exercise_of, read_scores
 
 from .conftest import ROOT, copy_course
 
-CHAPTER = "01_numerical"
-SAMPLES = {s.student: s for s in samples(ROOT, CHAPTER)}
+#: Every chapter with a sample class.
+CHAPTERS = [c for c in chapters(ROOT) if (ROOT / "samples" / c).is_dir()]
+#: Samples whose answers are right but written differently: full marks.
+ALTERNATIVES = {"01_numerical": ("kim_alternative", "lea_warnings"),
+                "02_symbolic": ("kai_alternative",),
+                "03_forward": ("jade_alternative",)}
 pytestmark = pytest.mark.pipeline
+
+
+def samples_of(chapter):
+    return {s.student: s for s in samples(ROOT, chapter)}
 
 
 def autograder(root: Path, *args: str, check: bool = True) -> subprocess.CompletedProcess:
@@ -36,15 +46,28 @@ def autograder(root: Path, *args: str, check: bool = True) -> subprocess.Complet
 
 
 @pytest.fixture(scope="module")
-def graded(tmp_path_factory):
-    root = copy_course(tmp_path_factory.mktemp("course"))
-    autograder(root, "sample", CHAPTER)
-    grading = autograder(root, "grade", CHAPTER)
-    report = autograder(root, "report", CHAPTER)
-    names, maximum, rows = read_scores(root, CHAPTER)
-    return {"root": root, "names": names, "maximum": maximum,
-            "rows": {r.student: r for r in rows}, "grade_output": grading.stdout,
-            "report_output": report.stdout}
+def course_root(tmp_path_factory):
+    return copy_course(tmp_path_factory.mktemp("course"))
+
+
+_GRADED: dict = {}
+
+
+@pytest.fixture(params=CHAPTERS)
+def graded(request, course_root):
+    """The chapter's sample class, graded and reported once (all chapters share one course)."""
+    chapter = request.param
+    if chapter not in _GRADED:
+        autograder(course_root, "sample", chapter)
+        grading = autograder(course_root, "grade", chapter)
+        report = autograder(course_root, "report", chapter)
+        names, maximum, rows = read_scores(course_root, chapter)
+        _GRADED[chapter] = {"root": course_root, "chapter": chapter, "names": names,
+                            "maximum": maximum, "rows": {r.student: r for r in rows},
+                            "grade_output": grading.stdout, "report_output": report.stdout,
+                            "samples": samples_of(chapter),
+                            "notebook": notebook_name(ROOT, chapter)}
+    return _GRADED[chapter]
 
 
 def autograded_cells(graded, student):
@@ -52,14 +75,15 @@ def autograded_cells(graded, student):
     from nbgrader.api import Gradebook
 
     with Gradebook(f"sqlite:///{graded['root'] / 'gradebook.db'}") as gb:
-        nb = gb.find_submission_notebook("numerical", CHAPTER, student)
+        nb = gb.find_submission_notebook(graded["notebook"].removesuffix(".ipynb"), graded["chapter"], student)
         return {g.name: (g.score, g.max_score) for g in nb.grades if g.auto_score is not None
                 and not g.name.startswith("written")}
 
 
 def test_every_sample_was_graded(graded):
-    assert set(graded["rows"]) == set(SAMPLES)
-    assert f"graded {len(SAMPLES)} of {len(SAMPLES)} submissions" in graded["grade_output"]
+    count = len(graded["samples"])
+    assert set(graded["rows"]) == set(graded["samples"])
+    assert f"graded {count} of {count} submissions" in graded["grade_output"]
 
 
 def test_instructor_notebook_gets_full_marks(graded):
@@ -72,36 +96,47 @@ def test_untouched_student_notebook_gets_zero(graded):
     assert row.total == 0.0
 
 
-@pytest.mark.parametrize("student", sorted(SAMPLES))
-def test_each_sample_loses_points_exactly_where_it_says(graded, student):
-    loses = SAMPLES[student].loses
+def test_each_sample_loses_points_exactly_where_it_says(graded):
     names = graded["names"]
-    cells = autograded_cells(graded, student)
-    row = graded["rows"][student]
-    for cell, (score, top) in cells.items():
-        exercise = exercise_of(cell, names)
-        if "*" in loses:
-            assert score == 0.0, cell
-        elif cell in loses:
-            assert score < top, f"{cell} should lose points"
-        elif exercise not in loses:
-            assert score == top, f"{student} lost points on {cell}, which its mistakes do not touch"
-    for exercise in loses:
-        if exercise in names:
-            assert row.scores[exercise] < graded["maximum"][exercise], f"{exercise} kept its points"
+    wrong = []
+    for student, sample in sorted(graded["samples"].items()):
+        loses = sample.loses
+        cells = autograded_cells(graded, student)
+        row = graded["rows"][student]
+        assert cells, student
+        for cell, (score, top) in cells.items():
+            exercise = exercise_of(cell, names)
+            if "*" in loses and score != 0.0:
+                wrong.append(f"{student}: {cell} should score 0")
+            elif cell in loses and not score < top:
+                wrong.append(f"{student}: {cell} should lose points")
+            elif "*" not in loses and exercise not in loses and cell not in loses and score != top:
+                wrong.append(f"{student} lost points on {cell}, which its mistakes do not touch")
+        for exercise in loses:
+            if exercise in names and not row.scores[exercise] < graded["maximum"][exercise]:
+                wrong.append(f"{student}: {exercise} kept its points")
+    assert not wrong, "\n".join(wrong)
 
 
-def test_alternative_answers_and_stderr_output_keep_full_marks(graded):
-    for student in ("kim_alternative", "lea_warnings"):
+def test_alternative_answers_keep_full_marks(graded):
+    alternatives = ALTERNATIVES.get(graded["chapter"], ())
+    assert alternatives, "each chapter's sample class holds an alternative right answer"
+    for student in alternatives:
         cells = autograded_cells(graded, student)
         assert all(score == top for score, top in cells.values()), student
-    graded_nb = nbformat.read(graded["root"] / "autograded" / "lea_warnings" / CHAPTER / "numerical.ipynb", 4)
+
+
+@pytest.mark.parametrize("graded", ["01_numerical"], indirect=True)
+def test_stderr_output_keeps_full_marks_and_is_marked(graded):
+    cells = autograded_cells(graded, "lea_warnings")
+    assert all(score == top for score, top in cells.values())
+    graded_nb = nbformat.read(graded["root"] / "autograded" / "lea_warnings" / "01_numerical" / "numerical.ipynb", 4)
     text = "".join(o.get("text", "") for c in graded_nb.cells if c.cell_type == "code" for o in c.outputs)
     assert "[stderr]" in text, "the stderr output is kept, marked, in the graded notebook"
 
 
-def hidden_lines():
-    nb = nbformat.read(ROOT / "solutions" / CHAPTER / "numerical.ipynb", as_version=4)
+def hidden_lines(chapter):
+    nb = nbformat.read(ROOT / "solutions" / chapter / notebook_name(ROOT, chapter), as_version=4)
     lines = []
     for cell in nb.cells:
         if "BEGIN HIDDEN TESTS" in cell.source:
@@ -111,10 +146,12 @@ def hidden_lines():
 
 
 def test_feedback_contains_no_hidden_test_source(graded):
-    forbidden = hidden_lines() + ["BEGIN HIDDEN TESTS", "autograder.cases", "isolate="]
+    chapter = graded["chapter"]
+    forbidden = hidden_lines(chapter) + ["BEGIN HIDDEN TESTS", "autograder.cases"]
     assert len(forbidden) > 10
-    pages = list((graded["root"] / "feedback").glob(f"*/{CHAPTER}/numerical.html"))
-    assert len(pages) == len(SAMPLES)
+    page_name = graded["notebook"].replace(".ipynb", ".html")
+    pages = list((graded["root"] / "feedback").glob(f"*/{chapter}/{page_name}"))
+    assert len(pages) == len(graded["samples"])
     for page in pages:
         text = page.read_text(encoding="utf-8")
         import html
@@ -123,38 +160,64 @@ def test_feedback_contains_no_hidden_test_source(graded):
             assert line not in plain, f"{page.parent.parent.name}: {line}"
 
 
-@pytest.mark.parametrize("student, words", [
-    ("cleo_one_sided", "a one-sided difference (f(x+h) - f(x)) / h was used"),
-    ("gia_transposed", "the result is transposed"),
-    ("hugo_in_place", "modified its argument 2 in place"),
-    ("iris_no_floor", "the floor was left out"),
-    ("erin_complex", "was not divided by h"),
-    ("finn_richardson_swapped", "the weights are swapped"),
-    ("jack_signed_errors", "absolute values (np.abs) are expected"),
-    ("untouched", "is not answered yet"),
-])
-def test_feedback_says_what_was_wrong(graded, student, words):
+FEEDBACK = {
+    "01_numerical": [
+        ("cleo_one_sided", "a one-sided difference (f(x+h) - f(x)) / h was used"),
+        ("gia_transposed", "the result is transposed"),
+        ("hugo_in_place", "modified its argument 2 in place"),
+        ("iris_no_floor", "the floor was left out"),
+        ("erin_complex", "was not divided by h"),
+        ("finn_richardson_swapped", "the weights are swapped"),
+        ("jack_signed_errors", "absolute values (np.abs) are expected"),
+        ("untouched", "is not answered yet"),
+    ],
+    "02_symbolic": [
+        ("ana_no_chain", "the chain rule is missing"),
+        ("bo_sympy", "the answer was computed with sympy"),
+        ("cy_product_rule", "the product rule was taken as (u v)' = u' v'"),
+        ("eli_lazy_simplify", "larger than what the rules give"),
+        ("gus_shared_once", "was counted once"),
+        ("hal_off_by_one", "one step too many"),
+        ("ivy_variable_order", "the variables were taken in alphabetical order"),
+        ("untouched", "is not answered yet"),
+    ],
+    "03_forward": [
+        ("dora_rpow", "lost the factor log(number)"),
+        ("eve_no_chain", "the chain rule is missing"),
+        ("finn_value", "the value f(x) was returned"),
+        ("hana_transposed", "the result is transposed"),
+        ("ian_first_derivative", "the first derivative was returned"),
+        ("untouched", "is not answered yet"),
+    ],
+}
+
+
+def test_feedback_says_what_was_wrong(graded):
     import html
-    text = (graded["root"] / "feedback" / student / CHAPTER / "numerical.html").read_text(encoding="utf-8")
-    assert words in html.unescape(re.sub(r"<[^>]+>", "", text))
+    chapter = graded["chapter"]
+    for student, words in FEEDBACK[chapter]:
+        page = graded["root"] / "feedback" / student / chapter / graded["notebook"].replace(".ipynb", ".html")
+        text = html.unescape(re.sub(r"<[^>]+>", "", page.read_text(encoding="utf-8")))
+        assert words in text, f"{student}: {words}"
 
 
 def test_report_writes_an_export_csv_and_a_png(graded):
-    folder = graded["root"] / "reports" / CHAPTER
+    folder = graded["root"] / "reports" / graded["chapter"]
     with open(folder / "grades.csv", newline="") as handle:
         rows = list(csv.reader(handle))
     assert rows[0][:len(EXPORT_COLUMNS)] == EXPORT_COLUMNS
     assert rows[0][len(EXPORT_COLUMNS):] == graded["names"]
-    assert len(rows) == 1 + len(SAMPLES)
+    assert len(rows) == 1 + len(graded["samples"])
     by_student = {r[3]: r for r in rows[1:]}
     assert float(by_student["untouched"][9]) == 0.0
     assert (folder / "scores.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
-    assert "central_difference" in graded["report_output"]
+    assert graded["names"][0] in graded["report_output"]
 
 
+@pytest.mark.parametrize("graded", ["01_numerical"], indirect=True)
 def test_check_prints_each_test_and_what_failed(graded, tmp_path):
     mine = tmp_path / "numerical.ipynb"
-    shutil.copy(graded["root"] / "submitted" / "cleo_one_sided" / CHAPTER / "numerical.ipynb", mine)
+    shutil.copy(graded["root"] / "submitted" / "cleo_one_sided" / "01_numerical" / "numerical.ipynb", mine)
     before = mine.read_bytes()
     result = autograder(graded["root"], "check", str(mine), check=False)
     assert result.returncode == 1, result.stderr
@@ -166,12 +229,14 @@ def test_check_prints_each_test_and_what_failed(graded, tmp_path):
 
 
 def test_check_gives_full_marks_to_the_solution(graded, tmp_path):
-    mine = tmp_path / "numerical.ipynb"
-    shutil.copy(ROOT / "solutions" / CHAPTER / "numerical.ipynb", mine)
+    mine = tmp_path / graded["notebook"]
+    shutil.copy(ROOT / "solutions" / graded["chapter"] / graded["notebook"], mine)
     result = autograder(graded["root"], "check", str(mine))
-    assert "autograded score: 27 of 27 points" in result.stdout
+    top = sum(graded["maximum"][n] for n in graded["names"] if not n.startswith("written"))
+    assert f"autograded score: {top:g} of {top:g} points" in result.stdout
 
 
+@pytest.mark.parametrize("graded", ["01_numerical"], indirect=True)
 def test_check_explains_a_file_that_is_not_a_notebook(graded, tmp_path):
     broken = tmp_path / "numerical.ipynb"
     broken.write_text("{ not json")

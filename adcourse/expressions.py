@@ -1,0 +1,432 @@
+"""Expression trees for symbolic differentiation (chapter 02): read them, do not write them.
+
+An expression is a tree of immutable nodes:
+
+    Const(2.0)  Var("x")                              leaves
+    Add(a, b)  Sub(a, b)  Mul(a, b)  Div(a, b)  Pow(a, b)   binary operations
+    Neg(a)  Sin(a)  Cos(a)  Exp(a)  Log(a)                  unary operations
+
+Python's operators build nodes (`x * sin(x) + 1` is Add(Mul(x, Sin(x)), Const(1.0))),
+plain numbers become `Const`s, and an expression prints in readable infix form with
+only the parentheses it needs. `==` compares structure (`x + 1 == x + 1` is True,
+`x + 1 == 1 + x` is False); values are compared with `evaluate`.
+
+A node may appear several times in a tree (`l * (1 - l)` holds `l` twice): the tree is
+then stored as a graph with shared nodes. Every function here visits each distinct
+node once, so even trees of millions of nodes that share most of them are cheap to
+evaluate, print the size of, or convert to SymPy.
+"""
+from __future__ import annotations
+
+import math
+from typing import Any, Callable, Iterable
+
+import numpy as np
+
+__all__ = ["Expr", "Const", "Var", "Add", "Sub", "Mul", "Div", "Pow", "Neg", "Sin", "Cos",
+           "Exp", "Log", "sin", "cos", "exp", "log", "variables", "as_expr", "postorder",
+           "tree_size", "distinct_nodes", "evaluate", "to_sympy", "to_data", "from_data"]
+
+
+class Expr:
+    """A node of an expression tree: `args` holds its children (none for leaves)."""
+
+    __slots__ = ("args", "_hash")
+    op = "?"
+
+    def __init__(self, *args):
+        object.__setattr__(self, "args", tuple(as_expr(a) for a in args))
+        object.__setattr__(self, "_hash", None)
+
+    def __setattr__(self, name, value):
+        raise AttributeError("expressions are immutable: build a new one instead")
+
+    # Immutable: a copy is the expression itself.
+    def __copy__(self):
+        return self
+
+    def __deepcopy__(self, memo):
+        return self
+
+    def __reduce__(self):
+        raise TypeError("expressions are not pickled: use to_data / from_data")
+
+    # --- building ------------------------------------------------------------------
+    def __add__(self, other):
+        return Add(self, other)
+
+    def __radd__(self, other):
+        return Add(other, self)
+
+    def __sub__(self, other):
+        return Sub(self, other)
+
+    def __rsub__(self, other):
+        return Sub(other, self)
+
+    def __mul__(self, other):
+        return Mul(self, other)
+
+    def __rmul__(self, other):
+        return Mul(other, self)
+
+    def __truediv__(self, other):
+        return Div(self, other)
+
+    def __rtruediv__(self, other):
+        return Div(other, self)
+
+    def __pow__(self, other):
+        return Pow(self, other)
+
+    def __rpow__(self, other):
+        return Pow(other, self)
+
+    def __neg__(self):
+        return Neg(self)
+
+    # --- structure -------------------------------------------------------------------
+    def key(self):
+        """What identifies the node itself, apart from its children."""
+        return (self.op,)
+
+    def __eq__(self, other):
+        """Structural equality (without recursion, so deep trees compare too)."""
+        if self is other:
+            return True
+        if not isinstance(other, Expr):
+            return False
+        stack, seen = [(self, other)], set()
+        while stack:
+            a, b = stack.pop()
+            if a is b or (id(a), id(b)) in seen:
+                continue
+            if type(a) is not type(b) or hash(a) != hash(b) or a.key() != b.key() \
+                    or len(a.args) != len(b.args):
+                return False
+            seen.add((id(a), id(b)))
+            stack.extend(zip(a.args, b.args))
+        return True
+
+    def __ne__(self, other):
+        return not self == other
+
+    def __hash__(self):
+        if self._hash is None:
+            for n in postorder(self):
+                if n._hash is None:
+                    object.__setattr__(n, "_hash", hash(n.key() + tuple(c._hash for c in n.args)))
+        return self._hash
+
+    # --- reading ---------------------------------------------------------------------
+    def __str__(self):
+        return to_infix(self)
+
+    def __repr__(self):
+        return to_infix(self)
+
+    def evaluate(self, env: dict | None = None, **values):
+        """The value at `env` ({"x": 0.5} or x=0.5); arrays are evaluated elementwise."""
+        return evaluate(self, {**(env or {}), **values})
+
+    def to_sympy(self):
+        """The same expression as a SymPy expression (for checking, not for diff)."""
+        return to_sympy(self)
+
+
+class Const(Expr):
+    """A number (stored as a float)."""
+
+    __slots__ = ("_value",)
+    op = "const"
+
+    def __init__(self, value):
+        if isinstance(value, Expr):
+            raise TypeError("Const holds a number, not an expression")
+        value = float(value)
+        if not math.isfinite(value):
+            raise ValueError(f"Const needs a finite number, got {value}")
+        object.__setattr__(self, "args", ())
+        object.__setattr__(self, "_hash", None)
+        object.__setattr__(self, "_value", value)
+
+    @property
+    def value(self) -> float:
+        return self._value
+
+    def key(self):
+        return ("const", self._value)
+
+
+class Var(Expr):
+    """A variable, named by a string such as "x"."""
+
+    __slots__ = ("_name",)
+    op = "var"
+
+    def __init__(self, name: str):
+        if not isinstance(name, str) or not name.isidentifier():
+            raise ValueError(f"a variable is named by an identifier such as 'x', not {name!r}")
+        object.__setattr__(self, "args", ())
+        object.__setattr__(self, "_hash", None)
+        object.__setattr__(self, "_name", name)
+
+    @property
+    def name(self) -> str:
+        return self._name
+
+    def key(self):
+        return ("var", self._name)
+
+
+def _binary(name, symbol):
+    class Binary(Expr):
+        __slots__ = ()
+        op = symbol
+
+        def __init__(self, left, right):
+            super().__init__(left, right)
+
+        @property
+        def left(self) -> Expr:
+            return self.args[0]
+
+        @property
+        def right(self) -> Expr:
+            return self.args[1]
+
+    Binary.__name__ = Binary.__qualname__ = name
+    Binary.__doc__ = f"left {symbol} right"
+    return Binary
+
+
+def _unary(name, symbol):
+    class Unary(Expr):
+        __slots__ = ()
+        op = symbol
+
+        def __init__(self, arg):
+            super().__init__(arg)
+
+        @property
+        def arg(self) -> Expr:
+            return self.args[0]
+
+    Unary.__name__ = Unary.__qualname__ = name
+    Unary.__doc__ = f"{symbol}(arg)" if symbol != "neg" else "-arg"
+    return Unary
+
+
+Add, Sub, Mul, Div, Pow = (_binary(n, s) for n, s in (
+    ("Add", "+"), ("Sub", "-"), ("Mul", "*"), ("Div", "/"), ("Pow", "**")))
+Neg, Sin, Cos, Exp, Log = (_unary(n, s) for n, s in (
+    ("Neg", "neg"), ("Sin", "sin"), ("Cos", "cos"), ("Exp", "exp"), ("Log", "log")))
+for _cls in (Add, Sub, Mul, Div, Pow, Neg, Sin, Cos, Exp, Log):
+    _cls.__module__ = __name__
+
+#: Node class of each operation name (what `to_data` writes).
+CLASSES = {cls.op: cls for cls in (Const, Var, Add, Sub, Mul, Div, Pow, Neg, Sin, Cos, Exp, Log)}
+
+
+def as_expr(value) -> Expr:
+    """`value` as an expression: expressions as they are, numbers as `Const`."""
+    if isinstance(value, Expr):
+        return value
+    if isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(value, bool):
+        return Const(value)
+    raise TypeError(f"cannot make an expression of a {type(value).__name__} ({value!r:.60})")
+
+
+def sin(a) -> Expr:
+    return Sin(a)
+
+
+def cos(a) -> Expr:
+    return Cos(a)
+
+
+def exp(a) -> Expr:
+    return Exp(a)
+
+
+def log(a) -> Expr:
+    return Log(a)
+
+
+def variables(names: str) -> tuple[Var, ...]:
+    """`x, y = variables("x y")`."""
+    return tuple(Var(n) for n in names.replace(",", " ").split())
+
+
+# --- traversals (each distinct node once, no recursion) -----------------------------------
+
+def postorder(expr: Expr) -> list[Expr]:
+    """The distinct nodes of `expr`, every child before its parents."""
+    order, seen, stack = [], set(), [(expr, False)]
+    while stack:
+        node, expanded = stack.pop()
+        if id(node) in seen:
+            continue
+        if expanded:
+            seen.add(id(node))
+            order.append(node)
+        else:
+            stack.append((node, True))
+            stack.extend((child, False) for child in reversed(node.args) if id(child) not in seen)
+    return order
+
+
+def _fold(expr: Expr, leaf: Callable[[Expr], Any], node: Callable[[Expr, list], Any]):
+    values: dict[int, Any] = {}
+    for n in postorder(expr):
+        values[id(n)] = leaf(n) if not n.args else node(n, [values[id(c)] for c in n.args])
+    return values[id(expr)]
+
+
+def tree_size(expr: Expr) -> int:
+    """Nodes of the tree, a shared node counted once per place it appears."""
+    return _fold(expr, lambda n: 1, lambda n, sizes: 1 + sum(sizes))
+
+
+def distinct_nodes(expr: Expr) -> int:
+    """Nodes of the graph: a shared node counted once (what evaluating it costs)."""
+    return len(postorder(expr))
+
+
+_NUMPY = {"+": np.add, "-": np.subtract, "*": np.multiply, "/": np.divide, "**": np.power,
+          "neg": np.negative, "sin": np.sin, "cos": np.cos, "exp": np.exp, "log": np.log}
+
+
+def evaluate(expr: Expr, env: dict):
+    """The value of `expr` with each variable's value taken from `env`."""
+    def leaf(n):
+        if isinstance(n, Const):
+            return n.value
+        if n.name not in env:
+            raise KeyError(f"no value given for the variable {n.name!r}")
+        return env[n.name]
+
+    return _fold(expr, leaf, lambda n, values: _NUMPY[n.op](*values))
+
+
+def to_sympy(expr: Expr):
+    """The SymPy expression of `expr` (SymPy is imported only when this is called)."""
+    import sympy
+
+    functions = {"+": lambda a, b: a + b, "-": lambda a, b: a - b, "*": lambda a, b: a * b,
+                 "/": lambda a, b: a / b, "**": lambda a, b: a ** b, "neg": lambda a: -a,
+                 "sin": sympy.sin, "cos": sympy.cos, "exp": sympy.exp, "log": sympy.log}
+
+    def leaf(n):
+        if isinstance(n, Const):
+            v = n.value
+            return sympy.Integer(int(v)) if v.is_integer() else sympy.Float(v)
+        return sympy.Symbol(n.name, real=True)
+
+    return _fold(expr, leaf, lambda n, values: functions[n.op](*values))
+
+
+# --- printing --------------------------------------------------------------------------
+
+_PRECEDENCE = {"+": 1, "-": 1, "*": 2, "/": 2, "neg": 3, "**": 4}
+
+
+def _precedence(n: Expr) -> int:
+    if isinstance(n, Const) and n.value < 0:
+        return 3
+    return _PRECEDENCE.get(n.op, 5)
+
+
+def _number(v: float) -> str:
+    return str(int(v)) if v.is_integer() and abs(v) < 1e15 else repr(v)
+
+
+def to_infix(expr: Expr, limit: int = 20_000) -> str:
+    """Readable infix text, e.g. "x * sin(x) + 1"; cut after `limit` characters."""
+    def leaf(n):
+        return _number(n.value) if isinstance(n, Const) else n.name
+
+    def node(n, texts):
+        texts = [t if len(t) <= limit else t[:limit] + "..." for t in texts]
+        p = _precedence(n)
+        if n.op in ("sin", "cos", "exp", "log"):
+            return f"{n.op}({texts[0]})"
+        if n.op == "neg":
+            a = texts[0] if _precedence(n.args[0]) > p else f"({texts[0]})"
+            return f"-{a}"
+        left, right = n.args
+        lt = texts[0] if _precedence(left) > p or (_precedence(left) == p and n.op != "**") \
+            else f"({texts[0]})"
+        # The right operand needs parentheses at equal precedence, except for + and *.
+        keep = _precedence(right) > p or (_precedence(right) == p and n.op in ("+", "*"))
+        if n.op == "**":
+            keep = _precedence(right) > p
+        rt = texts[1] if keep else f"({texts[1]})"
+        return f"{lt} {n.op} {rt}"
+
+    return _fold(expr, leaf, node)
+
+
+# --- as data (what crosses between the grader and a kernel) ---------------------------
+
+#: Most nodes (distinct, after sharing) an expression may have on the wire.
+MAX_NODES = 1_000_000
+
+
+def to_data(expr: Expr) -> list:
+    """The graph as a list of nodes, children first: ["const", 2.0], ["var", "x"],
+    ["+", i, j] with i, j the positions of the children in the list."""
+    index, data = {}, []
+    for n in postorder(expr):
+        if isinstance(n, Const):
+            data.append(["const", n.value])
+        elif isinstance(n, Var):
+            data.append(["var", n.name])
+        else:
+            data.append([n.op, *(index[id(c)] for c in n.args)])
+        index[id(n)] = len(data) - 1
+    return data
+
+
+def from_data(data: Any) -> Expr:
+    """The expression that `to_data` wrote; anything malformed raises ValueError."""
+    if not isinstance(data, list) or not data:
+        raise ValueError("an expression is a non-empty list of nodes")
+    if len(data) > MAX_NODES:
+        raise ValueError(f"an expression of more than {MAX_NODES} distinct nodes")
+    built: list[Expr] = []
+    for item in data:
+        if not isinstance(item, list) or not item or not isinstance(item[0], str):
+            raise ValueError("an expression node is a list [operation, ...]")
+        op, rest = item[0], item[1:]
+        cls = CLASSES.get(op)
+        if cls is None:
+            raise ValueError(f"unknown operation {op!r:.40} in an expression")
+        if cls is Const:
+            if len(rest) != 1 or type(rest[0]) not in (int, float):
+                raise ValueError("a constant holds one number")
+            built.append(Const(rest[0]))
+        elif cls is Var:
+            if len(rest) != 1 or not isinstance(rest[0], str) or len(rest[0]) > 100:
+                raise ValueError("a variable holds one short name")
+            built.append(Var(rest[0]))
+        else:
+            arity = 2 if op in ("+", "-", "*", "/", "**") else 1
+            if len(rest) != arity or any(type(i) is not int or not 0 <= i < len(built) for i in rest):
+                raise ValueError(f"a {op} node refers to {arity} earlier node(s)")
+            built.append(cls(*(built[i] for i in rest)))
+    return built[-1]
+
+
+def node_types(expr: Expr) -> set[str]:
+    """The operations that occur in `expr`."""
+    return {n.op for n in postorder(expr)}
+
+
+def free_variables(expr: Expr) -> set[str]:
+    return {n.name for n in postorder(expr) if isinstance(n, Var)}
+
+
+def walk(expr: Expr) -> Iterable[Expr]:
+    """Every distinct node, children first."""
+    return iter(postorder(expr))

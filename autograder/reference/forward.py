@@ -1,0 +1,194 @@
+"""Reference answers of chapter 03_forward: forward mode with dual numbers.
+
+The one source of the chapter's solution code (`autograder build` copies it into
+`solutions/03_forward/forward.ipynb`). A dual number x + x' d with d**2 = 0 carries a
+value and a tangent; each operation's rule follows from d**2 = 0:
+
+    (a + a'd) + (b + b'd) = (a + b) + (a' + b') d
+    (a + a'd) (b + b'd)   = a b + (a' b + a b') d
+    -(a + a'd)            = -a - a' d
+    1 / (b + b'd)         = 1/b - (b' / b**2) d
+    f(a + a'd)            = f(a) + f'(a) a' d        (for any smooth f: the chain rule)
+
+Values and tangents may be floats, NumPy arrays (elementwise) or dual numbers (nesting,
+for second derivatives).
+"""
+import numpy as np
+
+#: The answer cells that hold several definitions.
+SOLUTION_CELLS = {"elementary_functions": ("sin", "cos", "exp", "log", "sqrt", "tanh")}
+
+
+class Dual:
+    """A dual number value + tangent * d, with d**2 = 0.
+
+    `value` and `tangent` are floats, NumPy arrays (of one shape, or broadcastable) or
+    Duals. Arithmetic works with Duals and plain numbers (or arrays) on either side;
+    comparisons compare values.
+    """
+
+    def __init__(self, value, tangent=0.0):
+        ### BEGIN SOLUTION
+        self.value = value
+        self.tangent = tangent
+        ### END SOLUTION
+
+    def __add__(self, other):
+        ### BEGIN SOLUTION
+        if isinstance(other, Dual):
+            return Dual(self.value + other.value, self.tangent + other.tangent)
+        return Dual(self.value + other, self.tangent)
+        ### END SOLUTION
+
+    def __sub__(self, other):
+        ### BEGIN SOLUTION
+        return self + (-other)
+        ### END SOLUTION
+
+    def __rsub__(self, other):
+        ### BEGIN SOLUTION
+        return (-self) + other
+        ### END SOLUTION
+
+    def __mul__(self, other):
+        ### BEGIN SOLUTION
+        if isinstance(other, Dual):
+            return Dual(self.value * other.value,
+                        self.tangent * other.value + self.value * other.tangent)
+        return Dual(self.value * other, self.tangent * other)
+        ### END SOLUTION
+
+    def __truediv__(self, other):
+        ### BEGIN SOLUTION
+        if isinstance(other, Dual):
+            return self * other.reciprocal()
+        return Dual(self.value / other, self.tangent / other)
+        ### END SOLUTION
+
+    def __rtruediv__(self, other):
+        ### BEGIN SOLUTION
+        return self.reciprocal() * other
+        ### END SOLUTION
+
+    def reciprocal(self):
+        """1 / self = 1/value - (tangent / value**2) d."""
+        ### BEGIN SOLUTION
+        return Dual(1 / self.value, -self.tangent / (self.value * self.value))
+        ### END SOLUTION
+
+    def __neg__(self):
+        ### BEGIN SOLUTION
+        return Dual(-self.value, -self.tangent)
+        ### END SOLUTION
+
+    def __pow__(self, other):
+        ### BEGIN SOLUTION
+        if isinstance(other, Dual):  # u**w = exp(w log u): (u**w)' = u**w (w' log u + w u' / u)
+            power = self.value ** other.value
+            return Dual(power, power * (other.tangent * np.log(self.value)
+                                        + other.value * self.tangent / self.value))
+        return Dual(self.value ** other, other * self.value ** (other - 1) * self.tangent)
+        ### END SOLUTION
+
+    def __rpow__(self, other):
+        ### BEGIN SOLUTION
+        power = other ** self.value
+        return Dual(power, power * np.log(other) * self.tangent)
+        ### END SOLUTION
+
+    # Given: the reflected sum and product, comparisons by value, printing.
+    __radd__ = __add__
+    __rmul__ = __mul__
+
+    def __lt__(self, other):
+        return self.value < (other.value if isinstance(other, Dual) else other)
+
+    def __le__(self, other):
+        return self.value <= (other.value if isinstance(other, Dual) else other)
+
+    def __gt__(self, other):
+        return self.value > (other.value if isinstance(other, Dual) else other)
+
+    def __ge__(self, other):
+        return self.value >= (other.value if isinstance(other, Dual) else other)
+
+    def __repr__(self):
+        return f"Dual({self.value!r}, {self.tangent!r})"
+
+    # NumPy arrays on the left defer to Dual's reflected operators (array * dual).
+    __array_ufunc__ = None
+
+
+def sin(x):
+    """sin of a float, an array or a Dual: sin(a + a'd) = sin(a) + cos(a) a' d."""
+    if isinstance(x, Dual):
+        return Dual(sin(x.value), cos(x.value) * x.tangent)
+    return np.sin(x)
+
+
+def cos(x):
+    """cos(a + a'd) = cos(a) - sin(a) a' d."""
+    if isinstance(x, Dual):
+        return Dual(cos(x.value), -sin(x.value) * x.tangent)
+    return np.cos(x)
+
+
+def exp(x):
+    """exp(a + a'd) = exp(a) + exp(a) a' d."""
+    if isinstance(x, Dual):
+        e = exp(x.value)
+        return Dual(e, e * x.tangent)
+    return np.exp(x)
+
+
+def log(x):
+    """log(a + a'd) = log(a) + (a' / a) d."""
+    if isinstance(x, Dual):
+        return Dual(log(x.value), x.tangent / x.value)
+    return np.log(x)
+
+
+def sqrt(x):
+    """sqrt(a + a'd) = sqrt(a) + a' / (2 sqrt(a)) d."""
+    if isinstance(x, Dual):
+        s = sqrt(x.value)
+        return Dual(s, x.tangent / (2 * s))
+    return np.sqrt(x)
+
+
+def tanh(x):
+    """tanh(a + a'd) = tanh(a) + (1 - tanh(a)**2) a' d."""
+    if isinstance(x, Dual):
+        t = tanh(x.value)
+        return Dual(t, (1 - t * t) * x.tangent)
+    return np.tanh(x)
+
+
+def derivative(f, x):
+    """f'(x) for a scalar function f, by one forward pass: the tangent of f(x + 1 d)."""
+    return f(Dual(x, 1.0)).tangent
+
+
+def jvp(f, x, v):
+    """The pair (f(x), J(x) v) for 1-D arrays x and v, by one forward pass.
+
+    f maps a 1-D array to a 1-D array; called on a Dual whose value is x and whose
+    tangent is v, it returns a Dual whose value is f(x) and whose tangent is J v.
+    """
+    x = np.asarray(x, dtype=float)
+    y = f(Dual(x, np.asarray(v, dtype=float)))
+    return y.value, y.tangent
+
+
+def jacobian_forward(f, x):
+    """The (m, n) Jacobian of f at the 1-D array x, by n forward passes: column j is the
+    Jacobian-vector product with the j-th unit vector."""
+    x = np.asarray(x, dtype=float)
+    columns = [jvp(f, x, e)[1] for e in np.eye(x.size)]
+    return np.stack(columns, axis=1)
+
+
+def second_derivative(f, x):
+    """f''(x) by nesting dual numbers: x + d1 + d2 with the inner tangent carrying the
+    first derivative and the outer one differentiating it again."""
+    return f(Dual(Dual(x, 1.0), Dual(1.0, 0.0))).tangent.tangent
