@@ -16,6 +16,7 @@ import datetime
 import hashlib
 import os
 import tempfile
+import time
 from pathlib import Path
 
 from sqlalchemy import (Column, DateTime, Float, MetaData, String, Table, Text, and_, delete,
@@ -138,6 +139,26 @@ def _journal(gb, chapter: str, student: str, fingerprint: str, status: str,
 
 
 # --- writing a result ------------------------------------------------------------------------
+def _retrying(write):
+    """Run a gradebook write again when another grader's concurrent write got in its way
+    (two graders creating the same submission, a unique key taken meanwhile, a lock)."""
+    from nbgrader.api import InvalidEntry
+    from sqlalchemy.exc import SQLAlchemyError
+
+    def run(gb, *args, **kwargs):
+        for attempt in range(6):
+            try:
+                return write(gb, *args, **kwargs)
+            except (SQLAlchemyError, InvalidEntry):
+                gb.db.rollback()
+                if attempt == 5:
+                    raise
+                time.sleep(0.05 * 2 ** attempt)
+    run.__doc__, run.__name__ = write.__doc__, write.__name__
+    return run
+
+
+@_retrying
 def record(gb, result) -> None:
     """Put a worker's `Result` into the gradebook, with its journal row, in one commit."""
     gb.update_or_create_student(result.student)
@@ -162,6 +183,7 @@ def record(gb, result) -> None:
     gb.db.commit()
 
 
+@_retrying
 def record_ungraded(gb, chapter: str, student: str, fingerprint: str, reason: str,
                     journal: bool = True) -> None:
     """Zero for every cell of a submission that could not be graded, with the reason.

@@ -1,7 +1,10 @@
-"""Shared fixtures: the repository root and a scratch copy of the course."""
+"""Shared fixtures: the repository root, a scratch copy of the course, a PostgreSQL server."""
 from __future__ import annotations
 
+import os
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -29,3 +32,65 @@ def copy_course(target: Path) -> Path:
 @pytest.fixture(scope="session")
 def root() -> Path:
     return ROOT
+
+
+@pytest.fixture(scope="session")
+def postgres():
+    """A PostgreSQL server for the session (see tests/postgres.py)."""
+    from .postgres import Server, binaries
+
+    bindir = binaries()
+    if bindir is None:
+        if os.environ.get("CI"):
+            pytest.fail("PostgreSQL is not installed: .ci/run installs Debian's postgresql package")
+        pytest.skip("needs Debian's postgresql package (apt-get install postgresql)")
+    server = Server(bindir)
+    yield server
+    server.stop()
+
+
+def autograder(root: Path, *args: str, check: bool = True, timeout: float = 900,
+               **kwargs) -> subprocess.CompletedProcess:
+    """Run the `autograder` command on the course at `root`."""
+    result = subprocess.run([sys.executable, "-m", "autograder", "--root", str(root), *args],
+                            text=True, capture_output=True, timeout=timeout, **kwargs)
+    if check and result.returncode != 0:
+        raise AssertionError(f"autograder {' '.join(args)} failed:\n{result.stdout}\n{result.stderr}")
+    return result
+
+
+def keep_samples(root: Path, chapter: str, students: set[str]) -> None:
+    """Leave only these students in the scratch course's sample class of `chapter`."""
+    for path in (root / "samples" / chapter).glob("*.py"):
+        if path.stem not in students:
+            path.unlink()
+
+
+def assert_graded_as_declared(root: Path, chapter: str, students: set[str]) -> None:
+    """Each sample lost points on the exercises its file declares, and nowhere else."""
+    from autograder.samples import samples
+    from autograder.scores import exercise_of, read_scores
+
+    declared = {s.student: s.loses for s in samples(ROOT, chapter)}
+    names, maximum, rows = read_scores(root, chapter)
+    rows = {r.student: r for r in rows}
+    assert set(rows) == students, f"graded {sorted(rows)}, expected {sorted(students)}"
+    cell_max = _cell_maxima(root, chapter)
+    for student in students:
+        loses = declared[student]
+        for cell, score in rows[student].cells.items():
+            owner = exercise_of(cell, names)
+            if "*" in loses:
+                assert score == 0.0, (student, cell, score)
+            elif owner not in loses and cell not in loses and not owner.startswith("written"):
+                assert score == cell_max[cell], (student, cell, score)
+
+
+def _cell_maxima(root: Path, chapter: str) -> dict[str, float]:
+    from nbgrader.api import Gradebook
+
+    from autograder.gradebook import course_db_url, course_id
+
+    with Gradebook(course_db_url(root), course_id(root)) as gb:
+        return {cell.name: cell.max_score for notebook in gb.find_assignment(chapter).notebooks
+                for cell in notebook.grade_cells}
