@@ -284,11 +284,8 @@ class ForkServer:
         if self._process is not None:
             self._stream.close()
             self._socket.close()
-            try:
-                self._process.wait(1)
-            except subprocess.TimeoutExpired:
-                self._process.kill()
-                self._process.wait()
+            self._process.kill()  # it holds nothing to save: no need to wait for it to exit
+            self._process.wait()
         self._process = None
 
 

@@ -17,6 +17,7 @@ import os
 import socket
 import tempfile
 import time
+import warnings
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
@@ -54,6 +55,10 @@ class Result:
 
 def grade_submission(job: Job) -> Result:
     """Autograde `job` in a private course; never raises for a bad submission."""
+    from sqlalchemy.exc import SAWarning
+
+    # nbgrader's own use of SQLAlchemy warns on every submission; the grade log is for people.
+    warnings.filterwarnings("ignore", category=SAWarning)
     start = time.perf_counter()
     result = Result(job.chapter, job.student, job.fingerprint,
                     worker=f"{socket.gethostname()}:{os.getpid()}")

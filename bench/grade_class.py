@@ -1,0 +1,119 @@
+"""Grading a class: stock `nbgrader autograde` against `autograder grade --workers N`.
+
+Builds a class of SIZE submissions from the bundled sample class of a chapter
+(the samples repeated under new student ids) in two scratch courses, and grades
+it twice in one invocation, one after the other:
+
+- stock: `nbgrader autograde` with nbgrader's default pipeline (only the folder
+  names configured): one notebook after another, test cells in the student's
+  kernel, no sandbox, no feedback;
+- ours: `autograder grade --workers N` with every protection of the course's
+  configuration (sandboxed kernels, tests sealed in the grader, output bounds), the
+  gradebook written once per result, and the feedback pages written too.
+
+The floor is the summed execution time of the notebooks' cells, from the timing
+nbclient records in the stock run (each code cell from execute_input to
+execute_reply): the time the students' code and the tests take, with no kernel
+start-up and no bookkeeping.
+
+    python bench/grade_class.py [CHAPTER] [--size 100] [--workers 2]
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import subprocess
+import sys
+import time
+from datetime import datetime
+from pathlib import Path
+
+import nbformat
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from sealed_cost import ROOT, scratch  # noqa: E402
+
+from autograder.course import nbgrader, notebook_name, scripts_on_path  # noqa: E402
+from autograder.scores import read_scores  # noqa: E402
+
+
+def make_class(root: Path, chapter: str, size: int) -> int:
+    """Replace the sample class in submitted/ by `size` copies under new ids."""
+    samples = sorted(p.name for p in (root / "submitted").iterdir())
+    for i in range(size):
+        sample = samples[i % len(samples)]
+        shutil.copytree(root / "submitted" / sample, root / "submitted" / f"s{i:03d}-{sample}")
+    for sample in samples:
+        shutil.rmtree(root / "submitted" / sample)
+    return len(samples)
+
+
+def cell_seconds(root: Path, chapter: str) -> float:
+    """Summed execute_input -> execute_reply time of every code cell of every graded notebook."""
+    total = 0.0
+    for path in (root / "autograded").glob(f"*/{chapter}/{notebook_name(root, chapter)}"):
+        for cell in nbformat.read(path, as_version=4).cells:
+            timing = cell.get("metadata", {}).get("execution", {})
+            if "iopub.execute_input" in timing and "shell.execute_reply" in timing:
+                start, end = (datetime.fromisoformat(timing[k].replace("Z", "+00:00"))
+                              for k in ("iopub.execute_input", "shell.execute_reply"))
+                total += (end - start).total_seconds()
+    return total
+
+
+def own_cell_seconds(root: Path, chapter: str) -> float:
+    """The same, as the sealed grader measured it (its notebooks' autograder.timing)."""
+    return sum(nbformat.read(path, as_version=4).metadata.get("autograder", {}).get("timing", {}).get("cells", 0.0)
+               for path in (root / "autograded").glob(f"*/{chapter}/*.ipynb"))
+
+
+def points(root: Path, chapter: str) -> float:
+    return sum(row.total for row in read_scores(root, chapter)[2])
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("chapter", nargs="?", default="01_numerical")
+    parser.add_argument("--size", type=int, default=100)
+    parser.add_argument("--workers", type=int, default=2)
+    args = parser.parse_args()
+    scripts_on_path()
+
+    stock = scratch("stock", args.chapter)
+    samples = make_class(stock, args.chapter, args.size)
+    start = time.perf_counter()
+    nbgrader(stock, "autograde", args.chapter, "--force", "--log-level=CRITICAL", capture=True)
+    stock_seconds = time.perf_counter() - start
+    floor = cell_seconds(stock, args.chapter)
+    stock_points = points(stock, args.chapter)
+    shutil.rmtree(stock, ignore_errors=True)
+
+    ours = scratch("sealed", args.chapter)
+    make_class(ours, args.chapter, args.size)
+    start = time.perf_counter()
+    done = subprocess.run([sys.executable, "-m", "autograder", "--root", str(ours), "grade", args.chapter,
+                           "--workers", str(args.workers), "--no-progress"], capture_output=True, text=True)
+    our_seconds = time.perf_counter() - start
+    if done.returncode != 0:
+        sys.exit(f"autograder grade failed:\n{done.stdout}\n{done.stderr}")
+    our_points, our_cells = points(ours, args.chapter), own_cell_seconds(ours, args.chapter)
+    feedback = len(list((ours / "feedback").glob(f"*/{args.chapter}/*.html")))
+    shutil.rmtree(ours, ignore_errors=True)
+
+    n = args.size
+    print(f"{args.chapter}: {n} submissions ({samples} samples, repeated), {os.cpu_count()} cores\n")
+    print(f"{'':34}{'wall time':>11}{'per submission':>16}{'points given':>14}")
+    print(f"{'stock nbgrader autograde':34}{stock_seconds:9.1f} s{stock_seconds / n:14.2f} s{stock_points:14g}")
+    label = f"autograder grade --workers {args.workers}"
+    print(f"{label:34}{our_seconds:9.1f} s{our_seconds / n:14.2f} s{our_points:14g}")
+    print(f"  (ours also wrote {feedback} feedback pages; stock wrote none)\n")
+    speedup = stock_seconds / our_seconds
+    print(f"speed-up over stock: {speedup:.2f}x (target: at least 3x)")
+    print(f"floor, the summed cell time of the stock run: {floor:.1f} s ({floor / n:.2f} s per submission)")
+    print(f"ours / floor: {our_seconds / floor:.2f}x (target: at most 2x)")
+    print(f"cell time as the sealed grader measured it (tests in the grader): {our_cells:.1f} s")
+
+
+if __name__ == "__main__":
+    main()
