@@ -44,10 +44,12 @@ c.Autograde.sanitize_preprocessors = [
 ]
 c.OverwriteCells.add_missing_cells = True
 
-# Stock list, with two changes: SealedExecute in place of Execute (the student's code
+# Stock list, with these changes: SealedExecute in place of Execute (the student's code
 # runs in a sandboxed kernel, the tests in the grader: see autograder/execute.py), and
 # ForgiveStderr after execution, before the grades are saved; LimitOutputSize bounds
-# every output (nbgrader's LimitOutput counts lines only).
+# every output (nbgrader's LimitOutput counts lines only). The second CheckCellMetadata
+# is left out: the metadata was made valid and checked before execution, which only
+# writes outputs.
 c.Autograde.autograde_preprocessors = [
     SealedExecute,
     ForgiveStderr,
@@ -57,7 +59,6 @@ c.Autograde.autograde_preprocessors = [
     LimitOutputSize,
     SaveAutoGrades,
     AssignLatePenalties,
-    CheckCellMetadata,
 ]
 
 # Stock list, plus: feedback never shows hidden test code.

@@ -154,7 +154,8 @@ def _namespace() -> dict:
 
 def _perform(request: dict):
     op = request["op"]
-    if op == "lookup":
+    if op == "lookup":  # a test cell begins: the objects the last one held are let go
+        _objects.clear()
         namespace = _namespace()
         return {name: namespace[name] for name in request["names"] if name in namespace}, None
     if op == "release":

@@ -121,11 +121,11 @@ def manual_grades(gb, chapter: str, student: str) -> dict:
 
 
 # --- the journal -----------------------------------------------------------------------------
-def recorded(gb, chapter: str) -> dict[str, str]:
-    """student -> fingerprint of the version whose result is in the gradebook."""
-    rows = gb.db.execute(select(JOURNAL.c.student, JOURNAL.c.fingerprint)
+def recorded(gb, chapter: str) -> dict[str, tuple[str, str]]:
+    """student -> (fingerprint of the version whose result is in the gradebook, status)."""
+    rows = gb.db.execute(select(JOURNAL.c.student, JOURNAL.c.fingerprint, JOURNAL.c.status)
                          .where(JOURNAL.c.assignment == chapter))
-    return dict(rows.all())
+    return {student: (fingerprint, status) for student, fingerprint, status in rows.all()}
 
 
 def _journal(gb, chapter: str, student: str, fingerprint: str, status: str,

@@ -159,10 +159,16 @@ def _plan(root: Path, chapter: str, students: list[str], url: str, course: str,
             files, left_out = submission_files(folder, IGNORE)
             fingerprint = hashlib.sha256(base.encode() + b"".join(
                 hashlib.sha256(k.encode() + b"\0" + v).digest() for k, v in sorted(files.items()))).hexdigest()
-            outputs = [root / "autograded" / student / chapter / name,
-                       root / "feedback" / student / chapter / name.replace(".ipynb", ".html")]
-            if done.get(student) == fingerprint and all(p.is_file() for p in outputs[1:]):
-                batch.up_to_date.append(student)
+            page = root / "feedback" / student / chapter / name.replace(".ipynb", ".html")
+            known, status = done.get(student, ("", ""))
+            if known == fingerprint and page.is_file():
+                # Recorded before, for these very files: reported, not graded again.
+                if status.startswith("not graded: "):
+                    batch.failed[student] = status.removeprefix("not graded: ")
+                else:
+                    batch.up_to_date.append(student)
+                    if status.startswith("stopped: "):
+                        batch.flagged[student] = status.removeprefix("stopped: ")
                 continue
             why = unreadable(root, chapter, student)
             if why:

@@ -222,13 +222,9 @@ class Bridge:
         self.output, self.output_size = [], 0
 
     def end(self) -> None:
+        # The test's functions stop working now; the kernel lets go of the objects this
+        # cell held when the next cell's lookup arrives (one round trip fewer per cell).
         self.callbacks.clear()
-        if self.alive():
-            try:
-                self.deadline = time.monotonic() + 10
-                self.request({"op": "release"})
-            except Exception:
-                pass
 
     def lookup(self, names: set[str]) -> dict:
         if not names:

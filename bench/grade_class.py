@@ -32,7 +32,7 @@ from pathlib import Path
 import nbformat
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from sealed_cost import ROOT, scratch  # noqa: E402
+from sealed_cost import scratch  # noqa: E402  (it puts the repository on sys.path)
 
 from autograder.course import nbgrader, notebook_name, scripts_on_path  # noqa: E402
 from autograder.scores import read_scores  # noqa: E402
