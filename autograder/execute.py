@@ -23,7 +23,6 @@ import tempfile
 import time
 import uuid
 from dataclasses import asdict
-from pathlib import Path
 from queue import Empty
 
 from jupyter_client.asynchronous import AsyncKernelClient
@@ -36,7 +35,7 @@ from nbgrader.preprocessors import Execute
 from traitlets import Bool, Integer, List, Type, Unicode, default
 
 from .forkserver import PRELOAD, fork_server
-from .sandbox import Policy, memory_bytes, probe, readable_paths
+from .sandbox import Policy, memory_bytes, probe, readable_paths, sweep_orphaned
 from .sealed import Bridge, KernelUnavailable, exercise_names, run_test_cell
 
 
@@ -69,7 +68,7 @@ class SandboxKernelManager(AsyncKernelManager):
         await super()._async_wait(pollinterval)
 
     async def _async_pre_start_kernel(self, **kw):
-        _sweep_orphaned_workdirs()
+        sweep_orphaned(_WORKDIR_PREFIX)
         self.sandbox_workdir = tempfile.mkdtemp(prefix=f"{_WORKDIR_PREFIX}{os.getpid()}-")
         os.chmod(self.sandbox_workdir, 0o711)
         self.transport = "ipc"
@@ -155,14 +154,6 @@ class ForkedProvisioner(LocalProvisioner):
 
 
 _WORKDIR_PREFIX = "autograder-sandbox-"
-
-
-def _sweep_orphaned_workdirs() -> None:
-    """Remove the workdirs of grading processes that were killed before cleaning up."""
-    for folder in Path(tempfile.gettempdir()).glob(f"{_WORKDIR_PREFIX}*-*"):
-        owner = folder.name[len(_WORKDIR_PREFIX):].split("-", 1)[0]
-        if owner.isdigit() and not Path(f"/proc/{owner}").exists():
-            shutil.rmtree(folder, ignore_errors=True)
 
 
 def _error(ename: str, evalue: str, traceback: list[str] | None = None):

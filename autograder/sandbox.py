@@ -290,6 +290,19 @@ def main(argv: list[str] | None = None) -> None:
     _launch(Policy(**json.loads(argv[0])), argv[split + 1:])
 
 
+def sweep_orphaned(prefix: str) -> None:
+    """Remove the temporary folders `<prefix><pid>-*` of processes that are gone.
+
+    A grading process killed with SIGKILL cannot clean up; the next one does.
+    """
+    import tempfile
+
+    for folder in Path(tempfile.gettempdir()).glob(f"{prefix}*-*"):
+        owner = folder.name[len(prefix):].split("-", 1)[0]
+        if owner.isdigit() and not Path(f"/proc/{owner}").exists():
+            shutil.rmtree(folder, ignore_errors=True)
+
+
 def memory_bytes(text: str) -> int:
     units = {"K": 2**10, "M": 2**20, "G": 2**30}
     text = text.strip().upper()

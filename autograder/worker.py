@@ -23,6 +23,12 @@ from pathlib import Path, PurePosixPath
 
 import nbformat
 
+from .sandbox import sweep_orphaned
+
+
+#: Scratch courses are temporary folders named after the worker's pid.
+JOB_PREFIX = "autograder-job-"
+
 
 @dataclass
 class Job:
@@ -62,7 +68,8 @@ def grade_submission(job: Job) -> Result:
     start = time.perf_counter()
     result = Result(job.chapter, job.student, job.fingerprint,
                     worker=f"{socket.gethostname()}:{os.getpid()}")
-    with tempfile.TemporaryDirectory(prefix="autograder-job-") as folder:
+    sweep_orphaned(JOB_PREFIX)
+    with tempfile.TemporaryDirectory(prefix=f"{JOB_PREFIX}{os.getpid()}-") as folder:
         root = Path(folder)
         try:
             api = _lay_out(root, job)

@@ -399,9 +399,10 @@ def test_an_interrupted_parallel_batch_rerun_grades_everyone_exactly_once(tmp_pa
             in again.stdout), again.stdout + again.stderr
     assert f"graded {len(keep)} of {len(keep)} submissions" in again.stdout
     import tempfile
-    orphans = [d.name for d in Path(tempfile.gettempdir()).glob("autograder-sandbox-*-*")
+    orphans = [d.name for pattern in ("autograder-sandbox-*-*", "autograder-job-*-*")
+               for d in Path(tempfile.gettempdir()).glob(pattern)
                if not Path(f"/proc/{d.name.split('-')[2]}").exists()]
-    assert orphans == [], "the killed batch's sandbox folders were not swept"
+    assert orphans == [], "the killed batch's sandbox and job folders were not swept"
     assert sorted(row.student for row in journal(root, CHAPTER)) == sorted(keep)
     from nbgrader.api import Gradebook
     with Gradebook(f"sqlite:///{root / 'gradebook.db'}") as gb:
