@@ -21,6 +21,7 @@ import shutil
 import sys
 import time
 import uuid
+import warnings
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
@@ -104,6 +105,10 @@ IGNORE = [".ipynb_checkpoints", "*.pyc", "__pycache__", "feedback"]
 def grade(root: Path, chapter: str, workers: int | None = None, scheduler: str | None = None,
           force: bool = False, progress: bool = True) -> int:
     """Grade the submissions of `chapter`; return the number that could not be graded."""
+    from sqlalchemy.exc import SAWarning
+
+    # nbgrader's own use of SQLAlchemy warns on every submission; the grade log is for people.
+    warnings.filterwarnings("ignore", category=SAWarning)
     students = submissions(root, chapter)
     if not students:
         raise CourseError(
