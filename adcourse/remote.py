@@ -163,13 +163,7 @@ def _perform(request: dict):
         return None, None
     target = wire.decode(request["target"], _resolve)
     if op == "call":
-        args = wire.decode(request.get("args", {"$t": []}), _resolve)
-        kwargs = wire.decode(request.get("kwargs", {"$d": []}), _resolve)
-        overrides = wire.decode(request.get("globals", {"$d": []}), _resolve)
-        watch = [str(name) for name in request.get("watch", [])]
-        result = watched(with_globals(target, overrides), watch)(*args, **kwargs)
-        # Arrays passed in are sent back, so the grader sees what the call did to them.
-        return result, [a if isinstance(a, np.ndarray) else None for a in args]
+        return _call(_callable(target, request), request)
     if op == "getattr":
         return getattr(target, str(request["name"])), None
     if op == "getitem":
@@ -191,18 +185,28 @@ def _error(exc: BaseException) -> dict:
     return {"ename": type(exc).__name__, "evalue": str(exc)[:4000], "line": student_line(exc)}
 
 
+def _callable(target, request: dict):
+    """The target with the grader's helpers bound in its globals, watched if asked."""
+    overrides = wire.decode(request.get("globals", {"$d": []}), _resolve)
+    return watched(with_globals(target, overrides), [str(name) for name in request.get("watch", [])])
+
+
+def _call(function, call: dict):
+    """(result, the array arguments after the call): arrays are sent back, so the
+    grader sees what the call did to them."""
+    args = wire.decode(call.get("args", {"$t": []}), _resolve)
+    kwargs = wire.decode(call.get("kwargs", {"$d": []}), _resolve)
+    result = function(*args, **kwargs)
+    return result, [a if isinstance(a, np.ndarray) else None for a in args]
+
+
 def _call_each(request: dict) -> list[dict]:
     """Call one function on many argument lists: each call's answer, or its error."""
-    target = wire.decode(request["target"], _resolve)
-    function = watched(with_globals(target, wire.decode(request.get("globals", {"$d": []}), _resolve)),
-                       [str(name) for name in request.get("watch", [])])
+    function = _callable(wire.decode(request["target"], _resolve), request)
     answers = []
     for call in request["calls"]:
         try:
-            args = wire.decode(call.get("args", {"$t": []}), _resolve)
-            kwargs = wire.decode(call.get("kwargs", {"$d": []}), _resolve)
-            result = function(*args, **kwargs)
-            after = [a if isinstance(a, np.ndarray) else None for a in args]
+            result, after = _call(function, call)
             answers.append({"ok": wire.encode(result, _token), "after": wire.encode(after, _token)})
         except KeyboardInterrupt:  # the grader's time is up: stop the whole request
             raise

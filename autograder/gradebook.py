@@ -34,20 +34,30 @@ JOURNAL = Table(
 )
 
 
-def course_db_url(root: Path) -> str:
-    """The gradebook URL nbgrader uses in this course (nbgrader_config.py, else SQLite)."""
+def _course_directory(root: Path) -> dict:
+    """The CourseDirectory settings of the course's nbgrader_config.py."""
     from traitlets.config.loader import PyFileConfigLoader
 
-    config = PyFileConfigLoader("nbgrader_config.py", path=str(root)).load_config()
-    url = config.get("CourseDirectory", {}).get("db_url")
+    return PyFileConfigLoader("nbgrader_config.py", path=str(root)).load_config().get("CourseDirectory", {})
+
+
+def course_db_url(root: Path) -> str:
+    """The gradebook URL nbgrader uses in this course (nbgrader_config.py, else SQLite)."""
+    url = _course_directory(root).get("db_url")
     return str(url) if url else f"sqlite:///{root / 'gradebook.db'}"
 
 
 def course_id(root: Path) -> str:
-    from traitlets.config.loader import PyFileConfigLoader
+    return str(_course_directory(root).get("course_id") or "default_course")
 
-    config = PyFileConfigLoader("nbgrader_config.py", path=str(root)).load_config()
-    return str(config.get("CourseDirectory", {}).get("course_id") or "default_course")
+
+def quiet_sqlalchemy_warnings() -> None:
+    """nbgrader's own use of SQLAlchemy warns on every submission; the grade log is for people."""
+    import warnings
+
+    from sqlalchemy.exc import SAWarning
+
+    warnings.filterwarnings("ignore", category=SAWarning)
 
 
 def open_gradebook(url: str, course: str):
@@ -76,30 +86,35 @@ def snapshot(url: str, course: str, chapter: str) -> tuple[bytes, str]:
                 connection.execute(text("CREATE TABLE alembic_version (version_num VARCHAR(32) NOT NULL)"))
                 connection.execute(text("INSERT INTO alembic_version VALUES (:v)"), {"v": version})
             engine.dispose()
-        with Gradebook(url, course) as source, Gradebook(f"sqlite:///{path}", course) as copy:
-            assignment = source.find_assignment(chapter)
-            copy.add_assignment(chapter, duedate=assignment.duedate)
-            digest.update(f"{chapter}|{assignment.duedate}".encode())
-            for notebook in assignment.notebooks:
-                copy.add_notebook(notebook.name, chapter)
-                digest.update(f"|nb {notebook.name}".encode())
-                for cell in notebook.grade_cells:
-                    copy.add_grade_cell(cell.name, notebook.name, chapter,
-                                        max_score=cell.max_score, cell_type=cell.cell_type)
-                    digest.update(f"|grade {cell.name} {cell.max_score} {cell.cell_type}".encode())
-                for cell in notebook.solution_cells:
-                    copy.add_solution_cell(cell.name, notebook.name, chapter)
-                    digest.update(f"|solution {cell.name}".encode())
-                for cell in notebook.task_cells:
-                    copy.add_task_cell(cell.name, notebook.name, chapter,
-                                       max_score=cell.max_score, cell_type=cell.cell_type)
-                    digest.update(f"|task {cell.name} {cell.max_score}".encode())
-                for cell in notebook.source_cells:
-                    copy.add_source_cell(cell.name, notebook.name, chapter, cell_type=cell.cell_type,
-                                         locked=cell.locked, source=cell.source, checksum=cell.checksum)
-                    digest.update(f"|source {cell.name} {cell.locked} {cell.checksum}".encode())
-                    digest.update(cell.source.encode())
+            with Gradebook(f"sqlite:///{path}", course) as copy:
+                _copy_assignment(source, copy, chapter, digest)
         return path.read_bytes(), digest.hexdigest()
+
+
+def _copy_assignment(source, copy, chapter: str, digest) -> None:
+    """The chapter's assignment, notebooks and cells, from one gradebook into another."""
+    assignment = source.find_assignment(chapter)
+    copy.add_assignment(chapter, duedate=assignment.duedate)
+    digest.update(f"{chapter}|{assignment.duedate}".encode())
+    for notebook in assignment.notebooks:
+        copy.add_notebook(notebook.name, chapter)
+        digest.update(f"|nb {notebook.name}".encode())
+        for cell in notebook.grade_cells:
+            copy.add_grade_cell(cell.name, notebook.name, chapter,
+                                max_score=cell.max_score, cell_type=cell.cell_type)
+            digest.update(f"|grade {cell.name} {cell.max_score} {cell.cell_type}".encode())
+        for cell in notebook.solution_cells:
+            copy.add_solution_cell(cell.name, notebook.name, chapter)
+            digest.update(f"|solution {cell.name}".encode())
+        for cell in notebook.task_cells:
+            copy.add_task_cell(cell.name, notebook.name, chapter,
+                               max_score=cell.max_score, cell_type=cell.cell_type)
+            digest.update(f"|task {cell.name} {cell.max_score}".encode())
+        for cell in notebook.source_cells:
+            copy.add_source_cell(cell.name, notebook.name, chapter, cell_type=cell.cell_type,
+                                 locked=cell.locked, source=cell.source, checksum=cell.checksum)
+            digest.update(f"|source {cell.name} {cell.locked} {cell.checksum}".encode())
+            digest.update(cell.source.encode())
 
 
 def manual_grades(gb, chapter: str, student: str) -> dict:

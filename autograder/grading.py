@@ -21,7 +21,6 @@ import shutil
 import sys
 import time
 import uuid
-import warnings
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
@@ -32,8 +31,8 @@ from typing import Iterator
 import nbformat
 
 from .course import CourseError, notebook_name
-from .gradebook import (course_db_url, course_id, manual_grades, open_gradebook, record,
-                        record_ungraded, recorded, snapshot)
+from .gradebook import (course_db_url, course_id, manual_grades, open_gradebook,
+                        quiet_sqlalchemy_warnings, record, record_ungraded, recorded, snapshot)
 from .scores import read_scores
 from .worker import Job, Result, grade_submission, submission_files, warm_up
 
@@ -105,10 +104,7 @@ IGNORE = [".ipynb_checkpoints", "*.pyc", "__pycache__", "feedback"]
 def grade(root: Path, chapter: str, workers: int | None = None, scheduler: str | None = None,
           force: bool = False, progress: bool = True) -> int:
     """Grade the submissions of `chapter`; return the number that could not be graded."""
-    from sqlalchemy.exc import SAWarning
-
-    # nbgrader's own use of SQLAlchemy warns on every submission; the grade log is for people.
-    warnings.filterwarnings("ignore", category=SAWarning)
+    quiet_sqlalchemy_warnings()
     students = submissions(root, chapter)
     if not students:
         raise CourseError(

@@ -17,12 +17,12 @@ import os
 import socket
 import tempfile
 import time
-import warnings
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
 import nbformat
 
+from .gradebook import quiet_sqlalchemy_warnings
 from .sandbox import sweep_orphaned
 
 
@@ -61,10 +61,7 @@ class Result:
 
 def grade_submission(job: Job) -> Result:
     """Autograde `job` in a private course; never raises for a bad submission."""
-    from sqlalchemy.exc import SAWarning
-
-    # nbgrader's own use of SQLAlchemy warns on every submission; the grade log is for people.
-    warnings.filterwarnings("ignore", category=SAWarning)
+    quiet_sqlalchemy_warnings()
     start = time.perf_counter()
     result = Result(job.chapter, job.student, job.fingerprint,
                     worker=f"{socket.gethostname()}:{os.getpid()}")
