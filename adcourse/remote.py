@@ -15,7 +15,9 @@ judges by itself.
 from __future__ import annotations
 
 import operator
+import signal
 import sys
+import threading
 import types
 
 import numpy as np
@@ -145,6 +147,34 @@ def watched(function, libraries):
     return call
 
 
+class TimeLimitExceeded(BaseException):
+    """A call ran past the time the grader gave it (a BaseException, so that a broad
+    `except Exception` in the student's code does not swallow it)."""
+
+
+def limited(function, seconds):
+    """`function`, raising `TimeLimitExceeded` when a call runs longer than `seconds`
+    (wall clock, by SIGALRM; without a limit where signals cannot be used)."""
+    if not seconds or threading.current_thread() is not threading.main_thread():
+        return function
+    seconds = float(seconds)
+
+    def call(*args, **kwargs):
+        def expire(signum, frame):
+            raise TimeLimitExceeded(f"did not finish within {seconds:g} s")
+
+        previous = signal.signal(signal.SIGALRM, expire)
+        signal.setitimer(signal.ITIMER_REAL, seconds)
+        try:
+            return function(*args, **kwargs)
+        finally:
+            signal.setitimer(signal.ITIMER_REAL, 0)
+            signal.signal(signal.SIGALRM, previous)
+
+    call.__name__ = getattr(function, "__name__", "call")
+    return call
+
+
 def _namespace() -> dict:
     from IPython import get_ipython
 
@@ -186,9 +216,12 @@ def _error(exc: BaseException) -> dict:
 
 
 def _callable(target, request: dict):
-    """The target with the grader's helpers bound in its globals, watched if asked."""
+    """The target with the grader's helpers bound in its globals, watched and limited in
+    time if asked."""
     overrides = wire.decode(request.get("globals", {"$d": []}), _resolve)
-    return watched(with_globals(target, overrides), [str(name) for name in request.get("watch", [])])
+    function = watched(with_globals(target, overrides), [str(name) for name in request.get("watch", [])])
+    seconds = request.get("seconds")
+    return limited(function, seconds) if isinstance(seconds, (int, float)) and seconds > 0 else function
 
 
 def _call(function, call: dict):

@@ -26,7 +26,7 @@ import numpy as np
 from adcourse.checking import (CheckFailure, check_close, describe_exception,
                                difference_report, mismatch, show_argument, show_value)
 from adcourse.diagnostics import Mistake, as_array, diagnose, recognise
-from adcourse.remote import watched, with_globals
+from adcourse.remote import TimeLimitExceeded, limited, watched, with_globals
 from adcourse.tolerance import Tolerance, policy as get_policy
 
 from .sealed import KernelUnavailable
@@ -105,7 +105,7 @@ def _answers(student, cases: list[Case]) -> list:
             answers.append((student(*args, **kwargs), args))
         except KernelUnavailable:
             raise
-        except Exception as exc:
+        except (Exception, TimeLimitExceeded) as exc:
             answers.append(exc)
     return answers
 
@@ -120,7 +120,7 @@ def _run_case(answer, ref, case: Case, tol, name, mistakes) -> str | None:
         raise CheckFailure(describe_exception(answer, name)) from None
     if isinstance(answer, Unacceptable):
         return f"{case.show(name)}: {answer}"
-    if isinstance(answer, Exception):  # the student's error is the finding
+    if isinstance(answer, BaseException):  # the student's error is the finding
         return f"{case.show(name)}: {describe_exception(answer, name)}"
     got, args = answer
     changed = _modified(case.args, args)
@@ -148,7 +148,7 @@ def _harnessed(harness: Callable, function: Callable) -> Callable:
 def compare(student: Callable, reference_name: str, cases: Iterable[Case], *,
             policy: str | Tolerance = "exact", isolate: Iterable[str] = (),
             name: str | None = None, harness: Callable | None = None,
-            forbid: Iterable[str] = ()) -> None:
+            forbid: Iterable[str] = (), seconds: float | None = None) -> None:
     """Check `student` against the reference `reference_name` on every case.
 
     `isolate` names other exercises of the chapter that this one may call (for
@@ -161,6 +161,8 @@ def compare(student: Callable, reference_name: str, cases: Iterable[Case], *,
     a function) into values, e.g. an expression's values at a few points.
     `forbid` names libraries (top-level packages, "sympy") whose code must not run
     while the student's function is called: a case that runs one fails and says so.
+    `seconds` limits each call of the student's function: a call that runs longer fails
+    with `TimeLimitExceeded` (for tests whose wrong answers never finish).
     Raises `CheckFailure` if any case failed. Returns None: a test cell's value would
     be read by nbgrader as partial credit.
     """
@@ -180,6 +182,8 @@ def compare(student: Callable, reference_name: str, cases: Iterable[Case], *,
     forbid = tuple(forbid)
     if forbid:
         student = student.watching(forbid) if hasattr(student, "watching") else watched(student, forbid)
+    if seconds:
+        student = student.within(seconds) if hasattr(student, "within") else limited(student, seconds)
     mistakes = known_mistakes(reference_name)
     if harness is not None:
         student, ref = _harnessed(harness, student), _harnessed(harness, ref)

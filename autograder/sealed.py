@@ -81,15 +81,16 @@ def _names_used(code) -> set[str]:
 class Remote:
     """Something the student defined, living in the kernel."""
 
-    __slots__ = ("_bridge", "_token", "_label", "_globals", "_watch")
+    __slots__ = ("_bridge", "_token", "_label", "_globals", "_watch", "_seconds")
 
     def __init__(self, bridge: "Bridge", token: dict, label: str, globals_: dict | None = None,
-                 watch: tuple[str, ...] = ()):
+                 watch: tuple[str, ...] = (), seconds: float | None = None):
         object.__setattr__(self, "_bridge", bridge)
         object.__setattr__(self, "_token", token)
         object.__setattr__(self, "_label", label)
         object.__setattr__(self, "_globals", globals_ or {})
         object.__setattr__(self, "_watch", tuple(watch))
+        object.__setattr__(self, "_seconds", seconds)
 
     def __call__(self, *args, **kwargs):
         request = {"op": "call", "target": self._token,
@@ -98,6 +99,8 @@ class Remote:
                    "globals": self._bridge.encode(self._globals)}
         if self._watch:
             request["watch"] = list(self._watch)
+        if self._seconds:
+            request["seconds"] = float(self._seconds)
         value, after = self._bridge.request(request)
         _copy_back(args, after)
         return value
@@ -105,7 +108,7 @@ class Remote:
     def call_each(self, calls: list[tuple[tuple, dict]]) -> list:
         """Call this function on each (args, kwargs) in one round trip to the kernel;
         each item is (value, None) or the exception raised, as `Bridge.call_each`."""
-        results = self._bridge.call_each(self._token, calls, self._globals, self._watch)
+        results = self._bridge.call_each(self._token, calls, self._globals, self._watch, self._seconds)
         for (args, _), result in zip(calls, results):
             if isinstance(result, tuple):
                 _copy_back(args, result[1])
@@ -113,12 +116,18 @@ class Remote:
 
     def with_globals(self, helpers: dict) -> "Remote":
         """This function with some of its global names bound to the grader's helpers."""
-        return Remote(self._bridge, self._token, self._label, dict(helpers), self._watch)
+        return Remote(self._bridge, self._token, self._label, dict(helpers), self._watch, self._seconds)
 
     def watching(self, libraries) -> "Remote":
         """This function, failing with `LibraryUsed` if one of `libraries` runs in a call
         (see `adcourse.remote.watched`)."""
-        return Remote(self._bridge, self._token, self._label, self._globals, tuple(libraries))
+        return Remote(self._bridge, self._token, self._label, self._globals, tuple(libraries),
+                      self._seconds)
+
+    def within(self, seconds: float) -> "Remote":
+        """This function, each call failing with `TimeLimitExceeded` after `seconds` (see
+        `adcourse.remote.limited`): a test that must fail fast instead of hanging."""
+        return Remote(self._bridge, self._token, self._label, self._globals, self._watch, seconds)
 
     def __getattr__(self, name):
         if name.startswith("__"):
@@ -251,16 +260,18 @@ class Bridge:
             raise KernelUnavailable(f"the kernel's answer is not well-formed data: {exc}") from None
 
     def call_each(self, token: dict, calls: list[tuple[tuple, dict]], helpers: dict,
-                  watch: tuple[str, ...] = ()) -> list:
+                  watch: tuple[str, ...] = (), seconds: float | None = None) -> list:
         """One function called on many argument lists in one round trip.
 
         Each item of the answer is (value, arrays after the call) or the exception
         that call raised (RemoteError, NotImplementedError).
         """
-        message = self._exchange({"op": "call_each", "target": token, "globals": self.encode(helpers),
-                                  "watch": list(watch),
-                                  "calls": [{"args": self.encode(a), "kwargs": self.encode(k)}
-                                            for a, k in calls]})
+        request = {"op": "call_each", "target": token, "globals": self.encode(helpers),
+                   "watch": list(watch),
+                   "calls": [{"args": self.encode(a), "kwargs": self.encode(k)} for a, k in calls]}
+        if seconds:
+            request["seconds"] = float(seconds)
+        message = self._exchange(request)
         if "error" in message:
             raise self._error(message["error"])
         answers = message.get("each")

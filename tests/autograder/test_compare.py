@@ -183,3 +183,32 @@ def test_cases_are_seeded_and_cover_shapes_and_step_styles():
 def test_compare_rejects_something_that_is_not_a_function():
     with pytest.raises(CheckFailure, match="expected a function"):
         compare(3.0, "numerical.central_difference", [Case((np.sin, 1.0))])
+
+
+def test_a_call_past_its_time_limit_fails_quickly_and_says_so():
+    import time
+
+    def never_finishes(f, x, h=1e-5):
+        while True:
+            pass
+
+    start = time.monotonic()
+    with pytest.raises(CheckFailure, match="did not finish within 0.2 s"):
+        compare(never_finishes, "numerical.central_difference", cases.derivative_cases(5)[:2],
+                policy="finite_difference", seconds=0.2)
+    assert time.monotonic() - start < 5
+
+
+def test_a_time_limit_swallowed_by_except_exception_still_stops_the_call():
+    from adcourse.remote import limited
+
+    def stubborn():
+        while True:
+            try:
+                time.sleep(1)
+            except Exception:  # a student's broad except does not catch the limit
+                pass
+
+    import time
+    with pytest.raises(BaseException, match="did not finish within 0.1 s"):
+        limited(stubborn, 0.1)()
