@@ -17,6 +17,8 @@ from pathlib import Path
 import nbformat
 
 BEGIN, END = "### BEGIN SOLUTION", "### END SOLUTION"
+#: The tag that lets a notebook run on past a cell that raises (JupyterLab, nbclient).
+TEST_TAG = "raises-exception"
 
 
 def reference_module(chapter: str):
@@ -65,8 +67,17 @@ def answer_cells(nb):
             yield meta["grade_id"], cell
 
 
+def test_cells(nb):
+    """(grade_id, cell) for each autograded test cell of a notebook."""
+    for cell in nb.cells:
+        meta = cell.get("metadata", {}).get("nbgrader", {})
+        if cell.cell_type == "code" and meta.get("grade") and not meta.get("solution"):
+            yield meta["grade_id"], cell
+
+
 def sync_notebook(path: Path, chapter: str, write: bool = True) -> list[str]:
-    """Bring the answer cells of `path` in line with the reference; return the stale ids."""
+    """Bring the answer cells of `path` in line with the reference, and tag every test
+    cell `raises-exception`; return the ids of the cells that changed."""
     sources = solution_sources(chapter)
     nb = nbformat.read(path, as_version=4)
     stale = []
@@ -74,6 +85,13 @@ def sync_notebook(path: Path, chapter: str, write: bool = True) -> list[str]:
         if grade_id in sources and cell.source != sources[grade_id]:
             stale.append(grade_id)
             cell.source = sources[grade_id]
+    # A failing test is the test's message to the student, not the end of the notebook:
+    # with the tag, JupyterLab's "Run All" (and nbclient) go on to the next exercise.
+    for grade_id, cell in test_cells(nb):
+        tags = cell.metadata.setdefault("tags", [])
+        if TEST_TAG not in tags:
+            tags.append(TEST_TAG)
+            stale.append(grade_id)
     if stale and write:
         nbformat.write(nb, path)
     return stale

@@ -13,7 +13,7 @@ import yaml
 
 from autograder.build import build
 from autograder.course import chapters
-from autograder.sync import answer_cells, solution_sources
+from autograder.sync import answer_cells, solution_sources, sync_notebook
 
 from .conftest import ROOT, copy_course
 
@@ -35,8 +35,8 @@ def test_solution_cells_are_generated_from_the_reference_module(chapter):
     path = next((ROOT / "solutions" / chapter).glob("*.ipynb"))
     sources = solution_sources(chapter)
     cells = dict(answer_cells(nbformat.read(path, as_version=4)))
-    stale = [g for g, cell in cells.items() if g in sources and cell.source != sources[g]]
-    assert not stale, f"run `autograder build`: answer cells out of date: {stale}"
+    stale = sync_notebook(path, chapter, write=False)
+    assert not stale, f"run `autograder build`: cells out of date (solution source or test tag): {stale}"
     assert set(sources) <= set(cells), "every reference function has its answer cell"
 
 
