@@ -19,7 +19,7 @@ def build(root: Path, only: list[str] | None = None, quiet: bool = False) -> lis
         path = root / "solutions" / chapter / notebook_name(root, chapter)
         stale = sync_notebook(path, chapter)
         if stale and not quiet:
-            print(f"{chapter}: cells brought up to date (solutions from the reference, test tags): {', '.join(stale)}")
+            print(f"{chapter}: cells brought up to date (solutions from the reference, raises-exception tags): {', '.join(stale)}")
         result = nbgrader(root, "generate_assignment", chapter, "--force", "--log-level=WARN",
                           capture=quiet)
         if result.returncode != 0:

@@ -16,6 +16,8 @@ from pathlib import Path
 
 import nbformat
 
+from .sealed import exercise_names
+
 BEGIN, END = "### BEGIN SOLUTION", "### END SOLUTION"
 #: The tag that lets a notebook run on past a cell that raises (JupyterLab, nbclient).
 TEST_TAG = "raises-exception"
@@ -67,17 +69,24 @@ def answer_cells(nb):
             yield meta["grade_id"], cell
 
 
-def test_cells(nb):
-    """(grade_id, cell) for each autograded test cell of a notebook."""
-    for cell in nb.cells:
-        meta = cell.get("metadata", {}).get("nbgrader", {})
-        if cell.cell_type == "code" and meta.get("grade") and not meta.get("solution"):
-            yield meta["grade_id"], cell
+def _may_raise(cell, exercises: set[str]) -> bool:
+    """A test cell, or a cell that calls what an exercise defines: it raises while the
+    exercise is unanswered (NotImplementedError) or wrong."""
+    meta = cell.get("metadata", {}).get("nbgrader", {})
+    if cell.cell_type != "code" or meta.get("solution"):
+        return False
+    if meta.get("grade"):
+        return True
+    try:
+        tree = ast.parse(cell.source)
+    except SyntaxError:
+        return False
+    return any(isinstance(node, ast.Name) and node.id in exercises for node in ast.walk(tree))
 
 
 def sync_notebook(path: Path, chapter: str, write: bool = True) -> list[str]:
-    """Bring the answer cells of `path` in line with the reference, and tag every test
-    cell `raises-exception`; return the ids of the cells that changed."""
+    """Bring the answer cells of `path` in line with the reference, and tag `raises-exception`
+    every cell that may raise because of an answer; return the ids of the cells that changed."""
     sources = solution_sources(chapter)
     nb = nbformat.read(path, as_version=4)
     stale = []
@@ -85,13 +94,15 @@ def sync_notebook(path: Path, chapter: str, write: bool = True) -> list[str]:
         if grade_id in sources and cell.source != sources[grade_id]:
             stale.append(grade_id)
             cell.source = sources[grade_id]
-    # A failing test is the test's message to the student, not the end of the notebook:
-    # with the tag, JupyterLab's "Run All" (and nbclient) go on to the next exercise.
-    for grade_id, cell in test_cells(nb):
-        tags = cell.metadata.setdefault("tags", [])
-        if TEST_TAG not in tags:
-            tags.append(TEST_TAG)
-            stale.append(grade_id)
+    # An unanswered exercise's NotImplementedError, or a failing test, is a message to
+    # the student, not the end of the notebook: with the tag, JupyterLab's Run All (and
+    # nbgrader's Validate, and nbclient) go on to the next exercise.
+    exercises = exercise_names([cell.source for _, cell in answer_cells(nb)])
+    for cell in nb.cells:
+        tags = cell.get("metadata", {}).get("tags", [])
+        if _may_raise(cell, exercises) and TEST_TAG not in tags:
+            cell.metadata["tags"] = [*tags, TEST_TAG]
+            stale.append(cell.get("metadata", {}).get("nbgrader", {}).get("grade_id") or cell.get("id", "?"))
     if stale and write:
         nbformat.write(nb, path)
     return stale

@@ -1,0 +1,147 @@
+"""A JupyterLab server for browser tests, and what a user does in it.
+
+`JupyterLab` starts `jupyter lab` on a free local port with its own Jupyter
+configuration folder (the students' one of deploy/student/, or the instructor's), in a
+folder of its own, and stops it with everything it started. The functions below act
+as a user does, through the page: open a notebook, Run All from the menu, save.
+"""
+from __future__ import annotations
+
+import os
+import secrets
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import nbformat
+
+#: Seconds a notebook's Run All may take in the browser before the test gives up.
+RUN_ALL_SECONDS = 300
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class JupyterLab:
+    def __init__(self, root: Path, config_dir: Path, log: Path):
+        self.root, self.config_dir, self.log = root, config_dir, log
+        self.port, self.token = free_port(), secrets.token_hex(16)
+        self.process: subprocess.Popen | None = None
+
+    @property
+    def base(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def start(self, timeout: float = 120) -> "JupyterLab":
+        scripts = str(Path(sys.executable).parent)
+        env = dict(os.environ, JUPYTER_CONFIG_DIR=str(self.config_dir),
+                   JUPYTER_RUNTIME_DIR=str(self.log.parent / f"runtime-{self.port}"),
+                   PATH=scripts + os.pathsep + os.environ.get("PATH", ""))
+        command = [sys.executable, "-m", "jupyter", "lab", "--no-browser", f"--port={self.port}",
+                   "--ServerApp.port_retries=0", "--ServerApp.ip=127.0.0.1",
+                   f"--IdentityProvider.token={self.token}", f"--ServerApp.root_dir={self.root}",
+                   f"--LabApp.workspaces_dir={self.log.parent / f'workspaces-{self.port}'}"]
+        if os.geteuid() == 0:
+            command.append("--allow-root")
+        self.process = subprocess.Popen(command, cwd=self.root, env=env, stdout=self.log.open("w"),
+                                        stderr=subprocess.STDOUT, start_new_session=True)
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"jupyter lab exited with {self.process.returncode}: see {self.log}")
+            try:
+                request = urllib.request.Request(f"{self.base}/api/status",
+                                                 headers={"Authorization": f"token {self.token}"})
+                with urllib.request.urlopen(request, timeout=2) as reply:
+                    if reply.status == 200:
+                        return self
+            except OSError:
+                time.sleep(0.3)
+        self.stop()
+        raise RuntimeError(f"jupyter lab did not answer within {timeout:g} s: see {self.log}")
+
+    def stop(self) -> None:
+        if self.process is None or self.process.poll() is not None:
+            return
+        os.killpg(self.process.pid, signal.SIGTERM)
+        try:
+            self.process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            os.killpg(self.process.pid, signal.SIGKILL)
+            self.process.wait()
+
+    def login(self, page) -> None:
+        """Open JupyterLab with the token, as the link `jupyter lab` prints does."""
+        page.goto(f"{self.base}/lab?token={self.token}")
+        page.wait_for_selector("#jp-main-dock-panel", timeout=60_000)
+
+
+# --- a user in JupyterLab -------------------------------------------------------------
+
+def open_notebook(page, lab: JupyterLab, path: str) -> None:
+    """Open the notebook at `path` (relative to the server's root) and wait for its kernel."""
+    page.goto(f"{lab.base}/lab/tree/{path}?reset")  # ?reset: only this notebook open
+    page.wait_for_selector(".jp-NotebookPanel:not(.lm-mod-hidden) .jp-Cell", timeout=60_000)
+    page.wait_for_function(
+        "() => document.querySelector('.jp-NotebookPanel:not(.lm-mod-hidden) .jp-Notebook-ExecutionIndicator')"
+        "?.getAttribute('data-status') === 'idle'", timeout=60_000)
+
+
+def menu(page, *labels: str) -> None:
+    """Click through the menu bar: menu(page, "Run", "Run All Cells")."""
+    page.locator(".lm-MenuBar-itemLabel", has_text=labels[0]).first.click()
+    for label in labels[1:]:
+        page.locator(".lm-Menu-itemLabel", has_text=label).first.click()
+
+
+def menu_items(page, label: str) -> list[str]:
+    page.locator(".lm-MenuBar-itemLabel", has_text=label).first.click()
+    items = [t.strip() for t in page.locator(".lm-Menu:visible .lm-Menu-itemLabel").all_inner_texts()]
+    page.keyboard.press("Escape")
+    return [t for t in items if t]
+
+
+def run_all(page, seconds: float = RUN_ALL_SECONDS) -> None:
+    """Run → Run All Cells, and wait until every cell has run."""
+    menu(page, "Run", "Run All Cells")
+    # A queued or running cell shows [*]; a cell that ran shows its number. The last
+    # code cell runs last, so the notebook is done when it has a number and none has *.
+    page.wait_for_function(
+        """() => {
+            const prompts = [...document.querySelectorAll('.jp-NotebookPanel:not(.lm-mod-hidden) .jp-CodeCell .jp-InputPrompt')]
+                .map(p => p.textContent);
+            const status = document.querySelector('.jp-NotebookPanel:not(.lm-mod-hidden) .jp-Notebook-ExecutionIndicator')
+                ?.getAttribute('data-status');
+            return status === 'idle' && prompts.length > 0 && !prompts.some(p => p.includes('*'))
+                && /\\d/.test(prompts[prompts.length - 1]);
+        }""", timeout=seconds * 1000, polling=500)
+
+
+def save(page, path: Path):
+    """File → Save Notebook; return the saved notebook."""
+    before = path.stat().st_mtime_ns
+    menu(page, "File", "Save Notebook")
+    deadline = time.monotonic() + 30
+    while path.stat().st_mtime_ns == before and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert path.stat().st_mtime_ns != before, f"{path.name} was not saved"
+    return nbformat.read(path, as_version=4)
+
+
+def errors(nb) -> list[tuple[str, str]]:
+    """(ename, evalue) of every error output of a saved notebook."""
+    return [(out.ename, out.evalue[:200]) for cell in nb.cells if cell.cell_type == "code"
+            for out in cell.outputs if out.output_type == "error"]
+
+
+def unexecuted(nb) -> list[str]:
+    """Ids of code cells that did not run."""
+    return [cell.get("id", "?") for cell in nb.cells
+            if cell.cell_type == "code" and cell.source.strip() and cell.execution_count is None]
