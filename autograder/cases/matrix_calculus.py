@@ -295,7 +295,7 @@ MISTAKES = {
         Mistake("the sum over the examples was taken; the loss is their mean: divide by N",
                 lambda w, X, y: ref.grad_logistic_regression(w, X, y) * len(y)),
         Mistake("the labels y in {0, 1} were used as signs; the signs are s = 2 y - 1, in {-1, +1}",
-                lambda w, X, y: -X.T @ (y * ref._sigmoid(-y * (X @ w))) / len(y)),
+                lambda w, X, y: -X.T @ (y / (1 + np.exp(y * (X @ w)))) / len(y)),
     ),
     "jacobian_softmax": (
         Mistake("only the diagonal p_i (1 - p_i): the off-diagonal entries -p_i p_j are missing; "

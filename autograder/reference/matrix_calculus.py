@@ -32,6 +32,7 @@ COOKBOOK = {
              np.linalg.det, lambda v, d: np.linalg.det(v[0]) * np.trace(np.linalg.solve(v[0], d[0]))),
     "(43)": ("d ln det(X) = tr(X^-1 dX)", ([(4, 4)], []),
              lambda X: np.linalg.slogdet(X)[1], lambda v, d: np.trace(np.linalg.solve(v[0], d[0]))),
+    "(44)": ("d(X^T) = (dX)^T", ([(3, 4)], []), lambda X: X.T, lambda v, d: d[0].T),
     "(49)": ("d det(X) / dX = det(X) X^-T", ([(4, 4)], []),
              np.linalg.det, lambda v, d: _inner(np.linalg.det(v[0]) * np.linalg.inv(v[0]).T, d[0])),
     "(57)": ("d ln|det(X)| / dX = X^-T", ([(4, 4)], []),
@@ -98,11 +99,6 @@ def grad_trace_inverse(X, A):
     return -(inverse @ A @ inverse).T
 
 
-def _softmax(z):
-    e = np.exp(z - np.max(z))  # shifting by max(z) changes nothing but avoids overflow
-    return e / e.sum()
-
-
 def grad_softmax_cross_entropy(W, x, y):
     """Gradient of L(W) = -y^T log softmax(W x) with respect to W (k, d), for x (d,), y (k,).
 
@@ -110,11 +106,10 @@ def grad_softmax_cross_entropy(W, x, y):
     p = softmax(z): L = -y^T z + log(sum(exp(z))), so dL = (p - y)^T dz = (p - y)^T dW x
     = tr(x (p - y)^T dW): the gradient is (p - y) x^T, of shape (k, d).
     """
-    return np.outer(_softmax(W @ x) - y, x)
-
-
-def _sigmoid(t):
-    return 0.5 * (1 + np.tanh(0.5 * t))  # = 1 / (1 + exp(-t)), without overflow
+    z = W @ x
+    p = np.exp(z - np.max(z))  # shifting z by its maximum changes nothing, avoids overflow
+    p /= p.sum()
+    return np.outer(p - y, x)
 
 
 def grad_logistic_regression(w, X, y):
@@ -125,12 +120,15 @@ def grad_logistic_regression(w, X, y):
     -X^T (s * sigmoid(-s * X w)) / N.
     """
     s = 2 * np.asarray(y, dtype=float) - 1
-    return -X.T @ (s * _sigmoid(-s * (X @ w))) / len(s)
+    t = -s * (X @ w)
+    sigmoid = 0.5 * (1 + np.tanh(0.5 * t))  # = 1 / (1 + exp(-t)), without overflow
+    return -X.T @ (s * sigmoid) / len(s)
 
 
 def jacobian_softmax(z):
     """The (n, n) Jacobian of p = softmax(z) at z (n,): dp = (diag(p) - p p^T) dz."""
-    p = _softmax(z)
+    p = np.exp(z - np.max(z))
+    p /= p.sum()
     return np.diag(p) - np.outer(p, p)
 
 
