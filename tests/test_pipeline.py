@@ -29,7 +29,8 @@ CHAPTERS = [c for c in chapters(ROOT) if (ROOT / "samples" / c).is_dir()]
 #: Samples whose answers are right but written differently: full marks.
 ALTERNATIVES = {"01_numerical": ("kim_alternative", "lea_warnings"),
                 "02_symbolic": ("kai_alternative",),
-                "03_forward": ("jade_alternative",)}
+                "03_forward": ("jade_alternative",),
+                "05_matrix_calculus": ("nora_alternative",)}
 pytestmark = pytest.mark.pipeline
 
 
@@ -187,6 +188,17 @@ FEEDBACK = {
         ("finn_value", "the value f(x) was returned"),
         ("hana_transposed", "the result is transposed"),
         ("ian_first_derivative", "the first derivative was returned"),
+        ("untouched", "is not answered yet"),
+    ],
+    "05_matrix_calculus": [
+        ("liam_logdet_inverse", "X^-1 was returned, the transpose of the gradient"),
+        ("mia_symmetric_quadratic", "2 A X holds only for a symmetric A"),
+        ("noah_half_least_squares", "off by a factor of 2"),
+        ("olga_transposed_softmax", "transposed"),
+        ("pia_logistic_sum", "the loss is their mean"),
+        ("quin_vjp_no_transpose", "dL/dA = G B was returned; it is G B^T"),
+        ("ruth_unbroadcast_no_keepdims", "the values are right but the shape is not"),
+        ("sam_mlp_no_tanh_prime", "tanh' is missing"),
         ("untouched", "is not answered yet"),
     ],
 }
