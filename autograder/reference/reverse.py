@@ -50,17 +50,19 @@ class Var:
 
     def __neg__(self):
         ### BEGIN SOLUTION
-        return self * -1.0
+        return Var(-self.value, ((self, -1.0),))
         ### END SOLUTION
 
     def __sub__(self, other):
         ### BEGIN SOLUTION
-        return self + (-other)
+        if isinstance(other, Var):
+            return Var(self.value - other.value, ((self, 1.0), (other, -1.0)))
+        return Var(self.value - other, ((self, 1.0),))
         ### END SOLUTION
 
     def __rsub__(self, other):
         ### BEGIN SOLUTION
-        return (-self) + other
+        return Var(other - self.value, ((self, -1.0),))
         ### END SOLUTION
 
     def __pow__(self, other):
@@ -81,13 +83,14 @@ class Var:
     def __truediv__(self, other):
         ### BEGIN SOLUTION
         if isinstance(other, Var):
-            return self * other ** -1.0
-        return self * (1.0 / other)
+            return Var(self.value / other.value,
+                       ((self, 1.0 / other.value), (other, -self.value / other.value ** 2)))
+        return Var(self.value / other, ((self, 1.0 / other),))
         ### END SOLUTION
 
     def __rtruediv__(self, other):
         ### BEGIN SOLUTION
-        return self ** -1.0 * other
+        return Var(other / self.value, ((self, -other / self.value ** 2),))
         ### END SOLUTION
 
     # Given: the reflected sum and product, the backward pass, printing.
