@@ -292,7 +292,7 @@ def _shared_product(x, y, z):
 
 # Scalar functions of several numbers, for reverse mode, with their partial derivatives.
 REVERSE = (
-    FnOfArgs("ln(x1) + x1 x2 - sin(x2)", lambda x1, x2: r_log(x1) + x1 * x2 - r_sin(x2),
+    FnOfArgs("ln(x1) + x1 x2 - sin(x2) (reverse-ready)", lambda x1, x2: r_log(x1) + x1 * x2 - r_sin(x2),
              lambda x1, x2: (1 / x1 + x2, x1 - np.cos(x2)), domain=(0.5, 3.0), shape=(1, 2)),
     FnOfArgs("x y z + sin(x y)", _shared_product,
              lambda x, y, z: (y * z + y * np.cos(x * y), x * z + x * np.cos(x * y), x * y),

@@ -142,3 +142,11 @@ def test_the_graphs_of_the_cases_are_what_their_names_say():
     assert x.grad == 1.0 and len(cases._topological_order(out)) == 3 * cases.LEVELS + 1
     chain, _ = GRAPHS["chain"](ref.Var, cases.DEEP, 0)
     assert len(cases._topological_order(chain)) == cases.DEEP + 1
+
+
+def test_catalogue_names_are_unique_so_each_function_crosses_to_the_kernel_as_itself():
+    from adcourse.functions import CATALOGUE, by_name
+
+    names = [fn.name for fn in CATALOGUE]
+    assert len(names) == len(set(names)), sorted(n for n in names if names.count(n) > 1)
+    assert all(by_name(fn.name) is fn for fn in CATALOGUE)
