@@ -30,6 +30,7 @@ CHAPTERS = [c for c in chapters(ROOT) if (ROOT / "samples" / c).is_dir()]
 ALTERNATIVES = {"01_numerical": ("kim_alternative", "lea_warnings"),
                 "02_symbolic": ("kai_alternative",),
                 "03_forward": ("jade_alternative",),
+                "04_reverse": ("lia_alternative",),
                 "05_matrix_calculus": ("nora_alternative",)}
 pytestmark = pytest.mark.pipeline
 
@@ -188,6 +189,16 @@ FEEDBACK = {
         ("finn_value", "the value f(x) was returned"),
         ("hana_transposed", "the result is transposed"),
         ("ian_first_derivative", "the first derivative was returned"),
+        ("untouched", "is not answered yet"),
+    ],
+    "04_reverse": [
+        ("max_overwrite", "overwritten instead of accumulated"),
+        ("ned_recursive", "recursion"),
+        ("ola_paths", "follows every path instead of visiting each node once"),
+        ("pia_rtruediv", "number / Var has the wrong sign"),
+        ("quin_grad_order", "the partial derivatives are in the wrong order"),
+        ("rae_relu", "relu'(0) is 0 in this course"),
+        ("sam_twice", "backward called twice changed the gradients"),
         ("untouched", "is not answered yet"),
     ],
     "05_matrix_calculus": [
