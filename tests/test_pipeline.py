@@ -29,7 +29,8 @@ CHAPTERS = [c for c in chapters(ROOT) if (ROOT / "samples" / c).is_dir()]
 #: Samples whose answers are right but written differently: full marks.
 ALTERNATIVES = {"01_numerical": ("kim_alternative", "lea_warnings"),
                 "02_symbolic": ("kai_alternative",),
-                "03_forward": ("jade_alternative",)}
+                "03_forward": ("jade_alternative",),
+                "06_tensor_autodiff": ("kai_alternative",)}
 pytestmark = pytest.mark.pipeline
 
 
@@ -187,6 +188,16 @@ FEEDBACK = {
         ("finn_value", "the value f(x) was returned"),
         ("hana_transposed", "the result is transposed"),
         ("ian_first_derivative", "the first derivative was returned"),
+        ("untouched", "is not answered yet"),
+    ],
+    "06_tensor_autodiff": [
+        ("ana_no_unbroadcast", "broadcasting was not undone"),
+        ("ben_matmul_transpose", "the matmul VJP misses a transpose"),
+        ("cleo_overwrite", "a gradient was overwritten instead of accumulated"),
+        ("dan_keepdims", "removed the summed axes"),
+        ("eva_division_sign", "the division VJP for the denominator has the wrong sign"),
+        ("finn_relu", "the relu VJP must multiply g by the step"),
+        ("gus_loss_tensors", "the losses must be floats"),
         ("untouched", "is not answered yet"),
     ],
 }

@@ -271,7 +271,8 @@ def graph_cases(seed: int) -> list[Case]:
 
 #: The mean cross-entropy that the last step must be under on the test's moons.
 FINAL_LOSS = 0.3
-DESCENT = "the loss did not go down: gradient descent moves each parameter by -lr * p.grad"
+DESCENT = ("the loss did not go down: gradient descent moves each parameter by -lr * p.grad "
+           "(if yours does, are the gradients right? see the tests of Tensor and backward)")
 
 
 def training(function, X, y, **kwargs) -> np.ndarray:
@@ -285,8 +286,8 @@ def training(function, X, y, **kwargs) -> np.ndarray:
     if len(losses) != steps:
         raise Unacceptable(f"returned {len(losses)} losses for steps={steps}: one loss per step")
     if not all(isinstance(v, (float, int, np.floating)) for v in losses):
-        kind = type(next(v for v in losses if not isinstance(v, (float, int, np.floating)))).__name__
-        raise Unacceptable(f"the losses must be floats (e.g. float(loss.data)), not {kind}")
+        odd = next(v for v in losses if not isinstance(v, (float, int, np.floating)))
+        raise Unacceptable(f"the losses must be floats (e.g. float(loss.data)), not {odd!r:.80}")
     losses = np.asarray(losses, dtype=float)
     if not losses[-1] < losses[0]:
         raise Unacceptable(f"{DESCENT} (the first loss is {losses[0]:.4g}, the last {losses[-1]:.4g})")
@@ -336,13 +337,19 @@ def _parents_once(fun, vjps, *args, **kwargs):
     return out
 
 
-class _MatmulNoTranspose(ref.Tensor):
-    __slots__ = ()
+def _matmul_without(left: bool, right: bool) -> type:
+    """A Tensor whose matmul VJPs drop the transpose: in dA = G @ B.T (left), in
+    dB = A.T @ G (right), or in both."""
+    def left_rule(g, ans, x, y):
+        return g @ (y if left else np.swapaxes(y, -1, -2)) if y.ndim > 1 else np.multiply.outer(g, y)
+
+    def right_rule(g, ans, x, y):
+        return (x if right else np.swapaxes(x, -1, -2)) @ g if x.ndim > 1 else np.multiply.outer(x, g)
 
     def __matmul__(self, other):
-        return ref.primitive(np.matmul, (lambda g, ans, x, y: g @ y if y.ndim > 1 else np.multiply.outer(g, y),
-                                         lambda g, ans, x, y: x @ g if x.ndim > 1 else np.multiply.outer(x, g)),
-                             self, other)
+        return ref.primitive(np.matmul, (left_rule, right_rule), self, other)
+    return type("MatmulNoTranspose", (ref.Tensor,), {"__slots__": (), "__module__": __name__,
+                                                      "__matmul__": __matmul__})
 
 
 class _SumNotExpanded(ref.Tensor):
@@ -432,7 +439,9 @@ def _ascending(X, y, hidden=16, steps=500, lr=0.1, seed=0):
 MISTAKES = {
     "Tensor": (
         Mistake(BROADCASTING, _variant("NotUnbroadcast", primitive=_primitive_with(unbroadcast=lambda G, shape: G))),
-        Mistake(MATMUL, _MatmulNoTranspose),
+        Mistake(MATMUL, _matmul_without(left=True, right=False)),
+        Mistake(MATMUL, _matmul_without(left=False, right=True)),
+        Mistake(MATMUL, _matmul_without(left=True, right=True)),
         Mistake(KEEPDIMS, _SumNotExpanded),
         Mistake("the relu VJP must multiply g by the step (x > 0): g * (x > 0)", _ReluWithoutG),
         Mistake("the tanh VJP used x for tanh(x): it is g * (1 - tanh(x)**2)", _TanhOfX),
