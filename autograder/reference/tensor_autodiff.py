@@ -234,7 +234,7 @@ def fit_mlp(X, y, hidden=16, steps=500, lr=0.1, seed=0):
     losses = []
     for _ in range(steps):
         z = (X @ params["W1"] + params["b1"]).tanh() @ params["W2"] + params["b2"]
-        loss = ((1.0 + z.exp()).log() - y * z).mean()  # -log sigmoid(+-z), stably enough here
+        loss = ((1.0 + z.exp()).log() - y * z).mean()  # the cross-entropy of sigmoid(z)
         backward(loss)
         for p in params.values():
             p.data = p.data - lr * p.grad
