@@ -31,7 +31,8 @@ ALTERNATIVES = {"01_numerical": ("kim_alternative", "lea_warnings"),
                 "02_symbolic": ("kai_alternative",),
                 "03_forward": ("jade_alternative",),
                 "04_reverse": ("lia_alternative",),
-                "05_matrix_calculus": ("nora_alternative",)}
+                "05_matrix_calculus": ("nora_alternative",),
+                "06_tensor_autodiff": ("kai_alternative",)}
 pytestmark = pytest.mark.pipeline
 
 
@@ -210,6 +211,16 @@ FEEDBACK = {
         ("quin_vjp_no_transpose", "dL/dA = G B was returned; it is G B^T"),
         ("ruth_unbroadcast_no_keepdims", "the values are right but the shape is not"),
         ("sam_mlp_no_tanh_prime", "tanh' is missing"),
+        ("untouched", "is not answered yet"),
+    ],
+    "06_tensor_autodiff": [
+        ("ana_no_unbroadcast", "broadcasting was not undone"),
+        ("ben_matmul_transpose", "the matmul VJP misses a transpose"),
+        ("cleo_overwrite", "a gradient was overwritten instead of accumulated"),
+        ("dan_keepdims", "removed the summed axes"),
+        ("eva_division_sign", "the division VJP for the denominator has the wrong sign"),
+        ("finn_relu", "the relu VJP must multiply g by the step"),
+        ("gus_loss_tensors", "the losses must be floats"),
         ("untouched", "is not answered yet"),
     ],
 }
