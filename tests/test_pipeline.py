@@ -29,7 +29,8 @@ CHAPTERS = [c for c in chapters(ROOT) if (ROOT / "samples" / c).is_dir()]
 #: Samples whose answers are right but written differently: full marks.
 ALTERNATIVES = {"01_numerical": ("kim_alternative", "lea_warnings"),
                 "02_symbolic": ("kai_alternative",),
-                "03_forward": ("jade_alternative",)}
+                "03_forward": ("jade_alternative",),
+                "07_nonsmooth": ("kai_alternative",)}
 pytestmark = pytest.mark.pipeline
 
 
@@ -187,6 +188,18 @@ FEEDBACK = {
         ("finn_value", "the value f(x) was returned"),
         ("hana_transposed", "the result is transposed"),
         ("ian_first_derivative", "the first derivative was returned"),
+        ("untouched", "is not answered yet"),
+    ],
+    "07_nonsmooth": [
+        ("ana_nan_kink", "x / abs(x) is 0/0 = nan there"),
+        ("ben_shrink", "none is set to 0"),
+        ("ben_shrink", "never sets one to 0"),
+        ("cleo_threshold_lam", "the threshold is lam; the proximal step of ISTA"),
+        ("dan_step_norm", "the step is 1 / norm(A, 2); 1/L is 1 / norm(A, 2)**2"),
+        ("eve_gradient_sign", "the gradient's sign is flipped"),
+        ("finn_momentum", "the momentum is computed from the extrapolated points"),
+        ("gia_fixed_step", "the step is fixed at step0"),
+        ("hugo_frobenius", "the Frobenius norm"),
         ("untouched", "is not answered yet"),
     ],
 }
