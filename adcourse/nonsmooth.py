@@ -66,7 +66,8 @@ def _not_available(ax, text: str) -> None:
     ax.text(0.5, 0.5, text, ha="center", va="center", transform=ax.transAxes, color="grey")
 
 
-def plot_convergence(ax, methods: dict, A, b, lam, steps: int = 500, best: float | None = None) -> list[str]:
+def plot_convergence(ax, methods: dict, A, b, lam, steps: int = 500,
+                     best: float | None = None) -> list[str]:
     """Draw F(x_k) - F* against k (log scale) for each method; return the names left out.
 
     `methods` maps a label to a function called as method(A, b, lam, steps=steps) that
@@ -84,7 +85,8 @@ def plot_convergence(ax, methods: dict, A, b, lam, steps: int = 500, best: float
     if best is None and runs:
         best = min(float(np.nanmin(objectives)) for objectives in runs.values())
     for label, objectives in runs.items():
-        ax.semilogy(np.arange(len(objectives)), np.maximum(objectives - best, SMALLEST_GAP), label=label)
+        gap = np.maximum(objectives - best, SMALLEST_GAP)
+        ax.semilogy(np.arange(len(objectives)), gap, label=label)
     ax.set_xlabel("iteration k")
     ax.set_ylabel("F(x_k) - F*")
     ax.set_title(f"lasso with A of shape {A.shape}, lam = {lam:.3g}")

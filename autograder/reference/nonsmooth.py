@@ -16,8 +16,8 @@ from adcourse.nonsmooth import lasso_objective
 
 
 def subgradient_abs(x):
-    """A subgradient of |x| at each element of x: sign(x), and at 0 the choice 0 (every
-    value in [-1, 1] is one). Same shape as x, floats; x is not modified."""
+    """A subgradient of |x| at each element of x: sign(x) where x != 0, and at 0 any value
+    in [-1, 1] (np.sign chooses 0). Same shape as x, floats; x is not modified."""
     return np.sign(np.asarray(x, dtype=float))
 
 
@@ -36,9 +36,9 @@ def ista(A, b, lam, steps=500, step=None):
 
         x_{k+1} = soft_threshold(x_k - s A^T (A x_k - b), s lam)
 
-    with the step s = `step`, or 1/L (L = norm(A, 2)**2) when step is None. Returns (x, objectives):
-    x = x_steps, objectives = [F(x_0), ..., F(x_steps)] (length steps + 1). A and b are
-    not modified."""
+    with the step s = `step`, or 1/L (L = norm(A, 2)**2) when step is None. Returns
+    (x, objectives): x = x_steps, objectives = [F(x_0), ..., F(x_steps)] (a 1-D float
+    array of length steps + 1, F = lasso_objective). A and b are not modified."""
     s = 1.0 / np.linalg.norm(A, 2) ** 2 if step is None else step
     x = np.zeros(A.shape[1])
     objectives = [lasso_objective(A, b, lam, x)]
@@ -56,8 +56,8 @@ def fista(A, b, lam, steps=500, step=None):
         t_{k+1} = (1 + sqrt(1 + 4 t_k^2)) / 2
         y_{k+1} = x_k + (t_k - 1) / t_{k+1} (x_k - x_{k-1})
 
-    with the step s = `step`, or 1/L when step is None. Returns (x, objectives) as `ista` does,
-    x the last x_k (not y_k)."""
+    with the step s = `step`, or 1/L when step is None. Returns (x, objectives) as `ista`
+    does, x the last x_k (not y_k)."""
     s = 1.0 / np.linalg.norm(A, 2) ** 2 if step is None else step
     x = np.zeros(A.shape[1])
     y, t = x, 1.0
