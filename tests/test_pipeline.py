@@ -32,7 +32,8 @@ ALTERNATIVES = {"01_numerical": ("kim_alternative", "lea_warnings"),
                 "03_forward": ("jade_alternative",),
                 "04_reverse": ("lia_alternative",),
                 "05_matrix_calculus": ("nora_alternative",),
-                "06_tensor_autodiff": ("kai_alternative",)}
+                "06_tensor_autodiff": ("kai_alternative",),
+                "07_nonsmooth": ("kai_alternative",)}
 pytestmark = pytest.mark.pipeline
 
 
@@ -221,6 +222,18 @@ FEEDBACK = {
         ("eva_division_sign", "the division VJP for the denominator has the wrong sign"),
         ("finn_relu", "the relu VJP must multiply g by the step"),
         ("gus_loss_tensors", "the losses must be floats"),
+        ("untouched", "is not answered yet"),
+    ],
+    "07_nonsmooth": [
+        ("ana_nan_kink", "x / abs(x) is 0/0 = nan there"),
+        ("ben_shrink", "none is set to 0"),
+        ("ben_shrink", "never sets one to 0"),
+        ("cleo_threshold_lam", "the threshold is lam; the proximal step of ISTA"),
+        ("dan_step_norm", "the step is 1 / norm(A, 2); 1/L is 1 / norm(A, 2)**2"),
+        ("eve_gradient_sign", "the gradient's sign is flipped"),
+        ("finn_momentum", "the momentum is computed from the extrapolated points"),
+        ("gia_fixed_step", "the step is fixed at step0"),
+        ("hugo_frobenius", "the Frobenius norm"),
         ("untouched", "is not answered yet"),
     ],
 }
