@@ -49,8 +49,8 @@ def diagnose(got, expected, tol: Tolerance) -> str | None:
         return f"the function returned a {type(got).__name__}, expected a number or a NumPy array"
     if g.shape != e.shape:
         if g.ndim == 2 and g.shape == e.T.shape and tol.close(g.T, e).all():
-            return ("the result is transposed: the Jacobian has one row per output and one "
-                    f"column per input, shape {e.shape}")
+            return (f"the result is transposed: expected shape {e.shape} (a Jacobian has one row "
+                    "per output and one column per input; a gradient has the shape of its variable)")
         if g.size == e.size and tol.close(g.reshape(e.shape), e).all():
             return (f"the values are right but the shape is not: expected shape {e.shape}, "
                     f"got {g.shape}")

@@ -67,6 +67,29 @@ POLICIES = {
                 "differently, and cancellation in one form can cost a few digits",
         ),
         Tolerance(
+            "objective", rtol=1e-9, atol=1e-12,
+            why="an objective value computed by two programs (sums taken in another "
+                "order), or two successive values of a descent method once it has converged",
+        ),
+        Tolerance(
+            "optimality", rtol=0.0, atol=1e-6,
+            why="the residual of the lasso's optimality conditions, divided by lam, at the "
+                "last iterate of ISTA or FISTA after the hidden tests' few hundred steps: "
+                "1e-12 with a step 1/L on their problems, about 1e-7 with a backtracking "
+                "step (halving a step loses digits), 1e-2 or more when something is wrong",
+        ),
+        Tolerance(
+            "iterates", rtol=1e-7, atol=1e-10,
+            why="the iterates of one method computed by two programs: round-off grows over "
+                "hundreds of steps (how a typical mistake is recognised)",
+        ),
+        Tolerance(
+            "subgradient_gap", rtol=0.0, atol=0.05,
+            why="the subgradient method's objective gap F(x) - F* as a fraction of the "
+                "initial gap F(0) - F*, after a few hundred steps step0/sqrt(k+1): it "
+                "converges like 1/sqrt(k), so only a loose bound holds (about 1e-2 reached)",
+        ),
+        Tolerance(
             "same_value", rtol=1e-13, atol=1e-15,
             why="two computations that must agree to the last few bits "
                 "(e.g. an input that must not be modified)",

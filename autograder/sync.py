@@ -4,8 +4,9 @@ The instructor notebook's autograded answer cell for exercise `name` holds the
 source of `name` in `autograder.reference.<chapter module>`, with nbgrader's
 solution markers around the body (after the docstring, so that students see the
 signature and the contract). A module may group several definitions in one cell
-with a `SOLUTION_CELLS = {grade_id: (name, ...)}` table, and may place the markers
-itself; otherwise they wrap each function's body.
+with a `SOLUTION_CELLS = {grade_id: (name, ...)}` table (which may name a definition it
+imports from an earlier chapter's reference module), and may place the markers itself;
+otherwise they wrap each function's body.
 """
 from __future__ import annotations
 
@@ -57,8 +58,19 @@ def solution_sources(chapter: str) -> dict[str, str]:
     for name in names:
         if name not in grouped and not name.startswith("_"):
             groups[name] = (name,)
-    return {grade_id: "\n\n\n".join(_definition(source, tree, n) for n in members)
+    return {grade_id: "\n\n\n".join(_source_of(module, source, tree, n) for n in members)
             for grade_id, members in groups.items()}
+
+
+def _source_of(module, source: str, tree: ast.Module, name: str) -> str:
+    """The definition of `name`: in `module`, or, for a name it imports from another
+    reference module (one chapter's exercise reused by a later one), in that module."""
+    defined = {n.name for n in tree.body if isinstance(n, (ast.FunctionDef, ast.ClassDef))}
+    home = inspect.getmodule(getattr(module, name, None))
+    if name in defined or home is None or home is module:
+        return _definition(source, tree, name)
+    home_source = inspect.getsource(home)
+    return _definition(home_source, ast.parse(home_source), name)
 
 
 def answer_cells(nb):

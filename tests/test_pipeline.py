@@ -29,7 +29,11 @@ CHAPTERS = [c for c in chapters(ROOT) if (ROOT / "samples" / c).is_dir()]
 #: Samples whose answers are right but written differently: full marks.
 ALTERNATIVES = {"01_numerical": ("kim_alternative", "lea_warnings"),
                 "02_symbolic": ("kai_alternative",),
-                "03_forward": ("jade_alternative",)}
+                "03_forward": ("jade_alternative",),
+                "04_reverse": ("lia_alternative",),
+                "05_matrix_calculus": ("nora_alternative",),
+                "06_tensor_autodiff": ("kai_alternative",),
+                "07_nonsmooth": ("kai_alternative",)}
 pytestmark = pytest.mark.pipeline
 
 
@@ -187,6 +191,49 @@ FEEDBACK = {
         ("finn_value", "the value f(x) was returned"),
         ("hana_transposed", "the result is transposed"),
         ("ian_first_derivative", "the first derivative was returned"),
+        ("untouched", "is not answered yet"),
+    ],
+    "04_reverse": [
+        ("max_overwrite", "overwritten instead of accumulated"),
+        ("ned_recursive", "recursion"),
+        ("ola_paths", "follows every path instead of visiting each node once"),
+        ("pia_rtruediv", "number / Var has the wrong sign"),
+        ("quin_grad_order", "the partial derivatives are in the wrong order"),
+        ("rae_relu", "relu'(0) is 0 in this course"),
+        ("sam_twice", "backward called twice changed the gradients"),
+        ("untouched", "is not answered yet"),
+    ],
+    "05_matrix_calculus": [
+        ("liam_logdet_inverse", "X^-1 was returned, the transpose of the gradient"),
+        ("mia_symmetric_quadratic", "2 A X holds only for a symmetric A"),
+        ("noah_half_least_squares", "off by a factor of 2"),
+        ("olga_transposed_softmax", "transposed"),
+        ("pia_logistic_sum", "the loss is their mean"),
+        ("quin_vjp_no_transpose", "dL/dA = G B was returned; it is G B^T"),
+        ("ruth_unbroadcast_no_keepdims", "the values are right but the shape is not"),
+        ("sam_mlp_no_tanh_prime", "tanh' is missing"),
+        ("untouched", "is not answered yet"),
+    ],
+    "06_tensor_autodiff": [
+        ("ana_no_unbroadcast", "broadcasting was not undone"),
+        ("ben_matmul_transpose", "the matmul VJP misses a transpose"),
+        ("cleo_overwrite", "a gradient was overwritten instead of accumulated"),
+        ("dan_keepdims", "removed the summed axes"),
+        ("eva_division_sign", "the division VJP for the denominator has the wrong sign"),
+        ("finn_relu", "the relu VJP must multiply g by the step"),
+        ("gus_loss_tensors", "the losses must be floats"),
+        ("untouched", "is not answered yet"),
+    ],
+    "07_nonsmooth": [
+        ("ana_nan_kink", "x / abs(x) is 0/0 = nan there"),
+        ("ben_shrink", "none is set to 0"),
+        ("ben_shrink", "never sets one to 0"),
+        ("cleo_threshold_lam", "the threshold is lam; the proximal step of ISTA"),
+        ("dan_step_norm", "the step is 1 / norm(A, 2); 1/L is 1 / norm(A, 2)**2"),
+        ("eve_gradient_sign", "the gradient's sign is flipped"),
+        ("finn_momentum", "the momentum is computed from the extrapolated points"),
+        ("gia_fixed_step", "the step is fixed at step0"),
+        ("hugo_frobenius", "the Frobenius norm"),
         ("untouched", "is not answered yet"),
     ],
 }

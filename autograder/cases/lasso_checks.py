@@ -1,0 +1,173 @@
+"""The checks of chapter 07_nonsmooth's lasso solvers (`ista`, `fista`, `subgradient_method`).
+
+A hidden-test problem is a `Lasso`: the data, lam, the keyword arguments of the call and
+the check that judges the answer. `failure` says what is wrong with an answer
+(x, objectives), or returns None: the pair is well formed, objectives[0] = F(0) and
+objectives[-1] = F(x), ISTA with a step at most 1/L never increases F, and then
+
+    "optimal"  x satisfies the lasso's optimality conditions (0 in dF(x)), up to the
+               'optimality' tolerance;
+    "faster"   on a badly conditioned problem FISTA's gap F(x) - F* is at most FASTER
+               times the gap ISTA leaves after as many steps;
+    "near"     the subgradient method's gap is a small fraction of the initial gap;
+    "same"     with lam = 0 every subgradient choice gives the same iterates (gradient
+               descent with steps step0/sqrt(k+1)): objectives equal the reference's.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from adcourse.diagnostics import as_array
+from adcourse.nonsmooth import lam_max, lasso_objective, lasso_problem, optimality_residual
+from adcourse.tolerance import policy
+from autograder.reference import nonsmooth as ref
+
+#: FISTA's gap must be at most this fraction of ISTA's after as many steps on a badly
+#: conditioned problem (their bounds, O(1/k^2) against O(1/k), differ by about 1/50 at
+#: k = 200; the reference reaches 1e-4 of ISTA's gap, the usual mistakes 0.2 to 1).
+FASTER = 0.05
+#: Steps of the reference FISTA that estimate F* for the "faster" and "near" checks.
+LONG_RUN = 5000
+
+
+@dataclass
+class Lasso:
+    """One hidden-test problem: the data, lam, the keyword arguments of the call, the
+    check that judges the answer, and what the check needs (F*, ISTA's gap)."""
+
+    A: np.ndarray
+    b: np.ndarray
+    lam: float
+    options: dict = field(default_factory=dict)
+    check: str = "optimal"
+    label: str = ""
+    best: float | None = None
+    baseline: float | None = None
+
+    @property
+    def steps(self) -> int:
+        return self.options.get("steps", 500)
+
+    def __repr__(self) -> str:
+        options = "".join(f", {k}={v:.4g}" for k, v in self.options.items())
+        return f"A of shape {self.A.shape}{self.label}, b, lam={self.lam:.4g}{options}"
+
+
+def problem(seed: int, m: int, n: int, fraction: float, check: str = "optimal",
+            correlation: float = 0.0, **options) -> Lasso:
+    """A lasso problem with lam = fraction * lam_max (x = 0 solves it when fraction >= 1)."""
+    A, b, _ = lasso_problem(m, n, max(1, min(m, n) // 8), 0.1, seed, correlation)
+    lam = fraction * lam_max(A, b)
+    label = f", correlated columns ({correlation:g})" if correlation else ""
+    if options.get("step") == "1/L":
+        options["step"] = 1.0 / np.linalg.norm(A, 2) ** 2
+    elif options.get("step") == "1/(2L)":
+        options["step"] = 0.5 / np.linalg.norm(A, 2) ** 2
+    task = Lasso(A, b, lam, options, check, label)
+    if check in ("faster", "near"):
+        task.best = float(np.min(ref.fista(A, b, lam, steps=LONG_RUN)[1]))
+    if check == "faster":
+        task.baseline = ref.ista(A, b, lam, steps=task.steps)[1][-1] - task.best
+    return task
+
+
+def _objective_failure(exercise: str, task: Lasso, x, objectives) -> str | None:
+    """What is wrong with the shapes and the objectives of an answer, or None."""
+    n, steps = task.A.shape[1], task.steps
+    if x is None or x.shape != (n,):
+        return (f"x has shape {None if x is None else x.shape}; expected ({n},), one "
+                "coefficient per column of A")
+    if objectives is None or objectives.shape != (steps + 1,):
+        return (f"objectives has shape {None if objectives is None else objectives.shape}; "
+                f"expected ({steps + 1},): F(x_0) at the start x_0 = 0, then F(x_k) after "
+                f"each of the {steps} steps")
+    bad = np.flatnonzero(~np.isfinite(objectives))
+    if bad.size or not np.isfinite(x).all():
+        k = int(bad[0]) if bad.size else steps
+        if np.isnan(objectives[k]) and (k == 0 or abs(objectives[k - 1]) < 1e100):
+            return (f"the objective is nan at step {k}, right after {objectives[k - 1] if k else 'the start'}: "
+                    "a 0/0 in the step (a subgradient of |x| computed as x / abs(x) at x = 0?)")
+        return (f"the objective is {objectives[k]} at step {k}: the iteration diverged (a step "
+                "too large for L = norm(A, 2)**2, or the gradient's sign flipped?)")
+    same = policy("objective")
+    start = lasso_objective(task.A, task.b, task.lam, np.zeros(n))
+    if not same.close(objectives[0], start):
+        return (f"objectives[0] = {objectives[0]:.10g} but F(x_0) = F(0) = {start:.10g}: "
+                "start at x_0 = 0 and record its objective first")
+    final = lasso_objective(task.A, task.b, task.lam, x)
+    if not same.close(objectives[-1], final):
+        return (f"objectives[-1] = {objectives[-1]:.10g} but F(x) = {final:.10g} for the x "
+                "returned: the last objective is that of the returned x, the last iterate")
+    step, lipschitz = task.options.get("step"), np.linalg.norm(task.A, 2) ** 2
+    if exercise == "ista" and (step is None or step * lipschitz <= 1.0 + 1e-12):
+        rises = np.flatnonzero(np.diff(objectives) > same.atol + same.rtol * np.abs(objectives[:-1]))
+        if rises.size:
+            k = int(rises[0])
+            return (f"the objective increased at step {k + 1}, from {objectives[k]:.10g} to "
+                    f"{objectives[k + 1]:.10g}: with a step at most 1/L every ISTA step "
+                    "decreases F")
+    return None
+
+
+def _check_failure(task: Lasso, x, objectives) -> str | None:
+    """What the problem's check finds wrong with x, or None."""
+    A, b, lam = task.A, task.b, task.lam
+    final = lasso_objective(A, b, lam, x)
+    if task.check == "optimal":
+        tol = policy("optimality")
+        residual = optimality_residual(A, b, lam, x) / lam
+        i = int(np.argmax(residual))
+        if residual[i] <= tol.atol:
+            return None
+        g = float(A[:, i] @ (A @ x - b))
+        where = (f"x_i = {x[i]:.6g} and A_i^T (A x - b) + lam sign(x_i) = {g + lam * np.sign(x[i]):.4g}, "
+                 "not 0" if x[i] != 0 else
+                 f"x_i = 0 but |A_i^T (A x - b)| = {abs(g):.6g} > lam = {lam:.6g}")
+        return (f"x is not a minimiser: the optimality condition fails at "
+                f"{int(np.sum(residual > tol.atol))} of {len(x)} coordinates; at i = {i}, {where} "
+                f"(residual / lam = {residual[i]:.2g}, tolerance {tol.atol:g}, policy 'optimality')")
+    if task.check == "faster":
+        gap = final - task.best
+        if gap <= FASTER * task.baseline:
+            return None
+        return (f"after {task.steps} steps F(x) - F* = {gap:.3g}, while ISTA reaches "
+                f"{task.baseline:.3g}: on this badly conditioned problem FISTA must leave at most "
+                f"{FASTER:g} times ISTA's gap (its gap falls like 1/k^2, ISTA's like 1/k)")
+    if task.check == "near":
+        tol = policy("subgradient_gap")
+        start = lasso_objective(A, b, lam, np.zeros(len(x)))
+        fraction = (final - task.best) / (start - task.best)
+        if fraction <= tol.atol:
+            return None
+        return (f"after {task.steps} steps F(x) - F* = {final - task.best:.3g}, {fraction:.2g} of "
+                f"the initial gap F(0) - F*; the subgradient method with steps step0/sqrt(k+1) "
+                f"gets within {tol.atol:g} of it (policy 'subgradient_gap')")
+    expected = ref.subgradient_method(A, b, lam, **task.options)[1]
+    differ = np.flatnonzero(~policy("iterates").close(objectives, expected))
+    if not differ.size:
+        return None
+    k = int(differ[0])
+    return (f"with lam = 0 every subgradient choice gives the same iterates, gradient descent "
+            f"with steps step0/sqrt(k+1), but objectives[{k}] = {objectives[k]:.10g} where "
+            f"{expected[k]:.10g} was expected")
+
+
+def same_answer(x, objectives, other) -> bool:
+    """True when (x, objectives) is what `other` returned, up to round-off (NaN and
+    infinities where the other has them)."""
+    close = policy("iterates")
+    for got, wanted in ((x, as_array(other[0])), (objectives, as_array(other[1]))):
+        if wanted is None or got.shape != wanted.shape:
+            return False
+        finite = np.isfinite(wanted)
+        if not (np.array_equal(finite, np.isfinite(got)) and close.close(got[finite], wanted[finite]).all()):
+            return False
+    return True
+
+
+def failure(exercise: str, task: Lasso, x, objectives) -> str | None:
+    """What is wrong with the answer (x, objectives) to `task`, or None when it passes."""
+    with np.errstate(all="ignore"):
+        return _objective_failure(exercise, task, x, objectives) or _check_failure(task, x, objectives)

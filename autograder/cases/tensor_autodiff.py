@@ -1,0 +1,465 @@
+"""Hidden-test inputs, harnesses and typical mistakes of chapter 06_tensor_autodiff.
+
+A student's `Tensor` lives in their kernel. Each test case is a small program run there
+in one round trip (`autograder.sealed.in_kernel` with the catalogue's
+`TENSOR_OPERATION` and `TENSOR_BACKWARD`):
+
+* an operation on fresh Tensors: its value and, for a random G of the result's shape,
+  each operand's gradient of <G, result>, found by following the parents' VJPs (so a
+  test of `Tensor` never runs the student's `backward`);
+* `backward` on a graph of the student's Tensors whose VJPs are the course's (so a test
+  of `backward` never runs the student's rules): every gradient it filled.
+
+What is compared is [value, gradients...] against the reference, and, separately, the
+directional derivative <gradients, V> against the central difference of the same
+program along a random unit direction V.
+"""
+from __future__ import annotations
+
+import types
+
+import numpy as np
+
+from adcourse.diagnostics import Mistake
+from adcourse.functions import TENSOR_BACKWARD, TENSOR_GRAPHS, TENSOR_OPERATION, operate
+from adcourse.remote import with_globals
+from adcourse.tensor import make_moons
+from adcourse.tolerance import policy
+from autograder.checking import Case, Unacceptable
+from autograder.reference import tensor_autodiff as ref
+from autograder.sealed import in_kernel
+
+#: The step of the central differences along a unit direction.
+STEP = 1e-5
+
+BROADCASTING = ("broadcasting was not undone: a gradient has the shape of its tensor; sum it "
+                "over the axes that broadcasting added or stretched (unbroadcast)")
+MATMUL = "the matmul VJP misses a transpose: for C = A @ B, dA = G @ B.T and dB = A.T @ G"
+KEEPDIMS = ("sum(axis, keepdims=False) removed the summed axes: put them back "
+            "(np.expand_dims(g, axis)) before spreading g over the input's shape")
+HINTS = {"@": MATMUL, "sum": KEEPDIMS, "mean": KEEPDIMS}
+
+
+def _ours(function) -> bool:
+    """True for the reference's classes and functions and the mistakes' (a student's is
+    anything else, a proxy for one in particular)."""
+    return getattr(function, "__module__", None) in (ref.__name__, __name__)
+
+
+# --- one operation ----------------------------------------------------------------------------
+
+class Program(tuple):
+    """(op, operands, kwargs, G, V), shown as the expression it computes."""
+
+    def __repr__(self):
+        op, operands, kwargs, _, _ = self
+        names, parts, shown = iter("xyz"), [], []
+        for spec in operands:
+            if isinstance(spec, tuple) and spec[0] == "tensor":
+                name = next(names)
+                parts.append(name)
+                shown.append(f"{name} a Tensor of shape {np.shape(spec[1])}")
+            elif isinstance(spec, np.ndarray):
+                parts.append(f"<array of shape {spec.shape}>")
+            else:
+                parts.append(f"{spec:g}")
+        args = ", ".join(f"{k}={v!r}" for k, v in kwargs.items())
+        text = (f"{parts[0]} {op} {parts[1]}" if len(parts) == 2 else
+                f"-{parts[0]}" if op == "neg" else f"{parts[0]}.T" if op == "T" else
+                f"{parts[0]}.reshape({kwargs['shape']})" if op == "reshape" else
+                op if " " in op else f"{parts[0]}.{op}({args})")  # "x * x": the expression itself
+        text = f"{text}, {', '.join(shown)}" if shown else text
+        return f"{text}; compared: the value, then each tensor operand's gradient of <G, value>"
+
+
+def _operand_shape(spec):
+    return np.shape(spec[1]) if isinstance(spec, tuple) and spec[0] == "tensor" else None
+
+
+def _checked_operation(answer, program) -> list:
+    """The gradients of a program's answer, after checking what the student can get wrong
+    in the answer's form (each with its own message)."""
+    op, operands, _, G, _ = program
+    if "error" in answer:
+        raise Unacceptable(f"{answer['error']}: every operation returns a new Tensor")
+    if not answer["fresh"]:
+        raise Unacceptable("a new Tensor's `grad` must be None until backward fills it")
+    if answer["value"].shape != np.shape(G):
+        raise Unacceptable(f"the result has shape {answer['value'].shape}; NumPy gives {np.shape(G)}")
+    if "vjp_error" in answer:
+        hint = HINTS.get(op)
+        raise Unacceptable(f"a vector-Jacobian product raised {answer['vjp_error']}"
+                           + (f" ({hint})" if hint else ""))
+    shapes = [s for s in map(_operand_shape, operands) if s is not None]
+    for k, (grad, shape) in enumerate(zip(answer["grads"], shapes)):
+        if grad is None:
+            raise Unacceptable(f"no gradient reached tensor operand {k + 1}: the result must "
+                               "list each Tensor operand among its parents, with its VJP")
+        if grad.shape != shape:
+            why = BROADCASTING if grad.shape == np.shape(G) else "a gradient has the shape of its tensor"
+            raise Unacceptable(f"the gradient of tensor operand {k + 1} has shape {grad.shape}, the "
+                               f"operand has shape {shape}: {why}")
+    return answer["grads"]
+
+
+def _run_operation(tensor_class, program):
+    op, operands, kwargs, G, V = program
+    run = in_kernel(TENSOR_OPERATION, tensor_class)
+    return run((tensor_class, op, list(operands), dict(kwargs), G, list(V), STEP))
+
+
+def tensor_vjp(tensor_class, program) -> np.ndarray:
+    """[value, gradient of each tensor operand...] of one operation, flattened."""
+    answer = _run_operation(tensor_class, program)
+    grads = _checked_operation(answer, program)
+    return np.concatenate([answer["value"].ravel()] + [g.ravel() for g in grads])
+
+
+def _directional(grads, V, central, what) -> np.ndarray:
+    dot = float(sum(np.sum(g * v) for g, v in zip(grads, V)))
+    scale = max(1.0, float(np.sqrt(sum(np.sum(g * g) for g in grads))))
+    if not policy("finite_difference").close(dot / scale, central / scale):
+        raise Unacceptable(f"the gradients disagree with central differences of {what}: along a "
+                           f"random unit direction V, <gradients, V> = {dot:.10g} but "
+                           f"(f(x + hV) - f(x - hV)) / 2h = {central:.10g} (h = {STEP:g})")
+    return np.array([dot])
+
+
+def tensor_directional(tensor_class, program) -> np.ndarray:
+    """<gradients, V> of one operation, checked against the central difference of the
+    operation's own values along V (a failure says so)."""
+    answer = _run_operation(tensor_class, program)
+    grads = _checked_operation(answer, program)
+    return _directional(grads, program[4], answer["central"], "the operation's own values")
+
+
+def _unit_directions(rng, shapes) -> list:
+    V = [rng.normal(size=s) for s in shapes]
+    norm = np.sqrt(sum(np.sum(v * v) for v in V))
+    return [v / norm for v in V]
+
+
+#: Binary operations and where their operands are drawn (division: a denominator away from 0).
+BINARY = {"+": (-2, 2), "-": (-2, 2), "*": (-2, 2), "/": (0.5, 2)}
+#: Pairs of shapes that broadcast, on either side.
+BROADCAST_PAIRS = [((4, 3), (4, 3)), ((4, 3), (3,)), ((3,), (4, 3)), ((4, 1), (1, 3)),
+                   ((2, 3, 4), (3, 1)), ((), (2, 3)), ((2, 3), ())]
+UNARY = {"neg": (-2, 2), "exp": (-2, 2), "log": (0.5, 3), "tanh": (-2, 2), "relu": (0.1, 2)}
+
+
+def _program(rng, op, operands, kwargs=None):
+    """A Program with G of the result's shape and unit directions for the tensor operands."""
+    kwargs = kwargs or {}
+    local, _ = _apply_locally(op, operands, kwargs)
+    shapes = [s for s in map(_operand_shape, operands) if s is not None]
+    return Program((op, tuple(operands), kwargs, rng.normal(size=np.shape(local)),
+                    tuple(_unit_directions(rng, shapes))))
+
+
+def _apply_locally(op, operands, kwargs):
+    leaves, out = operate(ref.Tensor, op, operands, kwargs)
+    return out.data, leaves
+
+
+def tensor(array):
+    return ("tensor", np.asarray(array, dtype=float))
+
+
+def operation_cases(seed: int) -> list[Case]:
+    """Every primitive: broadcasting on either side, numbers and arrays on either side,
+    matmul of matrices and vectors, sum and mean with axis and keepdims, a tensor used
+    twice. Square matrices come first where a mistake would otherwise only raise."""
+    rng = np.random.default_rng(seed)
+
+    def draw(shape, lo=-2.0, hi=2.0):
+        values = rng.uniform(lo, hi, size=shape)
+        if lo < 0 < hi:  # away from relu's kink and from 0
+            values = np.where(np.abs(values) < 0.1, 0.5, values)
+        return values
+
+    programs = []
+    for op, (lo, hi) in BINARY.items():
+        for left, right in BROADCAST_PAIRS:
+            programs.append(_program(rng, op, [tensor(draw(left, lo, hi)), tensor(draw(right, lo, hi))]))
+        programs.append(_program(rng, op, [tensor(draw((3, 2), lo, hi)), float(rng.uniform(0.5, 2))]))
+        programs.append(_program(rng, op, [float(rng.uniform(0.5, 2)), tensor(draw((3, 2), lo, hi))]))
+        programs.append(_program(rng, op, [draw((4, 3), lo, hi), tensor(draw((3,), lo, hi))]))
+        programs.append(_program(rng, op, [tensor(draw((4, 3), lo, hi)), draw((4, 1), lo, hi)]))
+    for a, b in [((3, 3), (3, 3)), ((4, 3), (3, 3)), ((4, 3), (3, 2)), ((4, 3), (3,)), ((3,), (3, 2)),
+                 ((3,), (3,)), ((2, 4, 3), (3, 2))]:
+        programs.append(_program(rng, "@", [tensor(draw(a)), tensor(draw(b))]))
+    programs.append(_program(rng, "@", [draw((4, 3)), tensor(draw((3, 3)))]))
+    programs.append(_program(rng, "@", [tensor(draw((3, 3))), draw((3, 2))]))
+    for op, (lo, hi) in UNARY.items():
+        programs.append(_program(rng, op, [tensor(draw((3, 4), lo, hi))]))
+        programs.append(_program(rng, op, [tensor(draw((), lo, hi))]))
+    for op in ("sum", "mean"):
+        for shape, kwargs in [((3, 3), {"axis": 1}), ((3, 4), {"axis": 0}), ((3, 4), {}),
+                              ((3, 4), {"axis": 1, "keepdims": True}), ((2, 3, 4), {"axis": (0, 2)}),
+                              ((2, 3, 4), {"axis": -1}), ((4,), {"axis": 0, "keepdims": True})]:
+            programs.append(_program(rng, op, [tensor(draw(shape))], kwargs))
+    programs.append(_program(rng, "T", [tensor(draw((3, 4)))]))
+    programs.append(_program(rng, "reshape", [tensor(draw((3, 4)))], {"shape": (2, 6)}))
+    programs.append(_program(rng, "reshape", [tensor(draw((2, 3)))], {"shape": (6,)}))
+    for op in ("x * x", "x + x", "x * x - x", "x / (x + 3)"):
+        programs.append(_program(rng, op, [tensor(draw((2, 3), 0.5, 2))]))
+    return [Case((p,)) for p in programs]
+
+
+# --- backward -------------------------------------------------------------------------------------
+
+class Graph(tuple):
+    """(name, arrays, V), shown as the graph's name and its leaves' shapes."""
+
+    def __repr__(self):
+        shapes = ", ".join(str(np.shape(a)) for a in self[1])
+        return f"the graph {self[0]!r} (leaves of shapes {shapes})"
+
+
+def _run_backward(function, tensor_class, graph):
+    name, arrays, V = graph
+    run = in_kernel(TENSOR_BACKWARD, function)
+    answer = run((tensor_class, function, name, list(arrays), list(V), STEP))
+    for k, (grad, shape) in enumerate(zip(answer["grads"], answer["shapes"])):
+        if grad is None:
+            raise Unacceptable(f"backward left `.grad` of node {k + 1} of the graph (shape "
+                               f"{tuple(shape)}) None: every tensor the output depends on gets one")
+        if grad.shape != tuple(shape):
+            raise Unacceptable(f"backward filled node {k + 1}'s `.grad` with shape {grad.shape}; "
+                               f"the node has shape {tuple(shape)}")
+    return answer
+
+
+def on_graph(student_tensor):
+    """A harness for `backward`: [value, every gradient...] of a course graph built of the
+    Tensor class that goes with the function (the student's for the student's function)."""
+    def harness(function, graph):
+        tensor_class = ref.Tensor if _ours(function) else student_tensor
+        answer = _run_backward(function, tensor_class, graph)
+        return np.concatenate([[answer["value"]]] + [g.ravel() for g in answer["grads"]])
+    return harness
+
+
+def on_graph_directional(student_tensor):
+    """<gradients of the leaves, V> after `backward`, checked against the central difference
+    of the graph's output along V."""
+    def harness(function, graph):
+        tensor_class = ref.Tensor if _ours(function) else student_tensor
+        answer = _run_backward(function, tensor_class, graph)
+        leaves = answer["grads"][:len(graph[1])]
+        return _directional(leaves, graph[2], answer["central"], "the graph's output")
+    return harness
+
+
+LEAVES = {"reuse": [(3, 4)], "diamond": [(5,)], "skip": [(3,)], "layer": [(3, 4), (4,), (4,)],
+          "chain": [(4,)]}
+
+
+def graph_cases(seed: int) -> list[Case]:
+    """Every course graph (a tensor used twice by one node and reused, two paths, paths of
+    different lengths, a layer with broadcasting, a chain 150 deep), twice."""
+    rng = np.random.default_rng(seed)
+    cases = []
+    for name in TENSOR_GRAPHS:
+        for _ in range(2):
+            arrays = tuple(rng.uniform(-1.5, 1.5, size=s) for s in LEAVES[name])
+            cases.append(Case((Graph((name, arrays, tuple(_unit_directions(rng, LEAVES[name])))),)))
+    return cases
+
+
+# --- train_mlp ------------------------------------------------------------------------------------
+
+#: The mean cross-entropy that the last step must be under on the test's moons.
+FINAL_LOSS = 0.3
+DESCENT = ("the loss did not go down: gradient descent moves each parameter by -lr * p.grad "
+           "(if yours does, are the gradients right? see the tests of Tensor and backward)")
+
+
+def training(function, X, y, **kwargs) -> np.ndarray:
+    """[number of losses] of train_mlp(X, y, **kwargs), after checking its properties: one
+    float per step, finite, decreasing overall to under FINAL_LOSS, and the same losses
+    for the same seed (each failure with its own message)."""
+    losses = function(X, y, **kwargs)
+    steps = kwargs["steps"]
+    if not isinstance(losses, (list, tuple)):
+        raise Unacceptable(f"returned a {type(losses).__name__}; expected a list of {steps} floats")
+    if len(losses) != steps:
+        raise Unacceptable(f"returned {len(losses)} losses for steps={steps}: one loss per step")
+    if not all(isinstance(v, (float, int, np.floating)) for v in losses):
+        odd = next(v for v in losses if not isinstance(v, (float, int, np.floating)))
+        raise Unacceptable(f"the losses must be floats (e.g. float(loss.data)), not {odd!r:.80}")
+    losses = np.asarray(losses, dtype=float)
+    if not losses[-1] < losses[0]:
+        raise Unacceptable(f"{DESCENT} (the first loss is {losses[0]:.4g}, the last {losses[-1]:.4g})")
+    if not np.isfinite(losses).all():
+        raise Unacceptable("some losses are not finite (inf or nan): is a log of 0 taken?")
+    if not losses[-1] < FINAL_LOSS:
+        raise Unacceptable(f"the loss went from {losses[0]:.4f} to {losses[-1]:.4f} in {steps} steps; "
+                           f"it should fall under {FINAL_LOSS} on these moons (is the loss the mean "
+                           "binary cross-entropy, and is every parameter updated?)")
+    again = np.asarray(function(X, y, **kwargs), dtype=float)
+    if again.shape != losses.shape or not np.array_equal(again, losses):
+        raise Unacceptable("two runs with the same seed gave different losses: draw the "
+                           "initial weights with np.random.default_rng(seed)")
+    return np.array([float(steps)])
+
+
+def training_cases(seed: int) -> list[Case]:
+    X, y = make_moons(200, 0.1, seed)
+    return [Case((X, y), {"hidden": 16, "steps": 500, "lr": 1.0, "seed": seed})]
+
+
+# --- typical mistakes -------------------------------------------------------------------------------
+
+def _variant(name: str, **overrides) -> type:
+    """A Tensor class whose methods see some of the reference's global names replaced
+    (its `primitive` most often): a mistake made once, in every operation."""
+    namespace = {"__module__": __name__, "__slots__": ()}
+    for key, value in vars(ref.Tensor).items():
+        if isinstance(value, types.FunctionType):
+            namespace[key] = with_globals(value, overrides)
+        elif isinstance(value, property):
+            namespace[key] = property(with_globals(value.fget, overrides))
+    return type(name, (ref.Tensor,), namespace)
+
+
+def _primitive_with(**overrides):
+    return with_globals(ref.primitive, overrides)
+
+
+def _parents_once(fun, vjps, *args, **kwargs):
+    """primitive, with a tensor used twice recorded once (the second VJP lost)."""
+    out = ref.primitive(fun, vjps, *args, **kwargs)
+    kept = {}
+    for parent, vjp in out.parents:
+        kept[id(parent)] = (parent, vjp)
+    out.parents = tuple(kept.values())
+    return out
+
+
+def _matmul_without(left: bool, right: bool) -> type:
+    """A Tensor whose matmul VJPs drop the transpose: in dA = G @ B.T (left), in
+    dB = A.T @ G (right), or in both."""
+    def left_rule(g, ans, x, y):
+        return g @ (y if left else np.swapaxes(y, -1, -2)) if y.ndim > 1 else np.multiply.outer(g, y)
+
+    def right_rule(g, ans, x, y):
+        return (x if right else np.swapaxes(x, -1, -2)) @ g if x.ndim > 1 else np.multiply.outer(x, g)
+
+    def __matmul__(self, other):
+        return ref.primitive(np.matmul, (left_rule, right_rule), self, other)
+    return type("MatmulNoTranspose", (ref.Tensor,), {"__slots__": (), "__module__": __name__,
+                                                      "__matmul__": __matmul__})
+
+
+class _SumNotExpanded(ref.Tensor):
+    __slots__ = ()
+
+    def sum(self, axis=None, keepdims=False):
+        return ref.primitive(np.sum, (lambda g, ans, x, axis, keepdims: np.broadcast_to(g, x.shape),),
+                             self, axis=axis, keepdims=keepdims)
+
+
+class _ReluWithoutG(ref.Tensor):
+    __slots__ = ()
+
+    def relu(self):
+        return ref.primitive(lambda x: np.maximum(x, 0.0), (lambda g, ans, x: 1.0 * (x > 0),), self)
+
+
+class _TanhOfX(ref.Tensor):
+    __slots__ = ()
+
+    def tanh(self):
+        return ref.primitive(np.tanh, (lambda g, ans, x: g * (1.0 - x * x),), self)
+
+
+class _DivisionSign(ref.Tensor):
+    __slots__ = ()
+
+    def __truediv__(self, other):
+        return ref.primitive(np.divide, (lambda g, ans, x, y: g / y, lambda g, ans, x, y: g * ans / y),
+                             self, other)
+
+
+def _backward_overwriting(output):
+    """backward with `grads[parent] = contribution`: the last contribution wins."""
+    order = _topological(output)
+    grads = {output: np.ones_like(output.data)}
+    for node in reversed(order):
+        node.grad = np.asarray(grads[node])
+        for parent, vjp in node.parents:
+            grads[parent] = vjp(node.grad)
+
+
+def _backward_breadth_first(output):
+    """backward that hands a node's gradient on as soon as the node is first dequeued."""
+    grads, queue, seen = {output: np.ones_like(output.data)}, [output], {output}
+    while queue:
+        node = queue.pop(0)
+        node.grad = np.asarray(grads[node])
+        for parent, vjp in node.parents:
+            grads[parent] = grads[parent] + vjp(node.grad) if parent in grads else vjp(node.grad)
+            if parent not in seen:
+                seen.add(parent)
+                queue.append(parent)
+
+
+def _backward_in_place(output):
+    """backward that adds into the first contribution in place, which may be another
+    node's gradient (a VJP that returns g itself)."""
+    order = _topological(output)
+    output.grad = np.ones_like(output.data)
+    for node in reversed(order):
+        for parent, vjp in node.parents:
+            contribution = vjp(node.grad)
+            if parent.grad is None:
+                parent.grad = contribution
+            else:
+                parent.grad += contribution
+
+
+def _topological(output) -> list:
+    order, seen = [], set()
+
+    def visit(node):
+        if node not in seen:
+            seen.add(node)
+            for parent, _ in node.parents:
+                visit(parent)
+            order.append(node)
+    visit(output)
+    return order
+
+
+def _ascending(X, y, hidden=16, steps=500, lr=0.1, seed=0):
+    return ref.train_mlp(X, y, hidden, steps, -lr, seed)
+
+
+MISTAKES = {
+    "Tensor": (
+        Mistake(BROADCASTING, _variant("NotUnbroadcast", primitive=_primitive_with(unbroadcast=lambda G, shape: G))),
+        Mistake(MATMUL, _matmul_without(left=True, right=False)),
+        Mistake(MATMUL, _matmul_without(left=False, right=True)),
+        Mistake(MATMUL, _matmul_without(left=True, right=True)),
+        Mistake(KEEPDIMS, _SumNotExpanded),
+        Mistake("the relu VJP must multiply g by the step (x > 0): g * (x > 0)", _ReluWithoutG),
+        Mistake("the tanh VJP used x for tanh(x): it is g * (1 - tanh(x)**2)", _TanhOfX),
+        Mistake("the division VJP for the denominator has the wrong sign: d(x / y)/dy = -x / y**2",
+                _DivisionSign),
+        Mistake("a tensor used twice in one operation (x * x) was recorded once: keep both "
+                "(parent, vjp) pairs, its gradient is the sum of both",
+                _variant("ParentsOnce", primitive=_parents_once)),
+    ),
+    "backward": (
+        Mistake("a gradient was overwritten instead of accumulated: a tensor reached along several "
+                "paths (or used twice) gets the sum of the contributions", _backward_overwriting),
+        Mistake("a node passed its gradient on before every contribution to it had arrived: visit "
+                "the nodes in reverse topological order", _backward_breadth_first),
+        Mistake("an in-place += changed a gradient array that another node shares (a VJP may "
+                "return g itself): add into a new array", _backward_in_place),
+    ),
+    "train_mlp": (
+        Mistake(DESCENT, _ascending),
+    ),
+}

@@ -1,0 +1,51 @@
+# Right answers written differently: 0.5 at the kink, soft-thresholding by Moreau's identity,
+# ISTA with a backtracking line search, FISTA with the (k - 1) / (k + 2) momentum, and the
+# subgradient method counting its steps from 1.
+# base: solution
+# %% subgradient_abs
+def subgradient_abs(x):
+    x = np.asarray(x, dtype=float)
+    return np.where(x > 0, 1.0, np.where(x < 0, -1.0, 0.5))
+# %% soft_threshold
+def soft_threshold(x, lam):
+    x = np.asarray(x, dtype=float)
+    return x - np.clip(x, -lam, lam)
+# %% ista
+def ista(A, b, lam, steps=500, step=None):
+    def smooth(z):
+        r = A @ z - b
+        return 0.5 * r @ r
+
+    t = 1.0 if step is None else step
+    x = np.zeros(A.shape[1])
+    objectives = [lasso_objective(A, b, lam, x)]
+    for _ in range(steps):
+        g = A.T @ (A @ x - b)
+        while True:
+            z = soft_threshold(x - t * g, t * lam)
+            d = z - x
+            if step is not None or smooth(z) <= smooth(x) + g @ d + d @ d / (2 * t):
+                break
+            t /= 2
+        x = z
+        objectives.append(lasso_objective(A, b, lam, x))
+    return x, np.array(objectives)
+# %% fista
+def fista(A, b, lam, steps=500, step=None):
+    t = step if step is not None else 1 / np.linalg.norm(A, ord=2) ** 2
+    x_old = x = np.zeros(A.shape[1])
+    objectives = np.empty(steps + 1)
+    objectives[0] = lasso_objective(A, b, lam, x)
+    for k in range(1, steps + 1):
+        y = x + (k - 2) / (k + 1) * (x - x_old)
+        x_old, x = x, soft_threshold(y - t * A.T @ (A @ y - b), t * lam)
+        objectives[k] = lasso_objective(A, b, lam, x)
+    return x, objectives
+# %% subgradient_method
+def subgradient_method(A, b, lam, steps=500, step0=1e-2):
+    x = np.zeros(A.shape[1])
+    objectives = [lasso_objective(A, b, lam, x)]
+    for k in range(1, steps + 1):
+        x = x - step0 / np.sqrt(k) * (A.T @ (A @ x - b) + lam * subgradient_abs(x))
+        objectives.append(lasso_objective(A, b, lam, x))
+    return x, np.array(objectives)

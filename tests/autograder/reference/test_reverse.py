@@ -1,0 +1,135 @@
+"""The reference answers of chapter 04, tested without any notebook: closed forms, central
+differences, Table 3 of Baydin et al., graphs too deep for recursion and with too many paths."""
+from __future__ import annotations
+
+import operator
+import sys
+import time
+
+import numpy as np
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from adcourse.functions import GRAPHS, REVERSE, TABLE3
+from adcourse.tolerance import policy
+from autograder.reference import reverse as ref
+from autograder.reference.numerical import central_difference
+
+EXACT, FD = policy("exact"), policy("finite_difference")
+values = st.floats(min_value=0.5, max_value=3.0)
+
+
+def partials(f, *x):
+    return np.array(ref.grad(f)(*x))
+
+
+def central_partials(f, *x):
+    x = np.array(x, dtype=float)
+    return np.array([central_difference(lambda t: f(*np.where(np.arange(x.size) == i, t, x)), x[i])
+                     for i in range(x.size)])
+
+
+def test_table_3_of_baydin_et_al():
+    x1bar, x2bar = ref.grad(TABLE3)(2.0, 5.0)
+    assert x1bar == pytest.approx(5.5, abs=1e-12) and round(x2bar, 3) == 1.716
+
+
+@pytest.mark.parametrize("fn", REVERSE, ids=lambda f: f.name)
+def test_gradients_agree_with_closed_forms_and_central_differences(fn):
+    rng = np.random.default_rng(4)
+    for _ in range(3):
+        x = rng.uniform(*fn.domain, fn.shape[1])
+        got = partials(fn, *x)
+        assert EXACT.close(got, np.array(fn.df(*x))).all()
+        assert FD.close(got, central_partials(fn, *x)).all()
+
+
+@given(a=values, b=values, op=st.sampled_from(["+", "-", "*", "/", "**"]),
+       left=st.booleans(), right=st.booleans())
+def test_each_operation_with_vars_or_numbers_on_either_side(a, b, op, left, right):
+    f = {"+": operator.add, "-": operator.sub, "*": operator.mul, "/": operator.truediv,
+         "**": operator.pow}[op]
+    x, y = ref.Var(a), ref.Var(b)
+    out = f(x if left else a, y if right else b)
+    if not (left or right):
+        return
+    assert out.grad == 0.0 and EXACT.close(out.value, f(a, b))
+    ref.backward(out)
+    if left:
+        assert FD.close(x.grad, central_difference(lambda t: f(t, b), a))
+    if right:
+        assert FD.close(y.grad, central_difference(lambda t: f(a, t), b))
+
+
+@given(x=st.floats(min_value=-3.0, max_value=3.0))
+def test_elementary_functions_against_central_differences(x):
+    for name in ("sin", "cos", "exp", "tanh", "log", "relu"):
+        if (name == "log" and x <= 0.1) or (name == "relu" and abs(x) < 1e-3):
+            continue
+        function = getattr(ref, name)
+        v = ref.Var(x)
+        out = function(v)
+        assert EXACT.close(out.value, function(x))
+        ref.backward(out)
+        assert FD.close(v.grad, central_difference(lambda t: float(function(ref.Var(t)).value), x)), name
+
+
+def test_relu_takes_0_at_its_kink_and_floats_stay_floats():
+    v = ref.Var(0.0)
+    ref.backward(ref.relu(v))
+    assert v.grad == 0.0 and ref.relu(-2.0) == 0.0 and ref.sin(0.5) == np.sin(0.5)
+
+
+def test_second_order_by_differencing_the_reverse_gradient():
+    # d/dx of the reverse gradient of x tanh(x) - log(x), against its closed form
+    fn = REVERSE[-1]
+    second = central_difference(lambda t: ref.grad(fn)(t)[0], 1.3)
+    t = np.tanh(1.3)
+    assert FD.close(second, 2 * (1 - t * t) - 2 * 1.3 * t * (1 - t * t) + 1 / 1.3 ** 2)
+
+
+def test_a_node_used_twice_gets_the_sum_of_both_uses():
+    x = ref.Var(3.0)
+    y = x * x + x
+    ref.backward(y)
+    assert x.grad == 7.0 and y.grad == 1.0
+
+
+def test_calling_backward_twice_gives_the_same_gradients():
+    out, nodes = GRAPHS["random"](ref.Var, 15, 3)
+    ref.backward(out)
+    first = [n.grad for n in nodes]
+    ref.backward(out)
+    assert [n.grad for n in nodes] == first
+
+
+def test_a_graph_deeper_than_the_recursion_limit():
+    depth = 3 * sys.getrecursionlimit() + 30_000
+    out, watched = GRAPHS["chain"](ref.Var, depth, 0)
+    ref.backward(out)
+    product = np.prod([1.0 + 0.01 * np.sin(k) for k in range(depth)])
+    assert EXACT.close(watched[0].grad, product)
+
+
+def test_a_graph_with_2_to_the_60_paths_takes_linear_time():
+    out, (x, _) = GRAPHS["doubling paths"](ref.Var, 60, 0)
+    start = time.perf_counter()
+    ref.backward(out)
+    assert x.grad == 1.0 and time.perf_counter() - start < 0.5
+
+
+def test_nodes_the_output_does_not_depend_on_are_left_alone():
+    x, y = ref.Var(2.0), ref.Var(3.0)
+    other = y * 2.0
+    ref.backward(x * x)
+    assert x.grad == 4.0 and y.grad == 0.0 and other.grad == 0.0
+
+
+def test_the_adjoint_identity_for_a_function_of_three_inputs():
+    # <v, J u> = <J^T v, u> for the scalar f: J u is a directional central difference
+    fn = REVERSE[1]
+    rng = np.random.default_rng(0)
+    x, u = rng.uniform(0.5, 1.5, 3), rng.normal(size=3)
+    directional = central_difference(lambda t: fn(*(x + t * u)), 0.0)
+    assert FD.close(directional, np.dot(partials(fn, *x), u))

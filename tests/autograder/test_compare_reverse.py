@@ -1,0 +1,152 @@
+"""The hidden tests of chapter 04: what they pass, what they fail, and what they say."""
+from __future__ import annotations
+
+import time
+
+import pytest
+
+from adcourse.functions import GRAPHS
+from autograder.cases import reverse as cases
+from autograder.checking import CheckFailure, compare
+from autograder.reference import reverse as ref
+
+#: The time limit of the hidden test of `backward` in the notebook.
+SECONDS = 5
+
+RUNS = {
+    "Var": lambda s: compare(s, "reverse.Var", cases.var_cases(7), harness=cases.var_program),
+    "backward": lambda s: compare(s, "reverse.backward", cases.backward_cases(7),
+                                  harness=cases.on_graph(ref.Var), seconds=SECONDS),
+    "grad": lambda s: compare(s, "reverse.grad", cases.grad_cases(7), harness=cases.gradient_at),
+}
+for _name in cases.FUNCTIONS:
+    RUNS[_name] = (lambda n: lambda s: compare(s, f"reverse.{n}", cases.elementary_cases(n, 7),
+                                               harness=cases.on_var(ref.Var), name=n))(_name)
+
+
+@pytest.mark.parametrize("name", RUNS)
+def test_the_reference_passes_its_own_hidden_tests(name):
+    assert RUNS[name](getattr(ref, name)) is None
+
+
+@pytest.mark.parametrize("name, mistake", [(n, m) for n, ms in cases.MISTAKES.items() for m in ms],
+                         ids=lambda v: v if isinstance(v, str) else v.fn.__name__)
+def test_every_listed_mistake_fails_and_is_named(name, mistake):
+    with pytest.raises(CheckFailure) as failure:
+        RUNS[name](mistake.fn)
+    assert mistake.description in str(failure.value)
+
+
+def _order(output):
+    return cases._topological_order(output)
+
+
+def following_every_path(output):
+    """Right on every graph, but one step per path: 2**60 steps on the doubling graph."""
+    for node in _order(output):
+        node.grad = 0.0
+    output.grad = 1.0
+    stack = [(output, 1.0)]
+    while stack:
+        node, g = stack.pop()
+        for parent, local in node.parents:
+            parent.grad += g * local
+            stack.append((parent, g * local))
+
+
+def recursive_sort(output):
+    order, seen = [], set()
+
+    def visit(node):
+        if id(node) not in seen:
+            seen.add(id(node))
+            for parent, _ in node.parents:
+                visit(parent)
+            order.append(node)
+
+    visit(output)
+    for node in order:
+        node.grad = 0.0
+    output.grad = 1.0
+    for node in reversed(order):
+        for parent, local in node.parents:
+            parent.grad += node.grad * local
+
+
+def searching_a_list(output):
+    """Each node once, but `in` on a list: quadratic, too slow for the deep chain."""
+    order, visited, stack = [], [], [(output, False)]
+    while stack:
+        node, finished = stack.pop()
+        if finished:
+            order.append(node)
+        elif node not in visited:
+            visited.append(node)
+            stack.append((node, True))
+            stack.extend((p, False) for p, _ in node.parents)
+    for node in order:
+        node.grad = 0.0
+    output.grad = 1.0
+    for node in reversed(order):
+        for parent, local in node.parents:
+            parent.grad += node.grad * local
+
+
+def test_a_path_following_backward_fails_fast_and_is_named():
+    start = time.perf_counter()
+    with pytest.raises(CheckFailure) as failure:
+        RUNS["backward"](following_every_path)
+    assert time.perf_counter() - start < SECONDS + 3
+    message = str(failure.value)
+    assert "1 of" in message and "follows every path instead of visiting each node once" in message
+
+
+def test_a_recursive_topological_sort_fails_only_on_the_deep_graph():
+    with pytest.raises(CheckFailure) as failure:
+        RUNS["backward"](recursive_sort)
+    message = str(failure.value)
+    assert message.startswith("1 of") and "recursion" in message and "30,000" in message
+
+
+def test_a_quadratic_backward_is_told_its_time_must_be_linear():
+    with pytest.raises(CheckFailure, match="grow linearly with the number of nodes"):
+        RUNS["backward"](searching_a_list)
+
+
+def test_a_wrong_answer_on_a_reused_node_is_named_for_what_it_is():
+    with pytest.raises(CheckFailure, match="overwritten instead of accumulated"):
+        compare(cases._overwritten, "reverse.backward", [cases.Case((cases.Graph("reused"),))],
+                harness=cases.on_graph(ref.Var))
+
+
+def test_grad_returning_one_number_is_told_to_return_a_tuple():
+    with pytest.raises(CheckFailure, match="not a tuple"):
+        RUNS["grad"](lambda f: lambda *x: ref.grad(f)(*x)[0])
+
+
+def test_a_float_recorded_as_a_vars_parent_is_explained():
+    class NumberParents(ref.Var):
+        def __add__(self, other):
+            if isinstance(other, ref.Var):
+                return ref.Var.__add__(self, other)
+            return ref.Var(self.value + other, ((self, 1.0), (other, 0.0)))
+
+    with pytest.raises(CheckFailure, match="not a node"):
+        compare(NumberParents, "reverse.Var", [cases.Case((cases.Operation("+", cases.var(1.0), 2.0),))],
+                harness=cases.var_program)
+
+
+def test_the_graphs_of_the_cases_are_what_their_names_say():
+    out, (x, _) = GRAPHS["doubling paths"](ref.Var, cases.LEVELS, 0)
+    ref.backward(out)
+    assert x.grad == 1.0 and len(cases._topological_order(out)) == 3 * cases.LEVELS + 1
+    chain, _ = GRAPHS["chain"](ref.Var, cases.DEEP, 0)
+    assert len(cases._topological_order(chain)) == cases.DEEP + 1
+
+
+def test_catalogue_names_are_unique_so_each_function_crosses_to_the_kernel_as_itself():
+    from adcourse.functions import CATALOGUE, by_name
+
+    names = [fn.name for fn in CATALOGUE]
+    assert len(names) == len(set(names)), sorted(n for n in names if names.count(n) > 1)
+    assert all(by_name(fn.name) is fn for fn in CATALOGUE)
