@@ -17,6 +17,9 @@ from autograder.preprocessors import (ForgiveStderr, HideHiddenTests, LimitOutpu
 c = get_config()  # noqa: F821 (provided by traitlets when nbgrader loads this file)
 
 c.CourseDirectory.course_id = "autodiff"
+# nbgrader's exchange (release, fetch, submit, collect): shared storage that every account
+# of the class mounts here; the students' own configuration (deploy/student/) says the same.
+c.Exchange.root = "/srv/nbgrader/exchange"
 # Instructor notebooks (solutions and hidden tests) live in solutions/<chapter>/;
 # the student notebooks that nbgrader generates from them go to course/<chapter>/.
 c.CourseDirectory.source_directory = "solutions"

@@ -82,6 +82,9 @@ class Remote:
     """Something the student defined, living in the kernel."""
 
     __slots__ = ("_bridge", "_token", "_label", "_globals", "_watch", "_seconds")
+    # NumPy defers to the proxy's reflected operators: `array @ tensor` and `array + tensor`
+    # run the student's __rmatmul__ / __radd__ instead of NumPy treating the proxy as an object.
+    __array_ufunc__ = None
 
     def __init__(self, bridge: "Bridge", token: dict, label: str, globals_: dict | None = None,
                  watch: tuple[str, ...] = (), seconds: float | None = None):

@@ -34,14 +34,19 @@ def _definition(source: str, tree: ast.Module, name: str) -> str:
     for node in tree.body:
         if isinstance(node, (ast.FunctionDef, ast.ClassDef)) and node.name == name:
             first = min([node.lineno] + [d.lineno for d in node.decorator_list])
-            text = lines[first - 1:node.end_lineno]
+            last = node.end_lineno
+            # Indented comments after the last statement (a closing `### END SOLUTION`)
+            # belong to the definition, though the syntax tree ends before them.
+            while last < len(lines) and lines[last][:1].isspace() and lines[last].strip().startswith("#"):
+                last += 1
+            text = lines[first - 1:last]
             if any(BEGIN in line for line in text) or isinstance(node, ast.ClassDef):
                 return "\n".join(text)
             body = node.body
             if (body and isinstance(body[0], ast.Expr) and isinstance(body[0].value, ast.Constant)
                     and isinstance(body[0].value.value, str)):
                 body = body[1:]
-            start, stop = body[0].lineno - first, node.end_lineno - first
+            start, stop = body[0].lineno - first, last - first
             indent = " " * body[0].col_offset
             return "\n".join(text[:start] + [indent + BEGIN] + text[start:stop + 1] + [indent + END])
     raise KeyError(f"the reference module defines no function or class {name!r}")
