@@ -154,11 +154,13 @@ def test_validate_reports_the_unanswered_exercises(page, student_lab, request):
     text = dialog.inner_text()
     shoot(page, request.node.name, "validate-dialog")
     # Every visible test fails on its unanswered exercise, and Validate lists each one
-    # (the raises-exception tag lets validation run on past the first).
+    # (the raises-exception tag lets validation run on past the first), and the
+    # unanswered written answers.
     nb = nbformat.read(ROOT / "course" / "01_numerical" / notebook_name(ROOT, "01_numerical"), as_version=4)
     visible = [c for c in nb.cells if c.metadata.get("nbgrader", {}).get("grade") and c.cell_type == "code"
-               and "check_close" in c.source]
-    assert text.count("The following cell failed") == len(visible) > 5, text[:2000]
+               and "Hidden tests" not in c.source]
+    written = [c for c in nb.cells if c.cell_type == "markdown" and c.metadata.get("nbgrader", {}).get("solution")]
+    assert text.count("The following cell failed") == len(visible) + len(written) > 5, text[:2000]
     assert text.count("NotImplementedError") >= len(visible), text[:2000]
 
 
