@@ -12,7 +12,10 @@
 `base` is what the notebook starts from: `instructor` (the instructor notebook as it
 is), `solution` (the student notebook with every answer filled in from the
 solutions), or `blank` (the student notebook untouched). Each `# %% <grade_id>`
-section then replaces that answer cell. `loses` names the exercises on which the
+section then replaces that answer cell. A `# %% <grade_id>: edit` section changes only
+some lines of the cell it starts from: pairs of `- <line>` (a line of the cell, compared
+without its indentation, found exactly once) and `+ <line>` (what it becomes, indented
+as the line it replaces), for a mistake of one line in a long answer. `loses` names the exercises on which the
 submission must lose points (`*` for all); the tests hold the grader to it.
 """
 from __future__ import annotations
@@ -27,6 +30,8 @@ import nbformat
 from .course import CourseError, notebook_name
 
 _MARKERS = ("### BEGIN SOLUTION", "### END SOLUTION")
+#: Suffix of an answer that edits the cell's lines instead of replacing the cell.
+EDIT = ":edit"
 
 
 @dataclass
@@ -42,9 +47,9 @@ def parse_sample(path: Path) -> Sample:
     header, answers, current = {}, {}, None
     title = ""
     for line in path.read_text(encoding="utf-8").splitlines():
-        section = re.match(r"#\s*%%\s*(\S+)\s*$", line)
+        section = re.match(r"#\s*%%\s*(\S+?)(:\s*edit)?\s*$", line)
         if section:
-            current = section.group(1)
+            current = section.group(1) + (EDIT if section.group(2) else "")
             answers[current] = []
         elif current is not None:
             answers[current].append(line)
@@ -87,11 +92,29 @@ def assemble(root: Path, chapter: str, sample: Sample) -> nbformat.NotebookNode:
         for grade_id, cell in _answer_cells(nb):
             cell.source = _solution_text(solutions[grade_id].source)
     cells = dict(_answer_cells(nb))
-    for grade_id, source in sample.answers.items():
+    for key, source in sample.answers.items():
+        grade_id = key.removesuffix(EDIT)
         if grade_id not in cells:
             raise CourseError(f"sample {sample.student}: no answer cell {grade_id!r} in {name}")
-        cells[grade_id].source = source
+        cell = cells[grade_id]
+        cell.source = _edited(cell.source, source, f"sample {sample.student}, {grade_id}") \
+            if key.endswith(EDIT) else source
     return nb
+
+
+def _edited(source: str, edits: str, where: str) -> str:
+    """`source` with each `- old` line replaced by the `+ new` line after it."""
+    lines = source.splitlines()
+    pairs = [line for line in edits.splitlines() if line.strip()]
+    if len(pairs) % 2 or not all(a.startswith("- ") and b.startswith("+ ") for a, b in zip(pairs[::2], pairs[1::2])):
+        raise CourseError(f"{where}: an edit is pairs of '- old line' and '+ new line'")
+    for old, new in zip(pairs[::2], pairs[1::2]):
+        found = [i for i, line in enumerate(lines) if line.strip() == old[2:].strip()]
+        if len(found) != 1:
+            raise CourseError(f"{where}: {old[2:].strip()!r} is in the cell {len(found)} times, not once")
+        i = found[0]
+        lines[i] = lines[i][:len(lines[i]) - len(lines[i].lstrip())] + new[2:].strip()
+    return "\n".join(lines)
 
 
 def write_sample_class(root: Path, chapter: str) -> list[Sample]:
