@@ -129,10 +129,14 @@ def save(page, path: Path):
     before = path.stat().st_mtime_ns
     menu(page, "File", "Save Notebook")
     deadline = time.monotonic() + 30
-    while path.stat().st_mtime_ns == before and time.monotonic() < deadline:
+    while time.monotonic() < deadline:
+        if path.stat().st_mtime_ns != before:
+            try:  # the server may still be writing it
+                return nbformat.read(path, as_version=4)
+            except (nbformat.reader.NotJSONError, ValueError):
+                pass
         time.sleep(0.2)
-    assert path.stat().st_mtime_ns != before, f"{path.name} was not saved"
-    return nbformat.read(path, as_version=4)
+    raise AssertionError(f"{path.name} was not saved within 30 s")
 
 
 def errors(nb) -> list[tuple[str, str]]:
