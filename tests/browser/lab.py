@@ -8,6 +8,7 @@ as a user does, through the page: open a notebook, Run All from the menu, save.
 from __future__ import annotations
 
 import os
+import re
 import secrets
 import signal
 import socket
@@ -18,6 +19,7 @@ import urllib.request
 from pathlib import Path
 
 import nbformat
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 #: Seconds a notebook's Run All may take in the browser before the test gives up.
 RUN_ALL_SECONDS = 300
@@ -94,11 +96,28 @@ def open_notebook(page, lab: JupyterLab, path: str) -> None:
         "?.getAttribute('data-status') === 'idle'", timeout=60_000)
 
 
-def menu(page, *labels: str) -> None:
-    """Click through the menu bar: menu(page, "Run", "Run All Cells")."""
-    page.locator(".lm-MenuBar-itemLabel", has_text=labels[0]).first.click()
-    for label in labels[1:]:
-        page.locator(".lm-Menu-itemLabel", has_text=label).first.click()
+def menu(page, *labels: str, attempts: int = 20) -> None:
+    """Click through the menu bar: menu(page, "Run", "Run All Cells").
+
+    JupyterLab greys out a command until the widget it acts on is current (a notebook
+    just opened may not be yet), and a click on a greyed item does nothing. So the last
+    item is clicked only once it is enabled: the menu is closed and opened again until
+    then, for at most `attempts` half-seconds.
+    """
+    label = re.compile(rf"^\s*{re.escape(labels[-1])}\s*$")
+    for _ in range(attempts):
+        page.locator(".lm-MenuBar-itemLabel", has_text=labels[0]).first.click()
+        for middle in labels[1:-1]:
+            page.locator(".lm-Menu-itemLabel", has_text=middle).first.click()
+        item = page.locator(".lm-Menu:visible .lm-Menu-item").filter(
+            has=page.locator(".lm-Menu-itemLabel", has_text=label)).first
+        item.wait_for(state="visible")
+        if "lm-mod-disabled" not in (item.get_attribute("class") or ""):
+            item.click()
+            return
+        page.keyboard.press("Escape")
+        page.wait_for_timeout(500)
+    raise AssertionError(f"menu {' → '.join(labels)} stayed disabled for {attempts / 2:g} s")
 
 
 def menu_items(page, label: str) -> list[str]:
@@ -108,9 +127,17 @@ def menu_items(page, label: str) -> list[str]:
     return [t for t in items if t]
 
 
+RUNNING = """() => [...document.querySelectorAll('.jp-NotebookPanel:not(.lm-mod-hidden) .jp-CodeCell .jp-InputPrompt')]
+    .some(p => /[*\\d]/.test(p.textContent))"""
+
+
 def run_all(page, seconds: float = RUN_ALL_SECONDS) -> None:
     """Run → Run All Cells, and wait until every cell has run."""
     menu(page, "Run", "Run All Cells")
+    try:  # a run that starts shows [*] or a number in some prompt at once
+        page.wait_for_function(RUNNING, timeout=30_000, polling=200)
+    except PlaywrightTimeout:
+        raise AssertionError("Run All Cells was clicked but no cell started within 30 s") from None
     # A queued or running cell shows [*]; a cell that ran shows its number. The last
     # code cell runs last, so the notebook is done when it has a number and none has *.
     page.wait_for_function(
