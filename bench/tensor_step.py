@@ -6,15 +6,28 @@ the loss with respect to W1, b1, W2, b2 (X and Y are constants), at sizes from t
 (where Python's work per node is all there is) to 1024 wide (where NumPy's matrix
 products are). Per size it prints the median time of a step for each engine and their
 ratio, and, for the reference engine, the time of the gradient (forward and backward)
-over the time of the forward pass alone.
+over the time of the forward pass alone, and whether the targets hold: no slower than
+autograd at any size, gradient within 3 times forward at 1024 wide.
 
-    python bench/tensor_step.py [--sizes tiny,small,...] [--repeat N]
+Each table is printed twice, under two settings of glibc's allocator, because at the
+larger sizes the allocator decides the figures. With its defaults, glibc gives the
+freed top of the heap back to the system once more than a few arrays' worth is free,
+which happens at the end of every step when the graph is dropped; the next step then
+pays a page fault for every page of every new array (both engines do; on a small VM
+this is most of the time at 1024 wide). The second table keeps freed memory for reuse
+(mallopt M_TRIM_THRESHOLD and M_MMAP_THRESHOLD, the environment's MALLOC_TRIM_THRESHOLD_
+and MALLOC_MMAP_THRESHOLD_), as array libraries' own caching allocators do: it
+measures the engines rather than the system's page faults.
+
+    python bench/tensor_step.py [--sizes tiny,small,...] [--repeat N] [--allocator both|default|kept]
 
 The `bench` extra installs autograd (pip install -e '.[bench]').
 """
 from __future__ import annotations
 
 import argparse
+import ctypes
+import ctypes.util
 import statistics
 import sys
 import timeit
@@ -82,6 +95,34 @@ def median_time(function, repeat: int) -> float:
     return statistics.median(t / number for t in timer.repeat(repeat=repeat, number=number))
 
 
+#: mallopt parameters of glibc's malloc.h.
+M_TRIM_THRESHOLD, M_MMAP_THRESHOLD = -1, -3
+#: The targets: ours/autograd at most this at every size, and gradient/forward at most
+#: this at the sizes 1024 wide.
+RATIO_TARGET, CHEAP_GRADIENT_TARGET = 1.0, 3.0
+
+
+def keep_freed_memory() -> bool:
+    """Make glibc keep freed memory for reuse (no trimming, no mmap per large array);
+    False when the C library is not glibc."""
+    try:
+        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
+        mallopt = libc.mallopt
+    except (OSError, AttributeError):
+        return False
+    big = 1 << 30
+    return bool(mallopt(M_TRIM_THRESHOLD, big)) and bool(mallopt(M_MMAP_THRESHOLD, big))
+
+
+def verdict(rows: list[dict]) -> str:
+    """Whether the rows meet the targets, and where they do not."""
+    missed = [f"{r['size']}: ours/autograd {r['ratio']:.2f}" for r in rows
+              if r["ratio"] > RATIO_TARGET]
+    missed += [f"{r['size']}: gradient/forward {r['gradient_over_forward']:.2f}" for r in rows
+               if r["shape"][2] >= 1024 and r["gradient_over_forward"] > CHEAP_GRADIENT_TARGET]
+    return "targets met" if not missed else "targets missed at " + "; ".join(missed)
+
+
 def run(sizes, repeat: int, out=print) -> list[dict]:
     theirs = autograd_gradient()
     rows = []
@@ -110,12 +151,24 @@ def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--sizes", default=",".join(SIZES), help=f"comma-separated, of {', '.join(SIZES)}")
     parser.add_argument("--repeat", type=int, default=7, help="rounds per measurement (the median is kept)")
+    parser.add_argument("--allocator", choices=("both", "default", "kept"), default="both",
+                        help="glibc's defaults, freed memory kept for reuse, or both (one table each, "
+                             "in this order: the setting cannot be undone within a run)")
     args = parser.parse_args(argv)
     sizes = [s for s in args.sizes.split(",") if s]
     unknown = [s for s in sizes if s not in SIZES]
     if unknown:
         parser.error(f"unknown sizes {unknown}; choose among {', '.join(SIZES)}")
-    run(sizes, args.repeat)
+    settings = {"default": ["default"], "kept": ["kept"], "both": ["default", "kept"]}[args.allocator]
+    for setting in settings:
+        if setting == "kept" and not keep_freed_memory():
+            print("\n(not glibc: the allocator's setting cannot be changed here)")
+            break
+        print("\nglibc's allocator " + ("with its defaults" if setting == "default"
+                                        else "keeping freed memory for reuse") + ":")
+        rows = run(sizes, args.repeat)
+        if any(r["autograd"] == r["autograd"] for r in rows):  # not NaN: autograd ran
+            print(verdict(rows))
     return 0
 
 

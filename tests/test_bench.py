@@ -3,6 +3,9 @@ from __future__ import annotations
 
 import importlib.util
 import math
+import platform
+import subprocess
+import sys
 
 import pytest
 
@@ -38,3 +41,22 @@ def test_an_unknown_size_is_refused_with_the_known_ones():
     bench = load_bench()
     with pytest.raises(SystemExit):
         bench.main(["--sizes", "huge"])
+
+
+def test_the_verdict_names_each_missed_target_and_only_those():
+    bench = load_bench()
+    row = lambda size, ratio, cheap: {"size": size, "shape": bench.SIZES[size], "ratio": ratio,
+                                      "gradient_over_forward": cheap}
+    assert bench.verdict([row("tiny", 0.3, 5.0), row("wide", 0.9, 2.9)]) == "targets met"
+    missed = bench.verdict([row("medium", 1.2, 6.0), row("wide", 0.8, 3.1), row("square", 0.9, 2.5)])
+    assert missed == "targets missed at medium: ours/autograd 1.20; wide: gradient/forward 3.10"
+
+
+def test_on_glibc_the_allocator_is_told_to_keep_freed_memory():
+    if platform.libc_ver()[0] != "glibc":
+        pytest.skip("the second table needs glibc's mallopt")
+    # In a child process: the setting lasts for the life of the process.
+    program = (f"import runpy; bench = runpy.run_path({str(ROOT / 'bench' / 'tensor_step.py')!r}); "
+               "print(bench['keep_freed_memory']())")
+    done = subprocess.run([sys.executable, "-c", program], capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == "True", done.stderr
