@@ -87,13 +87,16 @@ class JupyterLab:
 
 # --- a user in JupyterLab -------------------------------------------------------------
 
+#: The current notebook's kernel is idle.
+IDLE = ("() => document.querySelector('.jp-NotebookPanel:not(.lm-mod-hidden) .jp-Notebook-ExecutionIndicator')"
+        "?.getAttribute('data-status') === 'idle'")
+
+
 def open_notebook(page, lab: JupyterLab, path: str) -> None:
     """Open the notebook at `path` (relative to the server's root) and wait for its kernel."""
     page.goto(f"{lab.base}/lab/tree/{path}?reset")  # ?reset: only this notebook open
     page.wait_for_selector(".jp-NotebookPanel:not(.lm-mod-hidden) .jp-Cell", timeout=60_000)
-    page.wait_for_function(
-        "() => document.querySelector('.jp-NotebookPanel:not(.lm-mod-hidden) .jp-Notebook-ExecutionIndicator')"
-        "?.getAttribute('data-status') === 'idle'", timeout=60_000)
+    page.wait_for_function(IDLE, timeout=60_000)
 
 
 def menu(page, *labels: str, attempts: int = 20) -> None:

@@ -7,6 +7,7 @@ holds what a student has after fetching the chapters: course/<chapter>/.
 from __future__ import annotations
 
 import shutil
+import time
 from pathlib import Path
 
 import nbformat
@@ -17,7 +18,7 @@ from autograder.samples import Sample, assemble
 
 from ..conftest import ROOT
 from .conftest import shoot
-from .lab import JupyterLab, errors, menu_items, open_notebook, run_all, save, unexecuted
+from .lab import IDLE, JupyterLab, errors, menu_items, open_notebook, run_all, save, unexecuted
 
 CHAPTERS = chapters(ROOT)
 
@@ -91,7 +92,21 @@ def test_a_completed_chapter_runs_cleanly_and_its_widget_responds(page, student_
         handle.press("ArrowRight")
     page.wait_for_function("([img, before]) => img.getAttribute('src') !== before && img.complete",
                            arg=[image.element_handle(), before], timeout=30_000)
+    settle(page, image)  # each key press redraws: show the picture of the last one
     shoot(page, request.node.name, "widget-after-moving-the-slider")
+
+
+def settle(page, image, seconds: float = 30) -> None:
+    """Wait until the kernel is idle and the image has not changed for a second."""
+    deadline, last = time.monotonic() + seconds, None
+    while time.monotonic() < deadline:
+        page.wait_for_function(IDLE, timeout=seconds * 1000)
+        src = image.get_attribute("src")
+        if src == last:
+            return
+        last = src
+        page.wait_for_timeout(1000)
+    raise AssertionError(f"the widget's image was still changing after {seconds:g} s")
 
 
 WRONG_CENTRAL = '''def central_difference(f, x, h=1e-5):
@@ -112,9 +127,7 @@ def _replace_and_run(page, cell, code: str) -> None:
     page.keyboard.insert_text(code)
     page.keyboard.press("Shift+Enter")   # run the answer; the visible test cell is next
     page.keyboard.press("Shift+Enter")   # run the visible test
-    page.wait_for_function(
-        "() => document.querySelector('.jp-NotebookPanel:not(.lm-mod-hidden) .jp-Notebook-ExecutionIndicator')"
-        "?.getAttribute('data-status') === 'idle'", timeout=60_000)
+    page.wait_for_function(IDLE, timeout=60_000)
 
 
 def test_a_sign_error_shows_in_the_visible_test_and_goes_away_when_fixed(page, student_lab, request):
