@@ -7,6 +7,7 @@ as a user does, through the page: open a notebook, Run All from the menu, save.
 """
 from __future__ import annotations
 
+import json
 import os
 import re
 import secrets
@@ -49,7 +50,8 @@ class JupyterLab:
         command = [sys.executable, "-m", "jupyter", "lab", "--no-browser", f"--port={self.port}",
                    "--ServerApp.port_retries=0", "--ServerApp.ip=127.0.0.1",
                    f"--IdentityProvider.token={self.token}", f"--ServerApp.root_dir={self.root}",
-                   f"--LabApp.workspaces_dir={self.log.parent / f'workspaces-{self.port}'}"]
+                   f"--LabApp.workspaces_dir={self.log.parent / f'workspaces-{self.port}'}",
+                   "--LabApp.expose_app_in_browser=True"]  # window.jupyterapp: see KERNEL_READY
         if os.geteuid() == 0:
             command.append("--allow-root")
         self.process = subprocess.Popen(command, cwd=self.root, env=env, stdout=self.log.open("w"),
@@ -79,6 +81,20 @@ class JupyterLab:
             os.killpg(self.process.pid, signal.SIGKILL)
             self.process.wait()
 
+    def api(self, path: str, method: str = "GET"):
+        request = urllib.request.Request(f"{self.base}/api/{path}", method=method,
+                                         headers={"Authorization": f"token {self.token}"})
+        with urllib.request.urlopen(request, timeout=30) as reply:
+            body = reply.read()
+        return json.loads(body) if body else None
+
+    def shut_down_kernels(self) -> None:
+        """End every session and its kernel, as File → Shut Down All Kernels does: a
+        notebook closed in the browser keeps its kernel running, and a kernel per test
+        would pile up on a small machine."""
+        for session in self.api("sessions"):
+            self.api(f"sessions/{session['id']}", method="DELETE")
+
     def login(self, page) -> None:
         """Open JupyterLab with the token, as the link `jupyter lab` prints does."""
         page.goto(f"{self.base}/lab?token={self.token}")
@@ -91,11 +107,22 @@ class JupyterLab:
 IDLE = ("() => document.querySelector('.jp-NotebookPanel:not(.lm-mod-hidden) .jp-Notebook-ExecutionIndicator')"
         "?.getAttribute('data-status') === 'idle'")
 
+#: The current notebook's session is ready and its kernel connected and idle. The
+#: indicator of IDLE can say idle a moment before that; cells run then are cleared,
+#: not run. (window.jupyterapp: the server runs with --LabApp.expose_app_in_browser.)
+KERNEL_READY = """() => {
+    const context = window.jupyterapp?.shell.currentWidget?.sessionContext;
+    const kernel = context?.session?.kernel;
+    return !!kernel && context.isReady && !context.isRestarting
+        && kernel.connectionStatus === 'connected' && kernel.status === 'idle';
+}"""
+
 
 def open_notebook(page, lab: JupyterLab, path: str) -> None:
     """Open the notebook at `path` (relative to the server's root) and wait for its kernel."""
     page.goto(f"{lab.base}/lab/tree/{path}?reset")  # ?reset: only this notebook open
     page.wait_for_selector(".jp-NotebookPanel:not(.lm-mod-hidden) .jp-Cell", timeout=60_000)
+    page.wait_for_function(KERNEL_READY, timeout=120_000, polling=200)
     page.wait_for_function(IDLE, timeout=60_000)
 
 

@@ -42,6 +42,13 @@ def student_lab(tmp_path_factory):
     lab.stop()
 
 
+@pytest.fixture(autouse=True)
+def one_kernel_at_a_time(student_lab):
+    """Each test's kernels end with it (after its failure screenshot, if any)."""
+    yield
+    student_lab.shut_down_kernels()
+
+
 def path_of(lab: JupyterLab, folder: str, chapter: str) -> tuple[str, Path]:
     relative = f"{folder}/{chapter}/{notebook_name(ROOT, chapter)}"
     return relative, lab.root / relative
