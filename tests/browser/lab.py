@@ -61,11 +61,8 @@ class JupyterLab:
             if self.process.poll() is not None:
                 raise RuntimeError(f"jupyter lab exited with {self.process.returncode}: see {self.log}")
             try:
-                request = urllib.request.Request(f"{self.base}/api/status",
-                                                 headers={"Authorization": f"token {self.token}"})
-                with urllib.request.urlopen(request, timeout=2) as reply:
-                    if reply.status == 200:
-                        return self
+                self.api("status", timeout=2)  # urlopen raises unless the reply is 2xx
+                return self
             except OSError:
                 time.sleep(0.3)
         self.stop()
@@ -81,10 +78,11 @@ class JupyterLab:
             os.killpg(self.process.pid, signal.SIGKILL)
             self.process.wait()
 
-    def api(self, path: str, method: str = "GET"):
+    def api(self, path: str, method: str = "GET", timeout: float = 30):
+        """The server's REST API: the decoded JSON reply of `method` /api/`path`."""
         request = urllib.request.Request(f"{self.base}/api/{path}", method=method,
                                          headers={"Authorization": f"token {self.token}"})
-        with urllib.request.urlopen(request, timeout=30) as reply:
+        with urllib.request.urlopen(request, timeout=timeout) as reply:
             body = reply.read()
         return json.loads(body) if body else None
 
