@@ -13,6 +13,7 @@ from autograder.execute import SealedExecute
 from autograder.exporters import FeedbackHTMLExporter
 from autograder.preprocessors import (ForgiveStderr, HideHiddenTests, LimitOutputSize,
                                       RepairCellMetadata)
+from autograder.sanitize import SanitizeStudentContent
 
 c = get_config()  # noqa: F821 (provided by traitlets when nbgrader loads this file)
 
@@ -20,6 +21,9 @@ c.CourseDirectory.course_id = "autodiff"
 # nbgrader's exchange (release, fetch, submit, collect): shared storage that every account
 # of the class mounts here; the students' own configuration (deploy/student/) says the same.
 c.Exchange.root = "/srv/nbgrader/exchange"
+# Collecting copies only the notebooks of each student's own inbound folder and follows
+# no link; what it refuses is logged (autograder/exchange.py, README "Running a class").
+c.ExchangeFactory.collect = "autograder.exchange.SafeCollect"
 # Instructor notebooks (solutions and hidden tests) live in solutions/<chapter>/;
 # the student notebooks that nbgrader generates from them go to course/<chapter>/.
 c.CourseDirectory.source_directory = "solutions"
@@ -60,11 +64,16 @@ c.Autograde.autograde_preprocessors = [
     ClearMetadataPreprocessor,
     LimitOutput,
     LimitOutputSize,
+    # What the student wrote or displayed is made inert in the notebook that is saved, so
+    # in the formgrader, the feedback and JupyterLab; after the cuts, which could split a tag.
+    SanitizeStudentContent,
     SaveAutoGrades,
     AssignLatePenalties,
 ]
 
-# Stock list, plus: feedback never shows hidden test code.
-c.GenerateFeedback.preprocessors = [GetGrades, CSSHTMLHeaderPreprocessor, HideHiddenTests]
+# Stock list, plus: feedback never shows hidden test code, nor anything active from a
+# notebook graded before SanitizeStudentContent was in the list above.
+c.GenerateFeedback.preprocessors = [GetGrades, CSSHTMLHeaderPreprocessor, HideHiddenTests,
+                                    SanitizeStudentContent]
 # Stock HTML pages, with templates compiled once per grading process.
 c.GenerateFeedback.exporter_class = FeedbackHTMLExporter

@@ -15,6 +15,7 @@ import numpy as np
 
 from .diagnostics import as_array, diagnose
 from .tolerance import Tolerance, policy as get_policy
+from .wire import Proxy
 
 
 #: Frames of the course's own library, left out when pointing at a student's line.
@@ -67,8 +68,26 @@ def describe_exception(exc: BaseException, name: str) -> str:
     return f"`{name}` raised {ename}: {exc}" + (f" at {line}" if line else "")
 
 
+def not_data(value, depth: int = 0) -> str | None:
+    """What in `value` is not data, or None: when grading, an object of the student's
+    (a proxy, `adcourse.wire.Proxy`) where a number, an array or a container of them is
+    checked. Such an object's own operators would decide the comparison, so no check
+    accepts one."""
+    if isinstance(value, Proxy):
+        return value.not_data()
+    if depth > 32:
+        return None
+    if isinstance(value, (tuple, list)):
+        return next((found for item in value if (found := not_data(item, depth + 1))), None)
+    if isinstance(value, dict):
+        return next((found for item in value.values() if (found := not_data(item, depth + 1))), None)
+    return None
+
+
 def mismatch(got, expected, tol: Tolerance) -> str | None:
     """Why `got` is not `expected` within `tol`, or None if it is."""
+    if isinstance(got, Proxy):
+        return f"got {got.not_data()}, not a number or an array"
     if isinstance(expected, (tuple, list)):
         if not isinstance(got, (tuple, list)) or len(got) != len(expected):
             return f"expected a {type(expected).__name__} of {len(expected)} values"
@@ -112,6 +131,9 @@ def check_close(got, expected, policy: str | Tolerance, what: str) -> None:
     """A visible test: `got` (the value of the expression `what`) must be `expected`."""
     __tracebackhide__ = True  # IPython shows the test's line, not this function's
     tol = get_policy(policy)
+    found = not_data(got)
+    if found is not None:
+        raise CheckFailure(f"{what}: returned {found}, not a number or a NumPy array")
     why = mismatch(got, expected, tol)
     if why is None:
         return

@@ -14,7 +14,9 @@ only the parentheses it needs. `==` compares structure (`x + 1 == x + 1` is True
 A node may appear several times in a tree (`l * (1 - l)` holds `l` twice): the tree is
 then stored as a graph with shared nodes. Every function here visits each distinct
 node once, so even trees of millions of nodes that share most of them are cheap to
-evaluate, print the size of, or convert to SymPy.
+evaluate or to measure; printing writes at most `limit` characters, and `to_sympy`
+refuses an expression whose tree, degree or expansion is too large for SymPy
+(`ExpressionTooLarge`, saying how large it is).
 """
 from __future__ import annotations
 
@@ -25,7 +27,8 @@ import numpy as np
 
 __all__ = ["Expr", "Const", "Var", "Add", "Sub", "Mul", "Div", "Pow", "Neg", "Sin", "Cos",
            "Exp", "Log", "sin", "cos", "exp", "log", "variables", "as_expr", "postorder",
-           "tree_size", "distinct_nodes", "evaluate", "to_sympy", "to_data", "from_data"]
+           "tree_size", "distinct_nodes", "evaluate", "to_sympy", "to_data", "from_data",
+           "ExpressionTooLarge", "check_size", "expansion_size"]
 
 
 class Expr:
@@ -283,14 +286,30 @@ def _fold(expr: Expr, leaf: Callable[[Expr], Any], node: Callable[[Expr, list], 
     return values[id(expr)]
 
 
-def tree_size(expr: Expr) -> int:
-    """Nodes of the tree, a shared node counted once per place it appears."""
-    return _fold(expr, lambda n: 1, lambda n, sizes: 1 + sum(sizes))
+def tree_size(expr: Expr, cap: int | None = None) -> int:
+    """Nodes of the tree, a shared node counted once per place it appears.
+
+    Computed on the graph (each distinct node once), so it costs what the graph costs.
+    With `cap`, a tree larger than `cap` gives cap + 1 (no huge integers are formed).
+    """
+    if cap is None:
+        return _fold(expr, lambda n: 1, lambda n, sizes: 1 + sum(sizes))
+    return _fold(expr, lambda n: 1, lambda n, sizes: min(cap + 1, 1 + sum(sizes)))
 
 
-def distinct_nodes(expr: Expr) -> int:
-    """Nodes of the graph: a shared node counted once (what evaluating it costs)."""
-    return len(postorder(expr))
+def distinct_nodes(expr: Expr, cap: int | None = None) -> int:
+    """Nodes of the graph: a shared node counted once (what evaluating it costs).
+
+    With `cap`, the count stops at cap + 1: it costs at most cap + 1 nodes' visits."""
+    if cap is None:
+        return len(postorder(expr))
+    seen, stack = {id(expr)}, [expr]
+    while stack and len(seen) <= cap:
+        for child in stack.pop().args:
+            if id(child) not in seen:
+                seen.add(id(child))
+                stack.append(child)
+    return min(len(seen), cap + 1)
 
 
 _NUMPY = {"+": np.add, "-": np.subtract, "*": np.multiply, "/": np.divide, "**": np.power,
@@ -309,8 +328,109 @@ def evaluate(expr: Expr, env: dict):
     return _fold(expr, leaf, lambda n, values: _NUMPY[n.op](*values))
 
 
+class ExpressionTooLarge(ValueError):
+    """An expression too large for what was asked of it (printing it as a tree, handing
+    it to SymPy); the message says how large it is and what the bound is."""
+
+
+#: What `to_sympy` accepts: nodes of the tree, the degree of the expression as a
+#: polynomial in its variables and functions, and the terms that expanding it may form
+#: (SymPy works on trees, and `sympy.expand` of (x + 1)**8192, from 16 shared nodes,
+#: runs for minutes).
+SYMPY_TREE_SIZE = 20_000
+SYMPY_DEGREE = 128
+SYMPY_TERMS = 20_000
+
+_CAP = 10 ** 12
+
+
+def _count(n: int) -> str:
+    return f"{n:,}" if n <= _CAP else f"more than {_CAP:,}"
+
+
+def _combinations(n: int, k: int) -> int:
+    """C(n, k), or _CAP + 1 once it exceeds _CAP."""
+    k = min(k, n - k)
+    if k < 0:
+        return 0
+    value = 1
+    for i in range(1, k + 1):
+        value = value * (n - k + i) // i
+        if value > _CAP:
+            return _CAP + 1
+    return value
+
+
+def expansion_size(expr: Expr) -> tuple[int, int, int]:
+    """(degree, terms, work) of expanding `expr`, bounded from above and computed on
+    the graph: its degree as a polynomial in its variables and function values, the
+    terms its expanded form may have, and the terms that expanding every node may form
+    on the way. Each is capped (a value over 10**12 is reported as 10**12 + 1)."""
+    def integer_exponent(n):
+        e = n.args[1]
+        return isinstance(e, Const) and e.value.is_integer() and abs(e.value) <= _CAP
+
+    atoms = sum(1 for n in postorder(expr) if isinstance(n, Var) or n.op in ("sin", "cos", "exp", "log")
+                or (n.op == "**" and not integer_exponent(n)))
+    degree: dict[int, int] = {}
+    terms: dict[int, int] = {}
+    work = 0
+    for n in postorder(expr):
+        a = [id(c) for c in n.args]
+        if isinstance(n, Const):
+            d, t = 0, 1
+        elif isinstance(n, Var) or n.op in ("sin", "cos", "exp", "log"):
+            d, t = 1, 1
+        elif n.op in ("+", "-"):
+            d, t = max(degree[a[0]], degree[a[1]]), terms[a[0]] + terms[a[1]]
+        elif n.op == "neg":
+            d, t = degree[a[0]], terms[a[0]]
+        elif n.op == "*":
+            d, t = degree[a[0]] + degree[a[1]], terms[a[0]] * terms[a[1]]
+        elif n.op == "/":
+            d, t = degree[a[0]], terms[a[0]] + terms[a[1]]
+        elif integer_exponent(n):
+            k = int(abs(n.args[1].value))
+            d = degree[a[0]] * k
+            t = 1 if k == 0 else _combinations(terms[a[0]] + k - 1, k)
+        else:
+            d, t = 1, 1
+        d = min(d, _CAP + 1)
+        work = min(_CAP + 1, work + min(t, _CAP + 1))
+        t = min(t, _combinations(d + atoms, atoms), _CAP + 1)  # like terms are combined
+        degree[id(n)], terms[id(n)] = d, t
+    return max(degree.values()), terms[id(expr)], work
+
+
+def check_size(expr: Expr, what: str = "the expression", tree: int | None = None,
+               degree: int | None = None, terms: int | None = None) -> None:
+    """Raise ExpressionTooLarge, saying how large `expr` is, when its tree has more than
+    `tree` nodes or expanding it goes past `degree` or `terms` (each bound when given)."""
+    if tree is not None:
+        size = tree_size(expr, cap=max(tree, _CAP))
+        if size > tree:
+            raise ExpressionTooLarge(
+                f"{what} has {_count(size)} nodes when printed as a tree ({distinct_nodes(expr):,} "
+                f"distinct, shared); expected at most {tree:,}")
+    if degree is not None or terms is not None:
+        d, _, work = expansion_size(expr)
+        if degree is not None and d > degree:
+            raise ExpressionTooLarge(
+                f"{what} has degree {_count(d)} as a polynomial (in its variables and "
+                f"function values); expected at most {degree:,}")
+        if terms is not None and work > terms:
+            raise ExpressionTooLarge(
+                f"expanding {what} forms {_count(work)} terms; expected at most {terms:,}")
+
+
 def to_sympy(expr: Expr):
-    """The SymPy expression of `expr` (SymPy is imported only when this is called)."""
+    """The SymPy expression of `expr` (SymPy is imported only when this is called).
+
+    Refused (ExpressionTooLarge) when the tree has more than SYMPY_TREE_SIZE nodes, or
+    a degree over SYMPY_DEGREE, or when expanding it could form more than SYMPY_TERMS
+    terms: SymPy's work on such an expression has no useful bound.
+    """
+    check_size(expr, "the expression", tree=SYMPY_TREE_SIZE, degree=SYMPY_DEGREE, terms=SYMPY_TERMS)
     import sympy
 
     functions = {"+": lambda a, b: a + b, "-": lambda a, b: a - b, "*": lambda a, b: a * b,
@@ -342,35 +462,55 @@ def _number(v: float) -> str:
 
 
 def to_infix(expr: Expr, limit: int = 20_000) -> str:
-    """Readable infix text, e.g. "x * sin(x) + 1"; cut after `limit` characters."""
-    def leaf(n):
-        return _number(n.value) if isinstance(n, Const) else n.name
+    """Readable infix text, e.g. "x * sin(x) + 1"; longer than `limit` characters, its
+    first `limit` characters and "...". The text is written from the left and stops at
+    the limit, so printing costs at most `limit` characters (and the depth of the
+    tree), however large the tree."""
+    parts, length = [], 0
+    for token in _infix_tokens(expr):
+        parts.append(token)
+        length += len(token)
+        if length > limit:
+            return "".join(parts)[:limit] + "..."
+    return "".join(parts)
 
-    def node(n, texts):
-        texts = [t if len(t) <= limit else t[:limit] + "..." for t in texts]
+
+def _infix_tokens(expr: Expr) -> Iterable[str]:
+    """The pieces of the infix text of `expr`, left to right (no recursion)."""
+    stack: list = [expr]
+    while stack:
+        n = stack.pop()
+        if isinstance(n, str):
+            yield n
+            continue
+        if not n.args:
+            yield _number(n.value) if isinstance(n, Const) else n.name
+            continue
         p = _precedence(n)
         if n.op in ("sin", "cos", "exp", "log"):
-            return f"{n.op}({texts[0]})"
+            stack += [")", n.args[0], f"{n.op}("]
+            continue
         if n.op == "neg":
-            a = texts[0] if _precedence(n.args[0]) > p else f"({texts[0]})"
-            return f"-{a}"
+            a = n.args[0]
+            stack += [a, "-"] if _precedence(a) > p else [")", a, "-("]
+            continue
         left, right = n.args
-        lt = texts[0] if _precedence(left) > p or (_precedence(left) == p and n.op != "**") \
-            else f"({texts[0]})"
+        bare_left = _precedence(left) > p or (_precedence(left) == p and n.op != "**")
         # The right operand needs parentheses at equal precedence, except for + and *.
-        keep = _precedence(right) > p or (_precedence(right) == p and n.op in ("+", "*"))
+        bare_right = _precedence(right) > p or (_precedence(right) == p and n.op in ("+", "*"))
         if n.op == "**":
-            keep = _precedence(right) > p
-        rt = texts[1] if keep else f"({texts[1]})"
-        return f"{lt} {n.op} {rt}"
-
-    return _fold(expr, leaf, node)
+            bare_right = _precedence(right) > p
+        stack += [right] if bare_right else [")", right, "("]
+        stack.append(f" {n.op} ")
+        stack += [left] if bare_left else [")", left, "("]
 
 
 # --- as data (what crosses between the grader and a kernel) ---------------------------
 
-#: Most nodes (distinct, after sharing) an expression may have on the wire.
-MAX_NODES = 1_000_000
+#: Most nodes (distinct, after sharing) an expression may have on the wire: what the
+#: grader does with an answer (evaluate it, measure it) costs about a second per 100,000,
+#: and every answer to the hidden tests has fewer than 10,000.
+MAX_NODES = 100_000
 
 
 def to_data(expr: Expr) -> list:

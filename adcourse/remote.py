@@ -10,10 +10,18 @@ one asks the grader over the kernel's stdin channel.
 
 Nothing here is secret or trusted: a student can read and even replace this module
 in their own kernel, and all they can change is their own answers, which the grader
-judges by itself.
+judges by itself. Time limits are the grader's (it interrupts the kernel); a reply is
+JSON text that the grader size-checks before parsing (`Reply`).
+
+The one rule kept here is the library watch (`watched`): an audit hook, added when this
+module is imported (by the fork server, before any kernel is forked) and never
+removable, refuses what would switch the watch off while a watched call runs. It binds
+a call that goes through `handle`; a kernel whose request handling is replaced
+altogether answers unwatched (see `autograder.sealed`).
 """
 from __future__ import annotations
 
+import _thread
 import operator
 import signal
 import sys
@@ -103,48 +111,153 @@ class LibraryUsed(RuntimeError):
     """Another library computed an answer that an exercise asks the student to compute."""
 
 
+def _folders(libraries) -> tuple[tuple[str, str], ...]:
+    """(folder, library): where the installed code of `libraries` lives (found without
+    importing them)."""
+    import importlib.util
+    import os
+
+    found = []
+    for name in libraries:
+        try:
+            spec = importlib.util.find_spec(name)
+        except (ImportError, ValueError):
+            continue
+        for folder in (getattr(spec, "submodule_search_locations", None) or []):
+            found.append((os.path.realpath(folder) + os.sep, name))
+            found.append((os.path.abspath(folder) + os.sep, name))
+        if spec is not None and spec.origin and not spec.submodule_search_locations:
+            found.append((os.path.realpath(spec.origin), name))
+    return tuple(found)
+
+
+class _Watch:
+    """The profile function of one watched call: notes the first code of a watched library.
+
+    Code is told by the file its code object was compiled from (immutable, so renaming a
+    module or its `__name__` does not hide it) or by its module's name; C functions by
+    their `__module__`.
+    """
+
+    __slots__ = ("libraries", "folders", "seen")
+
+    def __init__(self, libraries: frozenset, folders: tuple[tuple[str, str], ...]):
+        self.libraries, self.folders, self.seen = libraries, folders, []
+
+    def __call__(self, frame, event, arg):
+        if self.seen:
+            return
+        if event == "call":
+            module = frame.f_globals.get("__name__") or ""
+            filename = frame.f_code.co_filename
+            for folder, library in self.folders:
+                if filename.startswith(folder):
+                    self.seen.append((library, module if isinstance(module, str) and module else filename))
+                    return
+        elif event == "c_call":
+            if (arg is _thread.start_new_thread or arg is _thread.start_new) \
+                    and frame.f_code.co_filename != threading.__file__:
+                # A thread not started by `threading` (whose threads are watched too).
+                self.seen.append(("a thread the watch does not see", "_thread.start_new_thread"))
+                return
+            module = getattr(arg, "__module__", None) or ""
+        else:
+            return
+        if isinstance(module, str) and module.partition(".")[0] in self.libraries:
+            self.seen.append((module.partition(".")[0], module))
+
+
+class _Watched:
+    """`function`, run under a `_Watch`; see `watched`."""
+
+    def __init__(self, function, libraries: frozenset):
+        self.function, self.libraries = function, libraries
+        self.folders = _folders(libraries)
+        self.__name__ = getattr(function, "__name__", "call")
+
+    def __call__(self, *args, **kwargs):
+        watch = _Watch(self.libraries, self.folders)
+        previous, previous_threads = sys.getprofile(), threading.getprofile()
+        threading.setprofile(watch)  # threads the call starts are watched too
+        sys.setprofile(watch)
+        try:
+            result = self.function(*args, **kwargs)
+        finally:
+            sys.setprofile(previous)
+            threading.setprofile(previous_threads)
+        if watch.seen:
+            library, module = watch.seen[0]
+            name = getattr(self.function, "__name__", "the function")
+            raise LibraryUsed(f"the answer was computed with {library} ({module} ran while "
+                              f"`{name}` was called): this exercise asks for your own "
+                              "implementation of the rules, and an answer computed by another "
+                              "library gets no points")
+        return result
+
+
 def watched(function, libraries):
     """`function`, raising `LibraryUsed` when code of one of `libraries` (top-level
     package names such as "sympy") ran during a call.
 
     Watching is by profiling the call: every Python and C function called is looked up
-    by the module it belongs to, so the library is seen however it was imported or named.
+    by the file its code comes from and the module it belongs to, so the library is seen
+    however it was imported or named. While the call runs, the kernel's audit hook
+    (`install_guard`) refuses what would switch the watch off: a new profile or trace
+    function, a C-level one set through ctypes, new threads (where Python reports them)
+    and processes.
     """
     libraries = frozenset(libraries)
     if not libraries:
         return function
+    return _Watched(function, libraries)
 
-    def call(*args, **kwargs):
-        seen: list[str] = []
 
-        def profile(frame, event, arg):
-            if seen:
-                return
-            if event == "call":
-                module = frame.f_globals.get("__name__") or ""
-            elif event == "c_call":
-                module = getattr(arg, "__module__", None) or ""
-            else:
-                return
-            if isinstance(module, str) and module.partition(".")[0] in libraries:
-                seen.append(module)
+#: Events refused while a watched call runs: what would run code the watch does not see
+#: (another profile or trace function, threads, processes, native code through ctypes).
+_REFUSED_IN_WATCH = frozenset({
+    "sys.setprofile", "sys.settrace", "_thread.start_new_thread", "os.fork", "os.forkpty",
+    "os.exec", "os.posix_spawn", "os.spawn", "os.system", "os.startfile", "subprocess.Popen",
+    "pty.spawn", "gc.get_objects", "gc.get_referrers", "gc.get_referents", "sys._current_frames",
+})
+#: C functions that install profile or trace functions, or remove audit hooks: never
+#: looked up through ctypes in a graded kernel.
+_REFUSED_SYMBOLS = ("PyEval_SetProfile", "PyEval_SetTrace", "_PyEval_SetProfile", "_PyEval_SetTrace",
+                    "PyEval_SetProfileAllThreads", "PyEval_SetTraceAllThreads",
+                    "_PySys_ClearAuditHooks", "PySys_AddAuditHook", "_PyEval_SetSwitchInterval")
 
-        previous = sys.getprofile()
-        sys.setprofile(profile)
-        try:
-            result = function(*args, **kwargs)
-        finally:
-            sys.setprofile(previous)
-        if seen:
-            name = getattr(function, "__name__", "the function")
-            raise LibraryUsed(f"the answer was computed with {seen[0].partition('.')[0]} "
-                              f"({seen[0]} ran while `{name}` was called): this exercise asks "
-                              "for your own implementation of the rules, and an answer computed "
-                              "by another library gets no points")
-        return result
 
-    call.__name__ = getattr(function, "__name__", "call")
-    return call
+def _guard(event, args, *, _watching=None, _refused=_REFUSED_IN_WATCH, _symbols=_REFUSED_SYMBOLS,
+           _getprofile=sys.getprofile, _getframe=sys._getframe, _str=str, _isinstance=isinstance,
+           _Watch=_Watch, _finish=_Watched.__call__.__code__, _error=RuntimeError):
+    """The kernel's audit hook (PEP 578: once added, it cannot be removed)."""
+    if event == "ctypes.dlsym" and len(args) > 1 and _isinstance(args[1], _str) \
+            and args[1].startswith(_symbols):
+        raise _error(f"{args[1]} is not available in a graded kernel")
+    if event == "object.__setattr__" and args and (args[0] is _guard or _isinstance(args[0], _Watch)):
+        raise _error("the grader's watch cannot be changed")
+    if not _isinstance(_getprofile(), _Watch):
+        return
+    # A watched call is running in this thread.
+    if event.startswith("ctypes."):
+        raise _error(f"{event} is not allowed while a watched exercise runs")
+    if event in _refused:
+        if event == "sys.setprofile" and _getframe(1).f_code is _finish:
+            return  # the watch itself, ending
+        raise _error(f"{event} is not allowed while the exercise is watched for other libraries")
+
+
+def install_guard() -> bool:
+    """Add the kernel's audit hook once (at import of this module, which the fork server
+    does before any kernel is forked, so every kernel has it before a student's code
+    runs). True if it was added now."""
+    if getattr(sys, "_adcourse_guard", None) is _guard:
+        return False
+    sys.addaudithook(_guard)
+    sys._adcourse_guard = _guard
+    return True
+
+
+install_guard()
 
 
 class TimeLimitExceeded(BaseException):
@@ -154,7 +267,11 @@ class TimeLimitExceeded(BaseException):
 
 def limited(function, seconds):
     """`function`, raising `TimeLimitExceeded` when a call runs longer than `seconds`
-    (wall clock, by SIGALRM; without a limit where signals cannot be used)."""
+    (wall clock, by SIGALRM; without a limit where signals cannot be used).
+
+    Used where the grader runs a function itself; a call in a student's kernel is timed
+    by the grader from outside (`autograder.sealed.Bridge`), not by this timer.
+    """
     if not seconds or threading.current_thread() is not threading.main_thread():
         return function
     seconds = float(seconds)
@@ -216,12 +333,10 @@ def _error(exc: BaseException) -> dict:
 
 
 def _callable(target, request: dict):
-    """The target with the grader's helpers bound in its globals, watched and limited in
-    time if asked."""
+    """The target with the grader's helpers bound in its globals, watched if asked (the
+    time a call may take is the grader's to enforce: it interrupts the kernel)."""
     overrides = wire.decode(request.get("globals", {"$d": []}), _resolve)
-    function = watched(with_globals(target, overrides), [str(name) for name in request.get("watch", [])])
-    seconds = request.get("seconds")
-    return limited(function, seconds) if isinstance(seconds, (int, float)) and seconds > 0 else function
+    return watched(with_globals(target, overrides), [str(name) for name in request.get("watch", [])])
 
 
 def _call(function, call: dict):
@@ -248,16 +363,29 @@ def _call_each(request: dict) -> list[dict]:
     return answers
 
 
-def handle(request_text: str) -> str:
+class Reply:
+    """A reply to the grader: its repr, the text/plain the grader reads, is the JSON text
+    itself (which the grader checks for size and parses with json, nothing else)."""
+
+    __slots__ = ("text",)
+
+    def __init__(self, text: str):
+        self.text = text
+
+    def __repr__(self) -> str:
+        return self.text
+
+
+def handle(request_text: str) -> Reply:
     """Carry out one request of the grader; the reply is data (JSON text)."""
     try:
         request = wire.loads(request_text)
         if isinstance(request, dict) and request.get("op") == "call_each":
-            return wire.dumps({"each": _call_each(request)})
+            return Reply(wire.dumps({"each": _call_each(request)}))
         result, after = _perform(request)
         reply = {"ok": wire.encode(result, _token)}
         if after is not None:
             reply["after"] = wire.encode(after, _token)
-        return wire.dumps(reply)
+        return Reply(wire.dumps(reply))
     except BaseException as exc:  # the student's error is the answer to report
-        return wire.dumps({"error": _error(exc)})
+        return Reply(wire.dumps({"error": _error(exc)}))

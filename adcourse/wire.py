@@ -21,7 +21,13 @@ from . import expressions
 
 #: What one message may carry at most: nesting depth and array bytes in all.
 MAX_DEPTH = 32
-MAX_ARRAY_BYTES = 256 * 2**20
+MAX_ARRAY_BYTES = 16 * 2**20
+#: The longest message text either side parses (arrays travel in base64, 4/3 of their
+#: bytes, so MAX_ARRAY_BYTES of arrays fit), and the most JSON values it may hold: both
+#: checked before anything is parsed, so parsing a message costs a bounded amount of
+#: memory (about 60 bytes a value at worst) whatever the peer sends.
+MAX_MESSAGE_CHARS = 24 * 2**20
+MAX_VALUES = 500_000
 
 _NUMERIC_KINDS = "biufc"
 
@@ -142,4 +148,27 @@ def dumps(value: Any) -> str:
 
 
 def loads(text: str) -> Any:
-    return json.loads(text)
+    """The JSON value of `text`, once its size is checked (`MAX_MESSAGE_CHARS`,
+    `MAX_VALUES`); a WireError otherwise."""
+    if not isinstance(text, str):
+        raise WireError(f"a message is text, not {type(text).__name__}")
+    if len(text) > MAX_MESSAGE_CHARS:
+        raise WireError(f"message of {len(text):,} characters (at most {MAX_MESSAGE_CHARS:,})")
+    # Every JSON value but the first follows a comma, a colon or an opening bracket.
+    values = text.count(",") + text.count("[") + text.count(":") + 1
+    if values > MAX_VALUES:
+        raise WireError(f"message of more than {MAX_VALUES:,} values")
+    try:
+        return json.loads(text)
+    except (ValueError, RecursionError) as exc:
+        raise WireError(f"not JSON ({str(exc)[:100]})") from None
+
+
+class Proxy:
+    """Base of the grader's stand-ins for objects that stay in a student's kernel: never
+    data, so no check accepts one as a value (see `adcourse.checking.not_data`)."""
+
+    __slots__ = ()
+
+    def not_data(self) -> str:
+        return "an object that is not data"

@@ -24,7 +24,7 @@ from typing import Any, Callable, Iterable, Mapping
 import numpy as np
 
 from adcourse.checking import (CheckFailure, check_close, describe_exception,
-                               difference_report, mismatch, show_argument, show_value)
+                               difference_report, mismatch, not_data, show_argument, show_value)
 from adcourse.diagnostics import Mistake, as_array, diagnose, recognise
 from adcourse.remote import TimeLimitExceeded, limited, watched, with_globals
 from adcourse.tolerance import Tolerance, policy as get_policy
@@ -123,6 +123,9 @@ def _run_case(answer, ref, case: Case, tol, name, mistakes) -> str | None:
     if isinstance(answer, BaseException):  # the student's error is the finding
         return f"{case.show(name)}: {describe_exception(answer, name)}"
     got, args = answer
+    found = not_data(got)
+    if found is not None:  # judged here on data only: never by the student's own operators
+        return f"{case.show(name)} returned {found}, not a number or an array"
     changed = _modified(case.args, args)
     if changed is not None:
         return (f"{case.show(name)} modified its argument {changed + 1} in place; the "

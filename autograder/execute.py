@@ -18,6 +18,7 @@ import json
 import math
 import os
 import shutil
+import subprocess
 import sys
 import tempfile
 import time
@@ -25,6 +26,7 @@ import uuid
 from dataclasses import asdict
 from queue import Empty
 
+import zmq
 from jupyter_client.asynchronous import AsyncKernelClient
 from jupyter_client.manager import AsyncKernelManager
 from jupyter_client.provisioning import LocalProvisioner
@@ -35,7 +37,14 @@ from nbgrader.preprocessors import Execute
 from traitlets import Bool, Integer, List, Type, Unicode, default
 
 from .forkserver import PRELOAD, fork_server
-from .sandbox import Policy, memory_bytes, probe, readable_paths, sweep_orphaned
+from .sandbox import (
+    Policy,
+    kernel_environment,
+    memory_bytes,
+    probe,
+    readable_paths,
+    sweep_orphaned,
+)
 from .sealed import Bridge, KernelUnavailable, exercise_names, run_test_cell
 
 
@@ -49,6 +58,8 @@ class SandboxKernelManager(AsyncKernelManager):
     """
 
     cpu_seconds = Integer(600, help="CPU seconds a graded notebook may use in all").tag(config=True)
+    disk_limit = Unicode("256M", help="bytes the files a graded kernel writes may take in all (K, M, G "
+                                      "suffixes; a tmpfs, where grading runs as root)").tag(config=True)
     memory_limit = Unicode("4G", help="address space of a graded kernel (K, M, G suffixes)").tag(config=True)
     sandbox_uid = Integer(65534, help="user the kernel runs as when grading runs as root").tag(config=True)
     fork_server = Bool(True, help="Fork kernels from a warm server that has imported IPython, "
@@ -72,29 +83,44 @@ class SandboxKernelManager(AsyncKernelManager):
         self.sandbox_workdir = tempfile.mkdtemp(prefix=f"{_WORKDIR_PREFIX}{os.getpid()}-")
         os.chmod(self.sandbox_workdir, 0o711)
         self.transport = "ipc"
-        self.ip = os.path.join(self.sandbox_workdir, "kernel")
+        # The kernel binds its channels in its scratch folder (see autograder.sandbox.enter).
+        self.ip = os.path.join(self.sandbox_workdir, "scratch", "kernel")
         if self.fork_server and self.provisioner is None:
             self.provisioner = ForkedProvisioner(kernel_id=self.kernel_id or str(uuid.uuid4()),
                                                  kernel_spec=self.kernel_spec, parent=self)
             self.kernel_id = self.provisioner.kernel_id
         return await super()._async_pre_start_kernel(**kw)
 
+    async def _async_launch_kernel(self, kernel_cmd: list[str], **kw) -> None:
+        # The kernel gets none of the grader's environment but a short list (no secret
+        # reaches it or the processes that start it), and no terminal: whatever it writes
+        # to its own standard streams is dropped (its output reaches the notebook only).
+        kw["env"] = kernel_environment(kw.get("env") or dict(os.environ))
+        kw["stdin"] = kw["stdout"] = kw["stderr"] = subprocess.DEVNULL
+        await super()._async_launch_kernel(kernel_cmd, **kw)
+        if self.protections()["pidns"] == "on":
+            # Its scratch folder is a tmpfs in its own mount namespace, where its channels'
+            # sockets are: reach them through its root as the kernel sees it.
+            self.ip = f"/proc/{self.provisioner.pid}/root{self.ip}"
+
     def sandbox_policy(self) -> Policy:
         found = self.protections()
         return Policy(workdir=self.sandbox_workdir, cpu_seconds=self.cpu_seconds,
-                      memory_bytes=memory_bytes(self.memory_limit),
+                      memory_bytes=memory_bytes(self.memory_limit), disk_bytes=memory_bytes(self.disk_limit),
                       uid=self.sandbox_uid if found["uid"].startswith("on") else None,
                       read=readable_paths(), ports=[],
-                      landlock=found["landlock"].startswith("on"))
+                      landlock=found["landlock"].startswith("on"), seccomp=found["seccomp"] == "on")
 
     def format_kernel_cmd(self, extra_arguments=None):
         command = super().format_kernel_cmd(extra_arguments)
         if self.fork_server:
             return command
-        launcher = [sys.executable, "-m", "autograder.sandbox", json.dumps(asdict(self.sandbox_policy())), "--"]
+        policy = self.sandbox_policy()
+        policy.private_mounts = self.protections()["pidns"] == "on"  # unshare --mount below
+        launcher = [sys.executable, "-m", "autograder.sandbox", json.dumps(asdict(policy)), "--"]
         prefix = [sys.executable, "-m", "autograder.sandbox", "--die-with-parent", "--"]
         if self.protections()["pidns"] == "on":
-            prefix += ["unshare", "--pid", "--fork", "--kill-child", "--mount", "--mount-proc"]
+            prefix += ["unshare", "--pid", "--fork", "--kill-child", "--mount", "--mount-proc", "--net"]
         return prefix + launcher + command
 
     async def _async_cleanup_resources(self, restart: bool = False) -> None:
@@ -104,6 +130,10 @@ class SandboxKernelManager(AsyncKernelManager):
             shutil.rmtree(workdir, ignore_errors=True)
 
 
+#: Largest message nbclient accepts from a kernel (its outputs; rich outputs over 2 MB are dropped anyway).
+MAX_MESSAGE_BYTES = 32 * 2**20
+
+
 class SandboxKernelClient(AsyncKernelClient):
     """jupyter_client's client, ready as soon as the kernel has answered on both channels.
 
@@ -111,6 +141,12 @@ class SandboxKernelClient(AsyncKernelClient):
     drop the start-up messages; nbclient ignores messages that answer another
     request anyway, so here they are dropped only if already there.
     """
+
+    def start_channels(self, *args, **kwargs) -> None:
+        # A message larger than this is refused by ZeroMQ itself (the connection is dropped),
+        # before jupyter_client deserialises anything.
+        self.context.setsockopt(zmq.MAXMSGSIZE, MAX_MESSAGE_BYTES)
+        super().start_channels(*args, **kwargs)
 
     async def wait_for_ready(self, timeout: float | None = None) -> None:
         deadline = time.monotonic() + (timeout if timeout is not None else math.inf)
@@ -156,6 +192,29 @@ class ForkedProvisioner(LocalProvisioner):
 _WORKDIR_PREFIX = "autograder-sandbox-"
 
 
+#: Messages whose content nbclient keeps (in outputs or widget state).
+_KEPT_MESSAGES = {"stream", "display_data", "execute_result", "update_display_data", "comm_open", "comm_msg"}
+
+
+def _content_size(value, limit: int) -> int:
+    """About how many characters `value` holds (strings, and the items of containers),
+    counted only up to `limit`."""
+    total, stack = 0, [value]
+    while stack and total <= limit:
+        item = stack.pop()
+        if isinstance(item, (str, bytes, bytearray, memoryview)):
+            total += len(item)
+        elif isinstance(item, dict):
+            total += len(item)
+            stack.extend(item.values())
+        elif isinstance(item, (list, tuple)):
+            total += len(item)
+            stack.extend(item)
+        else:
+            total += 1
+    return total
+
+
 def _error(ename: str, evalue: str, traceback: list[str] | None = None):
     return new_output("error", ename=ename, evalue=evalue, traceback=traceback or [f"{ename}: {evalue}"])
 
@@ -166,6 +225,9 @@ class SealedExecute(Execute):
     sealed = Bool(True, help="Run test cells in the grading process (recommended); "
                              "False runs them in the student's kernel, as stock nbgrader does."
                   ).tag(config=True)
+    output_budget = Integer(8_000_000, help="characters of output (text, rich data, widget state) "
+                                            "a notebook's cells may produce in all; what comes past "
+                                            "it is dropped as it arrives").tag(config=True)
 
     def __init__(self, *args, **kwargs):
         kwargs.setdefault("kernel_manager_class", SandboxKernelManager)
@@ -188,6 +250,7 @@ class SealedExecute(Execute):
             code = [cell for cell in notebook.source_cells if cell.cell_type == "code"]
             # Test cells: graded, not answers (a graded answer is a written one).
             self._tests = {c.name: c.source for c in code if c.name in graded - answers}
+            self._answer_cells = answers
             self._student_names = exercise_names([c.source for c in code if c.name in answers])
 
     # --- the run ------------------------------------------------------------------------
@@ -195,6 +258,7 @@ class SealedExecute(Execute):
         self._stopped = None
         self._bridge = None
         self._cell_seconds = 0.0
+        self._output_chars, self._output_dropped = 0, 0
         if self.sealed:
             self._load_tests(resources)
         else:
@@ -202,7 +266,19 @@ class SealedExecute(Execute):
         found = SandboxKernelManager(parent=self).protections()
         self.log.info("sandbox for %s: %s", resources.get("nbgrader", {}).get("student", "?"),
                       "; ".join(f"{k} {v}" for k, v in found.items()))
-        nb.metadata.setdefault("autograder", {})["sandbox"] = found
+        # Replaced whole: what a submission put there (a forged "stopped") is never read back.
+        nb.metadata["autograder"] = {"sandbox": found}
+        # The hidden inputs of this submission: drawn with a salt of the assignment, the
+        # student and what the answer cells hold (autograder.cases.generator).
+        from .cases import SALT, salt_for
+
+        info = (resources or {}).get("nbgrader", {})
+        answer_cells = getattr(self, "_answer_cells", None) if self.sealed else None
+        answers = [cell.source for cell in nb.cells
+                   if (cell.get("metadata", {}).get("nbgrader", {}).get("grade_id") in answer_cells
+                       if answer_cells is not None else utils.is_solution(cell))]
+        salt = SALT.set(salt_for(f"{info.get('assignment', '')}/{info.get('notebook', '')}",
+                                 info.get("student", ""), answers))
         try:
             nb, resources = super().preprocess(nb, resources, km)
             # Time spent in the cells (the student's and the tests): the floor of a notebook's cost.
@@ -219,8 +295,25 @@ class SealedExecute(Execute):
             nb.metadata["autograder"]["stopped"] = self._stopped
             return nb, resources
         finally:
+            SALT.reset(salt)
             if self._bridge is not None:
                 self._bridge.client.stop_channels()
+
+    def process_message(self, msg, cell, cell_index):
+        # nbclient keeps every output message until its cell ends: bound what is kept as it
+        # arrives, so a cell printing for minutes costs the grader no more than the budget.
+        if msg.get("msg_type") in _KEPT_MESSAGES:
+            size = _content_size(msg.get("content"), self.output_budget)
+            if self._output_chars + size > self.output_budget:
+                if not self._output_dropped:
+                    cell.setdefault("outputs", []).append(new_output(
+                        "stream", name="stdout",
+                        text=f"\n[the notebook's output passed {self.output_budget:,} characters: "
+                             "the rest was dropped while it ran]\n"))
+                self._output_dropped += size
+                return None
+            self._output_chars += size
+        return super().process_message(msg, cell, cell_index)
 
     def preprocess_cell(self, cell, resources, index):
         if cell.cell_type != "code":
@@ -249,10 +342,19 @@ class SealedExecute(Execute):
     # --- a test cell --------------------------------------------------------------------
     def _bridge_to_kernel(self) -> Bridge:
         if self._bridge is None:
+            import zmq
             from jupyter_client import BlockingKernelClient
             from jupyter_core.utils import run_sync
 
-            client = BlockingKernelClient()
+            from .sealed import MAX_KERNEL_MESSAGE
+
+            # The grader's sockets to this kernel drop any message longer than
+            # MAX_KERNEL_MESSAGE (ZeroMQ disconnects the peer; the test then fails on
+            # its deadline), so jupyter_client never deserialises more than that.
+            context = zmq.Context()
+            context.setsockopt(zmq.MAXMSGSIZE, MAX_KERNEL_MESSAGE)
+            context.setsockopt(zmq.SNDTIMEO, 10_000)  # a dropped connection fails, not blocks
+            client = BlockingKernelClient(context=context)
             client.load_connection_info(self.km.get_connection_info(session=False))
             client.start_channels()
             process = getattr(self.km.provisioner, "process", None)

@@ -35,7 +35,7 @@ import threading
 from dataclasses import asdict
 from typing import Any
 
-from .sandbox import _PR_SET_PDEATHSIG, Policy, _libc, enter
+from .sandbox import _PR_SET_PDEATHSIG, Policy, _libc, enter, kernel_environment
 
 #: What every kernel imports anyway, or a notebook of this course imports first.
 PRELOAD = ("ipykernel.kernelapp", "ipykernel.ipkernel", "ipykernel.zmqshell", "ipykernel.debugger",
@@ -51,7 +51,7 @@ SERVER_ENV = {"OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "MKL_NUM_THRE
               "MPLBACKEND": "module://matplotlib_inline.backend_inline",
               "PYDEVD_DISABLE_FILE_VALIDATION": "1"}
 
-_CLONE_NEWNS, _CLONE_NEWPID = 0x00020000, 0x20000000
+_CLONE_NEWNS, _CLONE_NEWPID, _CLONE_NEWNET = 0x00020000, 0x20000000, 0x40000000
 _MS_NOSUID, _MS_NODEV, _MS_NOEXEC, _MS_REC, _MS_PRIVATE = 2, 4, 8, 1 << 14, 1 << 18
 
 
@@ -72,12 +72,16 @@ def serve(fd: int, modules: list[str]) -> None:
             failed.append(f"{name} ({type(exc).__name__})")
     if threading.active_count() != 1:
         failed.append(f"{threading.active_count() - 1} threads started by imports")
+    from . import seccomp
+
+    seccomp.unavailable()  # libseccomp loaded once, for every kernel
     signal.signal(signal.SIGCHLD, _reap)
     stream = channel.makefile("rwb", buffering=0)
     stream.write(json.dumps({"ready": True, "not_loaded": failed}).encode() + b"\n")
     for line in stream:
         try:
             request = json.loads(line)
+            del line  # a kernel forked below must not find its request on the stack
             reply = {"pid": _spawn(request, channel.fileno())}
         except Exception as exc:
             reply = {"error": f"{type(exc).__name__}: {exc}"}
@@ -132,7 +136,11 @@ def _child(policy: Policy, request: dict, report: int, close: tuple) -> None:
         os.setsid()
         _libc().prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
         if request.get("pidns"):
-            if _libc().unshare(_CLONE_NEWPID | _CLONE_NEWNS) != 0:
+            # Its own PID, mount and network namespaces: no other process, no mount of the
+            # grader's, and no network at all (no interface is up, abstract Unix socket
+            # names are its own); its channels are Unix sockets named by a path, which
+            # reach across network namespaces.
+            if _libc().unshare(_CLONE_NEWPID | _CLONE_NEWNS | _CLONE_NEWNET) != 0:
                 raise OSError(ctypes.get_errno(), "unshare")
             kernel = os.fork()
             if kernel:  # stays outside, as the namespace's holder: it ends when the kernel does
@@ -147,11 +155,20 @@ def _child(policy: Policy, request: dict, report: int, close: tuple) -> None:
             if libc.mount(b"none", b"/", None, _MS_REC | _MS_PRIVATE, None) != 0 or \
                libc.mount(b"proc", b"/proc", b"proc", _MS_NOSUID | _MS_NODEV | _MS_NOEXEC, None) != 0:
                 raise OSError(ctypes.get_errno(), "mount /proc")
+            policy.private_mounts = True
         else:
             os.write(report, f"pid {os.getpid()}\n".encode())
         os.closerange(3, report)
         os.closerange(report + 1, _max_fd())
-        connection, env = enter(policy, request["connection_file"], request["env"])
+        # No terminal of the grader's: the kernel's own standard streams go nowhere.
+        null = os.open(os.devnull, os.O_RDWR)
+        for fd in (0, 1, 2):
+            os.dup2(null, fd)
+        os.close(null)
+        connection_file, environ = request["connection_file"], request["env"]
+        request.clear()
+        connection, env = enter(policy, connection_file, environ)
+        del connection_file, environ
         _become_kernel(connection, env, policy.workdir, report)
     except BaseException as exc:  # noqa: BLE001 (a child must never return into the server)
         try:
@@ -182,7 +199,9 @@ def _become_kernel(connection: str, env: dict, workdir: str, report: int) -> Non
     os.close(report)
     from ipykernel.kernelapp import IPKernelApp
     sys.argv = [sys.executable, "-f", connection]
-    IPKernelApp.launch_instance(argv=["-f", connection])
+    # The inline backend was imported here before any shell existed, so it could not hook
+    # itself into one: ask the kernel to enable it, as importing it in a kernel would have.
+    IPKernelApp.launch_instance(argv=["-f", connection, "--matplotlib=inline"])
 
 
 # --- the grading side ---------------------------------------------------------------------
@@ -236,7 +255,9 @@ class ForkServer:
 
     def _start(self) -> None:
         ours, theirs = socket.socketpair()
-        env = {**os.environ, **SERVER_ENV}
+        # The server holds what its kernels may see (ENV_KEPT), never the grader's secrets:
+        # /proc/<pid>/environ and the memory a kernel is forked with have none.
+        env = {**kernel_environment(dict(os.environ)), **SERVER_ENV}
         self._process = subprocess.Popen(
             [sys.executable, "-m", "autograder.forkserver", str(theirs.fileno()), *self.modules],
             pass_fds=[theirs.fileno()], env=env, stdin=subprocess.DEVNULL,
@@ -263,7 +284,7 @@ class ForkServer:
 
     def spawn(self, policy: Policy, connection_file: str, env: dict[str, str], pidns: bool) -> ForkedKernel:
         request = json.dumps({"policy": asdict(policy), "connection_file": connection_file,
-                              "env": dict(env), "pidns": pidns}).encode() + b"\n"
+                              "env": kernel_environment(dict(env)), "pidns": pidns}).encode() + b"\n"
         for attempt in (1, 2):  # a server that died (killed, out of memory) is started again
             self.start_if_needed()
             with self._lock:

@@ -97,8 +97,9 @@ def _copy_assignment(source, copy, chapter: str, digest) -> None:
     copy.add_assignment(chapter, duedate=assignment.duedate)
     digest.update(f"{chapter}|{assignment.duedate}".encode())
     for notebook in assignment.notebooks:
-        copy.add_notebook(notebook.name, chapter)
-        digest.update(f"|nb {notebook.name}".encode())
+        # The kernelspec too: nbgrader's OverwriteKernelspec grades every submission with it.
+        copy.add_notebook(notebook.name, chapter, kernelspec=notebook.kernelspec)
+        digest.update(f"|nb {notebook.name} {notebook.kernelspec}".encode())
         for cell in notebook.grade_cells:
             copy.add_grade_cell(cell.name, notebook.name, chapter,
                                 max_score=cell.max_score, cell_type=cell.cell_type)

@@ -21,7 +21,8 @@ import shutil
 import sys
 import time
 import uuid
-from concurrent.futures import ProcessPoolExecutor, as_completed
+from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+from concurrent.futures import TimeoutError as FutureTimeout
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from multiprocessing import get_context
@@ -34,6 +35,7 @@ from .course import CourseError, notebook_name
 from .gradebook import (course_db_url, course_id, manual_grades, open_gradebook,
                         quiet_sqlalchemy_warnings, record, record_ungraded, recorded, snapshot)
 from .scores import read_scores
+from .text import shown
 from .worker import Job, Result, grade_submission, submission_files, warm_up
 
 
@@ -42,17 +44,19 @@ def submissions(root: Path, chapter: str) -> list[str]:
     return sorted(p.parent.name for p in (root / "submitted").glob(f"*/{chapter}") if p.is_dir())
 
 
-def unreadable(root: Path, chapter: str, student: str) -> str | None:
-    """Why the student's notebook cannot be graded at all, or None if it can be tried."""
+def unreadable(root: Path, chapter: str, student: str, files: dict[str, bytes],
+               left_out: list[str]) -> str | None:
+    """Why the student's notebook (of `files`, as read) cannot be graded, or None if it can be tried."""
     name = notebook_name(root, chapter)
-    folder = root / "submitted" / student / chapter
-    path = folder / name
-    if not path.is_file():
-        others = sorted(p.name for p in folder.glob("*.ipynb"))
+    if name not in files:
+        why = [line for line in left_out if line.startswith(shown(name) + " (")]
+        if why:
+            return f"the notebook {why[0]}"
+        others = sorted(line.split(" (")[0] for line in left_out if line.split(" (")[0].endswith(".ipynb"))
         found = f"found {', '.join(others)} (renamed?)" if others else "found no notebook"
         return f"the notebook was not found: expected {name}, {found}"
     try:
-        nbformat.read(path, as_version=4)
+        nbformat.reads(files[name].decode("utf-8"), as_version=4)
     except (ValueError, KeyError, TypeError, AttributeError, OSError, RecursionError) as exc:
         first = str(exc).strip().splitlines()[0][:200] if str(exc).strip() else type(exc).__name__
         return f"the notebook is not readable as a Jupyter notebook ({first})"
@@ -95,16 +99,19 @@ class Batch:
     flagged: dict[str, str] = field(default_factory=dict)     # student -> what happened
     up_to_date: list[str] = field(default_factory=list)
     cell_seconds: float = 0.0
+    sandbox: dict = field(default_factory=dict)   # the protections printed at the start
+    reported: set = field(default_factory=set)    # weakenings already printed
 
 
-#: nbgrader's CourseDirectory.ignore: never part of a submission.
-IGNORE = [".ipynb_checkpoints", "*.pyc", "__pycache__", "feedback"]
+#: nbgrader's CourseDirectory.ignore: never part of a submission, and not worth a line in the log.
+IGNORE = (".ipynb_checkpoints", "*.pyc", "__pycache__", "feedback")
 
 
 def grade(root: Path, chapter: str, workers: int | None = None, scheduler: str | None = None,
           force: bool = False, progress: bool = True) -> int:
     """Grade the submissions of `chapter`; return the number that could not be graded."""
     quiet_sqlalchemy_warnings()
+    root = Path(root).resolve()
     students = submissions(root, chapter)
     if not students:
         raise CourseError(
@@ -117,15 +124,25 @@ def grade(root: Path, chapter: str, workers: int | None = None, scheduler: str |
     ensure_assignment(root, chapter)
     start = time.perf_counter()
     from .sandbox import probe
-    print("sandbox: " + "; ".join(f"{k} {v}" for k, v in probe().items()), flush=True)
+    batch_sandbox = probe()
+    print("sandbox: " + "; ".join(f"{k} {v}" for k, v in batch_sandbox.items())
+          + (" (on this machine; the Dask workers' own are printed as they differ)" if scheduler else ""),
+          flush=True)
     url, course = course_db_url(root), course_id(root)
     jobs, batch = _plan(root, chapter, students, url, course, force)
+    batch.sandbox = batch_sandbox
     where = f"the Dask cluster at {scheduler}" if scheduler else f"{min(workers, max(len(jobs), 1))} workers"
     print(f"grading {len(jobs)} of {len(students)} submissions of {chapter} with {where}"
           + (f" ({len(batch.up_to_date)} already graded: --force grades them again)"
              if batch.up_to_date else "") + " ...", flush=True)
     results = _run_dask(jobs, scheduler) if scheduler else _run_local(jobs, workers)
-    _collect(root, url, course, jobs, results, batch, progress)
+    here = os.getcwd() if os.access(".", os.R_OK | os.X_OK) else None
+    os.chdir(root)  # the workers start here: the caller's folder may be closed to them
+    try:
+        _collect(root, url, course, jobs, results, batch, progress)
+    finally:
+        if here:
+            os.chdir(here)
     _summary(root, chapter, students, batch, time.perf_counter() - start, len(jobs))
     return len(batch.failed)
 
@@ -157,7 +174,7 @@ def _plan(root: Path, chapter: str, students: list[str], url: str, course: str,
         done = {} if force else recorded(gb, chapter)
         for student in students:
             folder = root / "submitted" / student / chapter
-            files, left_out = submission_files(folder, IGNORE)
+            files, left_out = submission_files(folder, {name}, IGNORE)
             fingerprint = hashlib.sha256(base.encode() + b"".join(
                 hashlib.sha256(k.encode() + b"\0" + v).digest() for k, v in sorted(files.items()))).hexdigest()
             page = root / "feedback" / student / chapter / name.replace(".ipynb", ".html")
@@ -171,7 +188,7 @@ def _plan(root: Path, chapter: str, students: list[str], url: str, course: str,
                     if status.startswith("stopped: "):
                         batch.flagged[student] = status.removeprefix("stopped: ")
                 continue
-            why = unreadable(root, chapter, student)
+            why = unreadable(root, chapter, student, files, left_out)
             if why:
                 record_ungraded(gb, chapter, student, fingerprint, why)
                 shutil.rmtree(root / "autograded" / student / chapter, ignore_errors=True)
@@ -179,7 +196,7 @@ def _plan(root: Path, chapter: str, students: list[str], url: str, course: str,
                 batch.failed[student] = why
                 continue
             if left_out:
-                print(f"  {student}: left out of grading: {'; '.join(left_out)}", flush=True)
+                print(f"  {shown(student)}: left out of grading: {'; '.join(left_out)}", flush=True)
             jobs.append(Job(chapter=chapter, student=student, files=files, snapshot=data,
                             config=config, course_id=course, fingerprint=fingerprint,
                             source_files=source_files, manual=manual_grades(gb, chapter, student)))
@@ -187,44 +204,83 @@ def _plan(root: Path, chapter: str, students: list[str], url: str, course: str,
 
 
 # --- where the jobs run ------------------------------------------------------------------------
-def _run_local(jobs: list[Job], workers: int) -> Iterator[tuple[Job, Result | BaseException]]:
-    """In this process (one worker) or a pool of processes; a crashed pool is started again."""
+def _run_local(jobs: list[Job], workers: int, grade_one=grade_submission,
+               initializer=warm_up) -> Iterator[tuple[Job, Result | BaseException]]:
+    """In this process (one worker) or a pool of processes, each job's outcome once.
+
+    At most one job per worker is in flight, so when a worker process dies (killed, out
+    of memory) the jobs it may have been grading are known: each is graded again alone,
+    in a pool of its own, and the one whose worker dies again is charged with the crash;
+    the others get their grades, and the rest of the class goes on in a new pool.
+    """
     if workers == 1 or len(jobs) <= 1:
         for job in jobs:
-            yield job, grade_submission(job)
+            yield job, grade_one(job)
         return
-    pending, crashes = list(jobs), 0
-    while pending:
-        pool = ProcessPoolExecutor(min(workers, len(pending)), mp_context=get_context("spawn"),
-                                   initializer=warm_up)
+    queue = list(jobs)
+    while queue:
+        pool = _start_pool(min(workers, len(queue)), initializer)
+        in_flight: dict = {}
+        suspects: list[Job] = []
         try:
-            futures = {pool.submit(grade_submission, job): job for job in pending}
-            for future in as_completed(futures):
-                job = futures[future]
-                try:
-                    outcome = future.result()
-                except BrokenProcessPool:
-                    continue
-                except Exception as exc:
-                    outcome = exc
-                pending.remove(job)
-                yield job, outcome
+            while (queue or in_flight) and not suspects:
+                while queue and len(in_flight) < workers:
+                    job = queue.pop(0)
+                    in_flight[pool.submit(grade_one, job)] = job
+                done, _ = wait(in_flight, return_when=FIRST_COMPLETED)
+                for future in done:
+                    job = in_flight.pop(future)
+                    try:
+                        outcome = future.result()
+                    except BrokenProcessPool:
+                        suspects.append(job)
+                        continue
+                    except Exception as exc:
+                        outcome = exc
+                    yield job, outcome
+            suspects += in_flight.values()
         except BaseException:
-            pool.shutdown(wait=False, cancel_futures=True)
-            _stop_workers(pool)
+            _close(pool, wait=False)
             raise
-        else:
-            pool.shutdown(wait=True)
-        if pending:
-            crashes += 1
-            if crashes > 2:
-                for job in pending:
-                    yield job, RuntimeError("the grading worker crashed three times")
-                return
+        _close(pool, wait=not suspects)
+        for job in suspects:  # graded again, each alone: a crash now is that job's own
+            yield job, _alone(job, grade_one, initializer)
+
+
+def _start_pool(workers: int, initializer) -> ProcessPoolExecutor:
+    """A pool whose workers have started; if they cannot, fail now, saying so."""
+    pool = ProcessPoolExecutor(workers, mp_context=get_context("spawn"), initializer=initializer)
+    try:
+        pool.submit(os.getpid).result(timeout=300)
+    except (BrokenProcessPool, FutureTimeout) as exc:
+        _close(pool, wait=False)
+        raise CourseError("the grading workers could not start (their error, if any, is printed "
+                          f"above): {type(exc).__name__}; try --workers 1 to grade in this process") from None
+    return pool
+
+
+def _alone(job: Job, grade_one, initializer) -> Result | BaseException:
+    pool = _start_pool(1, initializer)
+    try:
+        return pool.submit(grade_one, job).result()
+    except BrokenProcessPool:
+        return RuntimeError("the grading worker died twice while grading this submission (the kernel "
+                            "and the grader's own limits should have stopped it: see the grade log)")
+    except Exception as exc:
+        return exc
+    finally:
+        _close(pool, wait=False)
+
+
+def _close(pool: ProcessPoolExecutor, wait: bool) -> None:
+    """Shut the pool down: after its work (wait), or now, killing its workers."""
+    if not wait:
+        _stop_workers(pool)
+    pool.shutdown(wait=wait, cancel_futures=True)
 
 
 def _stop_workers(pool: ProcessPoolExecutor) -> None:
-    for process in list(getattr(pool, "_processes", {}).values()):
+    for process in list((getattr(pool, "_processes", None) or {}).values()):
         if process.is_alive():
             process.kill()
 
@@ -284,6 +340,7 @@ def _store(root: Path, gb, job: Job, outcome: Result | BaseException, batch: Bat
         batch.failed[student] = reason
         not_graded_page(root, chapter, student, reason)
         return
+    _report_weakening(outcome, batch)
     _replace_folder(root / "autograded" / student / chapter, outcome.autograded)
     _replace_folder(root / "feedback" / student / chapter, outcome.feedback)
     record(gb, outcome)
@@ -291,6 +348,24 @@ def _store(root: Path, gb, job: Job, outcome: Result | BaseException, batch: Bat
     batch.cell_seconds += outcome.cell_seconds
     if outcome.stopped:
         batch.flagged[student] = outcome.stopped
+
+
+def _report_weakening(outcome: Result, batch: Batch) -> None:
+    """Print, once each, what a worker's kernels had less of than the batch's first line says,
+    and what its fork server could not preload: a weaker sandbox is never silent."""
+    weaker = {k: v for k, v in outcome.sandbox.items() if batch.sandbox.get(k) != v}
+    if weaker:
+        line = (f"  sandbox on worker {shown(outcome.worker)}: "
+                + "; ".join(f"{k} {shown(v)}" for k, v in sorted(weaker.items())))
+        if line not in batch.reported:
+            batch.reported.add(line)
+            print(line, flush=True)
+    if outcome.not_preloaded:
+        line = (f"  fork server of worker {shown(outcome.worker)} could not preload "
+                f"{shown(', '.join(outcome.not_preloaded), 500)}: its kernels start slower")
+        if line not in batch.reported:
+            batch.reported.add(line)
+            print(line, flush=True)
 
 
 def _replace_folder(folder: Path, files: dict[str, bytes]) -> None:
@@ -314,13 +389,13 @@ def _summary(root: Path, chapter: str, students: list[str], batch: Batch, second
     total = sum(maximum.values())
     for row in rows:
         if row.student in students:
-            print(f"  {row.student:<28} {row.total:5.1f} / {total:g}")
+            print(f"  {shown(row.student):<28} {row.total:5.1f} / {total:g}")
     graded = len(batch.graded) + len(batch.up_to_date)
     each = f" ({seconds / ran:.2f} s each)" if ran else ""
     print(f"graded {graded} of {batch.total} submissions in {seconds:.1f} s{each}; "
           f"this run: {len(batch.graded)} graded, {len(batch.failed)} failed, "
           f"{len(batch.flagged)} flagged, {len(batch.up_to_date)} already graded; feedback in feedback/")
     for student, stopped in sorted(batch.flagged.items()):
-        print(f"  STOPPED EARLY: {student}: {stopped}; the tests after it score 0")
+        print(f"  STOPPED EARLY: {shown(student)}: {shown(stopped, 500)}; the tests after it score 0")
     for student, why in sorted(batch.failed.items()):
-        print(f"  NOT GRADED: {student}: {why}; it scores 0 and its feedback says why")
+        print(f"  NOT GRADED: {shown(student)}: {shown(why, 500)}; it scores 0 and its feedback says why")

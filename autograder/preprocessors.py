@@ -6,6 +6,7 @@ They are listed in `nbgrader_config.py`, so stock `nbgrader autograde` and
 """
 from __future__ import annotations
 
+
 from nbgrader import utils
 from nbgrader.preprocessors import ClearHiddenTests, NbGraderPreprocessor
 from traitlets import Integer

@@ -6,16 +6,24 @@ launcher (kept free of heavy imports: it runs once per graded notebook), which, 
 it becomes the kernel, takes away what Linux lets it take away:
 
 - workdir     a fresh temporary directory: the kernel's home, cwd and only writable place
+- disk        its files in all held to a quota (a tmpfs in its own mount namespace, as root)
 - rlimits     CPU seconds for the whole notebook, address space, file size, no core dumps
 - landlock    the filesystem is readable only where Python, its packages and the
-              course's student-side package live; writable only in the workdir; no TCP
+              course's student-side package live (of /etc, /proc and /sys only what a
+              kernel reads: no shadow files, no other process, no socket table); writable
+              only in the workdir; no TCP
               connection can be made, only the kernel's own ports bound; no signal or
               ptrace can reach a process outside the sandbox
+- seccomp     no `connect` at all and no socket but a stream one it binds itself, so no
+              Unix socket of the machine (a gradebook's, another kernel's) is reachable
+              (autograder/seccomp.py)
 - caps        no capabilities and no_new_privs, even when grading runs as root
 - uid         an unprivileged user, when grading runs as root and that user can read
               the Python installation
 - pidns       a new PID and mount namespace (as root): when the kernel ends, every
               process it started ends with it
+- netns       a new network namespace (as root): no interface is up, so no TCP or UDP
+              anywhere, and abstract Unix socket names are the kernel's own
 
 `probe()` says which of these this machine allows; the grade log lists them for
 every submission, so a weaker sandbox is never silent.
@@ -39,16 +47,38 @@ _SYS_CREATE_RULESET, _SYS_ADD_RULE, _SYS_RESTRICT_SELF = 444, 445, 446
 _FS_EXECUTE, _FS_WRITE_FILE, _FS_READ_FILE, _FS_READ_DIR = 1 << 0, 1 << 1, 1 << 2, 1 << 3
 _FS_WRITE_ALL = sum(1 << i for i in (1, 4, 5, 6, 7, 8, 9, 10, 11, 12))  # write, remove, make*
 _FS_REFER, _FS_TRUNCATE, _FS_IOCTL_DEV = 1 << 13, 1 << 14, 1 << 15
+_FS_REMOVE_FILE, _FS_MAKE_SOCK = 1 << 5, 1 << 9
 _NET_BIND_TCP, _NET_CONNECT_TCP = 1 << 0, 1 << 1
 _SCOPE_ABSTRACT_UNIX, _SCOPE_SIGNAL = 1 << 0, 1 << 1
 _RULE_PATH_BENEATH, _RULE_NET_PORT = 1, 2
 _PR_SET_NO_NEW_PRIVS, _PR_CAPBSET_DROP, _PR_SET_PDEATHSIG, _PR_GET_PDEATHSIG = 38, 24, 1, 2
+_MS_NOSUID, _MS_NODEV = 2, 4
 
-SYSTEM_READ = ("/usr", "/lib", "/lib64", "/lib32", "/bin", "/sbin", "/etc", "/proc", "/sys",
-               "/dev/urandom", "/dev/random", "/dev/zero", "/dev/null")
+SYSTEM_READ = ("/usr", "/lib", "/lib64", "/lib32", "/bin", "/sbin",
+               "/dev/urandom", "/dev/random", "/dev/zero", "/dev/null",
+               "/sys/devices/system/cpu", "/sys/devices/system/node")
 SYSTEM_WRITE = ("/dev/null",)
-#: Environment variables whose names contain these words never reach the kernel.
-_SECRET_WORDS = ("TOKEN", "SECRET", "PASSWORD", "PASSWD", "CREDENTIAL", "API_KEY", "PRIVATE")
+#: What of /etc a kernel reads (the dynamic loader, time zone, account and group names,
+#: name-service and locale settings, Jupyter's, IPython's and Matplotlib's system-wide
+#: settings): never the shadow files, keys or anything else.
+ETC_READ = ("ld.so.cache", "ld.so.conf", "ld.so.conf.d", "localtime", "timezone", "passwd",
+            "group", "nsswitch.conf", "host.conf", "hosts", "gai.conf", "mime.types",
+            "locale.alias", "os-release", "debian_version", "matplotlibrc", "jupyter", "ipython",
+            "fonts", "python3", f"python{sys.version_info[0]}.{sys.version_info[1]}")
+#: Of /proc, the machine-wide files a kernel reads; and of its own /proc/<pid>, all but
+#: the links to folders (a rule on `root` would grant the whole file system, on `cwd` the
+#: grader's folder), the network namespace's tables (every socket of the machine), the
+#: mounts, and the threads' copies of the same.
+PROC_READ = ("cpuinfo", "meminfo", "stat", "loadavg", "uptime", "version", "filesystems")
+PROC_SELF_HIDDEN = ("root", "cwd", "exe", "net", "task", "mountinfo", "mounts", "mountstats")
+#: The only environment variables a kernel gets (everything else of the grader's, secrets
+#: included, never reaches the kernel or the fork server it is forked from).
+ENV_KEPT = ("PATH", "LANG", "LANGUAGE", "TZ", "TERM", "PYTHONPATH", "PYTHONHOME", "PYTHONUSERBASE",
+            "PYTHONNOUSERSITE", "PYTHONHASHSEED",
+            "PYTHONIOENCODING", "PYTHONUTF8", "PYTHONWARNINGS", "VIRTUAL_ENV", "MPLBACKEND",
+            "PYDEVD_DISABLE_FILE_VALIDATION", "JUPYTER_PLATFORM_DIRS", "OPENBLAS_CORETYPE",
+            "OPENBLAS_L2_SIZE")
+ENV_KEPT_PREFIXES = ("LC_", "OPENBLAS_NUM", "OMP_NUM", "MKL_NUM", "NUMEXPR_NUM")
 #: Packages a student's kernel may never read (the grader, its references and cases).
 HIDDEN_PACKAGES = ("autograder",)
 
@@ -77,8 +107,11 @@ def _fs_rights(abi: int) -> int:
     return rights
 
 
-def apply_landlock(read: list[str], write: list[str], ports: list[int]) -> int:
-    """Restrict this process (and its children) for good; return the ABI used."""
+def apply_landlock(read: list[str], write: list[str], ports: list[int], sockets: tuple[str, ...] = ()) -> int:
+    """Restrict this process (and its children) for good; return the ABI used.
+
+    `read` paths may be read, `write` ones changed in every way, and in `sockets` only
+    Unix sockets may be made and removed (where a kernel binds its channels)."""
     abi = landlock_abi()
     if abi < 1:
         raise OSError("Landlock is not available")
@@ -101,7 +134,8 @@ def apply_landlock(read: list[str], write: list[str], ports: list[int]) -> int:
 
     read_rights = _FS_EXECUTE | _FS_READ_FILE | _FS_READ_DIR
     file_only = _FS_EXECUTE | _FS_READ_FILE | _FS_WRITE_FILE | _FS_TRUNCATE * (abi >= 3)
-    for paths, rights in ((read, read_rights), (write, handled)):
+    socket_rights = read_rights | _FS_MAKE_SOCK | _FS_REMOVE_FILE
+    for paths, rights in ((read, read_rights), (write, handled), (sockets, socket_rights)):
         for path in paths:
             try:
                 fd = os.open(path, os.O_PATH | os.O_CLOEXEC)
@@ -133,8 +167,25 @@ def drop_capabilities() -> None:
         libc.prctl(_PR_CAPBSET_DROP, cap, 0, 0, 0)
     header = (ctypes.c_uint32 * 2)(0x20080522, 0)  # _LINUX_CAPABILITY_VERSION_3
     data = (ctypes.c_uint32 * 6)()
-    if libc.syscall(126, ctypes.byref(header), ctypes.byref(data)) != 0:  # capset
+    if libc.capset(ctypes.byref(header), ctypes.byref(data)) != 0:  # the C library's: any architecture
         raise OSError(ctypes.get_errno(), "capset")
+
+
+def kernel_environment(environ: dict[str, str]) -> dict[str, str]:
+    """The variables of `environ` a kernel may see: a short list, never the grader's secrets."""
+    return {k: v for k, v in environ.items() if k in ENV_KEPT or k.startswith(ENV_KEPT_PREFIXES)}
+
+
+def system_paths(pid: int) -> list[str]:
+    """What a kernel of process `pid` may read of /etc and /proc (see ETC_READ, PROC_READ)."""
+    paths = [os.path.join("/etc", name) for name in ETC_READ]
+    paths += [os.path.join("/proc", name) for name in PROC_READ]
+    own = f"/proc/{pid}"
+    try:
+        paths += [os.path.join(own, name) for name in os.listdir(own) if name not in PROC_SELF_HIDDEN]
+    except OSError:
+        pass
+    return paths
 
 
 # --- what the sandbox may read ----------------------------------------------------------
@@ -196,22 +247,109 @@ class Policy:
     read: list[str] = field(default_factory=list)
     ports: list[int] = field(default_factory=list)
     landlock: bool = True
+    seccomp: bool = True
+    disk_bytes: int = 256 * 2**20     # all the files a kernel writes, where it can be enforced
+    private_mounts: bool = False      # the process has a mount namespace of its own
 
 
 def probe(uid: int | None = 65534) -> dict[str, str]:
-    """Which protections this machine allows: name -> "on" or why it is off."""
+    """Which protections this machine gives: name -> "on" or why it is off.
+
+    Landlock, seccomp, dropping capabilities and the namespaces are not assumed from
+    version numbers: each is tried, once per process, in a throw-away process that
+    applies it and checks that it holds (`trial`).
+    """
+    tried = _tried()
     found = {"workdir": "on", "rlimits": "on"}
     abi = landlock_abi()
-    found["landlock"] = f"on (ABI {abi})" if abi else "off: this Linux kernel has no Landlock"
-    found["caps"] = "on"
+    found["landlock"] = f"on (ABI {abi})" if tried.get("landlock") == "on" else tried.get("landlock", "off")
+    found["seccomp"] = tried.get("seccomp", "off: not tried")
+    found["caps"] = tried.get("caps", "off: not tried")
     if os.geteuid() != 0:
         found["uid"] = "off: grading does not run as root (the kernel runs as the grader's user)"
         found["pidns"] = "off: needs root"
     else:
         found["uid"] = (f"on ({uid})" if uid is not None and _reachable(uid)
                         else f"off: user {uid} cannot read the Python installation")
-        found["pidns"] = "on" if shutil.which("unshare") else "off: no `unshare` command"
+        found["pidns"] = tried.get("pidns", "off: not tried")
+    found["disk"] = ("on (a tmpfs in the kernel's mount namespace)" if found["pidns"] == "on" else
+                     "off: needs root and a mount namespace (files are limited one by one only)")
+    found["netns"] = ("on (no network: a network namespace of the kernel's own)" if found["pidns"] == "on"
+                      else "off: needs root (seccomp and Landlock still refuse connections)")
     return found
+
+
+_TRIED: dict[str, str] = {}
+
+
+def _tried() -> dict[str, str]:
+    if not _TRIED:
+        import subprocess
+        import tempfile
+
+        folder = tempfile.mkdtemp(prefix="autograder-trial-")
+        try:
+            done = subprocess.run([sys.executable, "-m", "autograder.sandbox", "--trial", folder],
+                                  capture_output=True, text=True, timeout=60,
+                                  env={**kernel_environment(dict(os.environ)), "OPENBLAS_NUM_THREADS": "1"})
+            _TRIED.update(json.loads(done.stdout.strip().splitlines()[-1]))
+        except (OSError, ValueError, IndexError, subprocess.SubprocessError) as exc:
+            _TRIED.update({name: f"off: the trial failed ({type(exc).__name__})"
+                           for name in ("landlock", "seccomp", "caps", "pidns")})
+        finally:
+            shutil.rmtree(folder, ignore_errors=True)
+    return dict(_TRIED)
+
+
+def _holds(apply, attempt, still: str) -> str:
+    """Apply a protection, then make an attempt it must refuse: "on", or why it is off."""
+    try:
+        apply()
+    except OSError as exc:
+        return f"off: {exc}"
+    try:
+        attempt()
+    except PermissionError:
+        return "on"
+    except OSError as exc:
+        return f"off: the check failed ({exc})"
+    return f"off: {still}"
+
+
+def trial(folder: str) -> dict[str, str]:
+    """Apply each protection to this process, in a kernel's order, and check that it holds
+    (with a file and a listening socket made in `folder`, which it must then not reach)."""
+    import socket
+
+    from . import seccomp
+
+    result = {}
+    allowed = readable_paths()
+    missing = seccomp.unavailable()  # loads libseccomp: Landlock would hide what that needs
+    secret = os.path.join(folder, "outside")
+    Path(secret).write_text("x")
+    listener = socket.socket(socket.AF_UNIX)
+    listener.bind(os.path.join(folder, "socket"))
+    listener.listen()
+    if os.geteuid() == 0:
+        child = os.fork()
+        if child == 0:  # new PID and mount namespaces, as a kernel's (in a child: no threads after it)
+            os._exit(0 if _libc().unshare(0x20000000 | 0x00020000 | 0x40000000) == 0 else 1)
+        status = os.waitpid(child, 0)[1]
+        result["pidns"] = "on" if status == 0 else "off: unshare(CLONE_NEWPID | CLONE_NEWNS | CLONE_NEWNET) failed"
+    try:
+        drop_capabilities()
+        status = Path("/proc/self/status").read_text()
+        effective = int(next(line.split()[1] for line in status.splitlines() if line.startswith("CapEff")), 16)
+        result["caps"] = "on" if effective == 0 else f"off: {effective:#x} still effective"
+    except (OSError, StopIteration, ValueError) as exc:
+        result["caps"] = f"off: {exc}"
+    result["landlock"] = _holds(lambda: apply_landlock(allowed, [], []), lambda: Path(secret).read_text(),
+                                "a file outside the allowed paths was still readable")
+    result["seccomp"] = f"off: {missing}" if missing else _holds(
+        seccomp.apply, lambda: socket.socket(socket.AF_UNIX).connect(os.path.join(folder, "socket")),
+        "a Unix socket could still be connected to")
+    return result
 
 
 def _reachable(uid: int) -> bool:
@@ -229,18 +367,34 @@ def enter(policy: Policy, connection_file: str, environ: dict[str, str]) -> tupl
     """Put this process in the sandbox for good; return the kernel's connection file and env.
 
     The connection file is copied into the workdir (the only place the kernel can
-    read it from); the environment loses JupyterHub's and anything secret-looking.
+    read it from); of the environment only the variables of ENV_KEPT are kept.
     """
+    from . import seccomp
+
+    if policy.seccomp:
+        seccomp.unavailable()  # loads libseccomp now: once Landlock is on, the grader's package is unreadable
     work = Path(policy.workdir)
+    # The kernel reads and writes only under scratch/ (its home, cwd, temporary folder, its
+    # connection file and its channels' sockets): a tmpfs of policy.disk_bytes where the
+    # kernel has a mount namespace of its own (grading as root), so that its files, sockets
+    # included, cannot fill the grader's disk; the grader then reaches the sockets through
+    # /proc/<pid>/root.
+    scratch = work / "scratch"
+    scratch.mkdir(exist_ok=True)
+    if quota_applies(policy):
+        owner = f",uid={policy.uid},gid={policy.uid}" if policy.uid is not None else ""
+        options = f"size={policy.disk_bytes},nr_inodes=65536,mode=0700{owner}".encode()
+        if _libc().mount(b"tmpfs", str(scratch).encode(), b"tmpfs", _MS_NOSUID | _MS_NODEV, options) != 0:
+            raise OSError(ctypes.get_errno(), f"mount tmpfs on {scratch}")
     for sub in ("home", "tmp"):
-        (work / sub).mkdir(exist_ok=True)
-    copy = work / "kernel.json"
+        (scratch / sub).mkdir(exist_ok=True)
+    copy = scratch / "kernel.json"
     if connection_file:
         shutil.copy(connection_file, copy)
-    env = {k: v for k, v in environ.items()
-           if not k.startswith("JUPYTERHUB_") and not any(w in k for w in _SECRET_WORDS)}
-    env.update(HOME=str(work / "home"), TMPDIR=str(work / "tmp"), IPYTHONDIR=str(work / "home" / ".ipython"),
-               JUPYTER_RUNTIME_DIR=str(work / "tmp"), MPLBACKEND="module://matplotlib_inline.backend_inline",
+    env = kernel_environment(environ)
+    home = scratch / "home"
+    env.update(HOME=str(home), TMPDIR=str(scratch / "tmp"), IPYTHONDIR=str(home / ".ipython"),
+               JUPYTER_RUNTIME_DIR=str(scratch / "tmp"), MPLBACKEND="module://matplotlib_inline.backend_inline",
                PYTHONDONTWRITEBYTECODE="1")
     limits = ((resource.RLIMIT_CPU, policy.cpu_seconds), (resource.RLIMIT_AS, policy.memory_bytes),
               (resource.RLIMIT_FSIZE, policy.file_bytes), (resource.RLIMIT_CORE, 0))
@@ -263,9 +417,18 @@ def enter(policy: Policy, connection_file: str, environ: dict[str, str]) -> tupl
                 os._exit(70)
     drop_capabilities()
     if policy.landlock:
-        apply_landlock(policy.read, [str(work), *SYSTEM_WRITE], policy.ports)
-    os.chdir(work)
+        apply_landlock([*policy.read, *system_paths(os.getpid())], [str(scratch), *SYSTEM_WRITE],
+                       policy.ports)
+    if policy.seccomp:
+        seccomp.apply()
+    os.chdir(home)
     return str(copy), env
+
+
+def quota_applies(policy: Policy) -> bool:
+    """Whether the kernel's files are held to policy.disk_bytes (a tmpfs needs root and
+    a mount namespace of the kernel's own)."""
+    return bool(policy.disk_bytes) and policy.private_mounts and os.geteuid() == 0
 
 
 def _launch(policy: Policy, command: list[str]) -> None:
@@ -279,6 +442,9 @@ def _launch(policy: Policy, command: list[str]) -> None:
 
 def main(argv: list[str] | None = None) -> None:
     argv = list(sys.argv[1:] if argv is None else argv)
+    if argv[:1] == ["--trial"]:
+        print(json.dumps(trial(argv[1])))
+        return
     split = argv.index("--")
     if argv[0] == "--die-with-parent":
         # Outside the namespaces: if the grading process is killed, so is everything

@@ -7,6 +7,35 @@ only those) stand for `Remote` proxies. Calling a proxy asks the kernel, through
 back (`adcourse.wire`). So patching NumPy or IPython, redefining a helper, or
 rewriting the checking API in the kernel changes nothing a test decides: all the
 student's code can do is give answers, and a missing or malformed answer fails.
+
+What the grader relies on, and what it does not:
+
+- **Verdicts are computed here, on data.** A proxy is never data: comparing one
+  (`==`, `<`, ...), asking its truth value or making an array of it raises `NotData`
+  instead of asking the student's `__eq__` or `__lt__`, and `check_close` and `compare`
+  fail an answer that is (or holds) a proxy. Attributes, items and arithmetic of a
+  student's object are answers, computed in the kernel and judged here.
+- **Time limits are kept from outside.** Each request waits at most until the test
+  cell's deadline, and a call with its own limit (`Remote.within`, `compare(...,
+  seconds=)`) at most that many seconds: each such call is a request of its own, and
+  when its time is up the kernel is interrupted and the call fails with
+  TimeLimitExceeded ("did not finish within N s"), whatever the kernel did to its own
+  timers and signal handlers; a kernel that ignores the interrupt too is treated as
+  unavailable. The test's functions that the kernel calls back run here within the
+  test's remaining time (SIGALRM in the grader's main thread), and fail when it runs out.
+- **Sizes are checked before anything is parsed.** The grader's sockets to a kernel
+  drop messages over `MAX_KERNEL_MESSAGE` (64 MiB, ZeroMQ's MAXMSGSIZE: the peer is
+  disconnected before jupyter_client deserialises anything; the test then fails on its
+  deadline); a reply or a callback request is JSON text of at most
+  `wire.MAX_MESSAGE_CHARS` (24 MiB, room for `wire.MAX_ARRAY_BYTES`, 16 MiB, of arrays in
+  base64) and `wire.MAX_VALUES` values, checked before `json.loads`; nothing is evaluated.
+- **The library watch is the kernel's.** `Remote.watching` asks the kernel to run a call
+  under `adcourse.remote.watched`, which an audit hook protects while the call runs (no
+  new profile or trace function, no ctypes, no processes, no threads unseen). The
+  verdict still comes from the kernel: a kernel whose request handling is replaced
+  wholesale (IPython's `user_expressions`, `adcourse.remote.handle`) answers without any
+  watch, and memory-level tricks defeat any check inside a process. The ban is complete
+  only where the sandbox does not let a kernel read the library at all.
 """
 from __future__ import annotations
 
@@ -16,6 +45,8 @@ import contextlib
 import io
 import math
 import queue
+import signal
+import threading
 import time
 from typing import Any, Callable
 
@@ -23,6 +54,10 @@ import numpy as np
 import zmq
 
 from adcourse import functions, wire
+from adcourse.remote import TimeLimitExceeded
+
+#: Seconds the grader waits, after a reply, for the rest of the request's output.
+OUTPUT_GRACE = 2.0
 
 #: Characters of output kept per test cell (student prints included).
 OUTPUT_LIMIT = 20_000
@@ -53,9 +88,37 @@ class KernelUnavailable(Exception):
     """The kernel died, timed out or stopped answering the grader."""
 
 
-def exercise_names(answer_sources: list[str]) -> set[str]:
+class NotData(TypeError):
+    """A test asked a question of an object of the student's (a comparison, a truth
+    value, an array of it) that only data may answer: the student's own operators would
+    decide it, in the kernel."""
+
+
+class CallbackTimeLimit(Exception):
+    """A function of the test, called by the student's code, ran out of the test's time."""
+
+
+#: The longest message the grader's sockets take from a kernel (ZeroMQ's MAXMSGSIZE,
+#: set on every channel: a longer one is dropped with its connection, before
+#: jupyter_client deserialises anything). A reply is at most wire.MAX_MESSAGE_CHARS of
+#: JSON text, which the message's own JSON may escape to twice that, plus its envelope.
+MAX_KERNEL_MESSAGE = 64 * 2**20
+
+#: Grace the kernel gets to answer after it was interrupted for a call's time limit.
+INTERRUPT_GRACE = 5.0
+
+
+class ExerciseNames(set):
+    """The names answer cells define; `classes`, those defined by a class statement (in
+    the gradebook's source, not the student's): the exercises whose objects' comparisons
+    are answers (`Dual(1, 5) < Dual(2, -5)`), asked of the kernel."""
+
+    classes: frozenset = frozenset()
+
+
+def exercise_names(answer_sources: list[str]) -> ExerciseNames:
     """Names the answer cells define at top level: the names tests may take from the kernel."""
-    names = set()
+    names, classes = ExerciseNames(), set()
     for source in answer_sources:
         try:
             tree = ast.parse(source)
@@ -64,9 +127,12 @@ def exercise_names(answer_sources: list[str]) -> set[str]:
         for node in tree.body:
             if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
                 names.add(node.name)
+                if isinstance(node, ast.ClassDef):
+                    classes.add(node.name)
             elif isinstance(node, (ast.Assign, ast.AnnAssign)):
                 targets = node.targets if isinstance(node, ast.Assign) else [node.target]
                 names.update(t.id for t in targets if isinstance(t, ast.Name))
+    names.classes = frozenset(classes)
     return names
 
 
@@ -78,16 +144,22 @@ def _names_used(code) -> set[str]:
     return names
 
 
-class Remote:
-    """Something the student defined, living in the kernel."""
+class Remote(wire.Proxy):
+    """Something the student defined, living in the kernel.
 
-    __slots__ = ("_bridge", "_token", "_label", "_globals", "_watch", "_seconds")
+    Calls, attributes, items and arithmetic are answered by the kernel (answers, judged
+    here as data); comparisons, truth values and conversion to an array are not: a
+    student's `__eq__` or `__lt__` must not decide a test, so they raise `NotData`.
+    """
+
+    __slots__ = ("_bridge", "_token", "_label", "_globals", "_watch", "_seconds", "_type")
     # NumPy defers to the proxy's reflected operators: `array @ tensor` and `array + tensor`
     # run the student's __rmatmul__ / __radd__ instead of NumPy treating the proxy as an object.
     __array_ufunc__ = None
 
     def __init__(self, bridge: "Bridge", token: dict, label: str, globals_: dict | None = None,
-                 watch: tuple[str, ...] = (), seconds: float | None = None):
+                 watch: tuple[str, ...] = (), seconds: float | None = None, type_name: str = ""):
+        object.__setattr__(self, "_type", type_name)
         object.__setattr__(self, "_bridge", bridge)
         object.__setattr__(self, "_token", token)
         object.__setattr__(self, "_label", label)
@@ -102,9 +174,7 @@ class Remote:
                    "globals": self._bridge.encode(self._globals)}
         if self._watch:
             request["watch"] = list(self._watch)
-        if self._seconds:
-            request["seconds"] = float(self._seconds)
-        value, after = self._bridge.request(request)
+        value, after = self._bridge.request(request, seconds=self._seconds)
         _copy_back(args, after)
         return value
 
@@ -149,6 +219,22 @@ class Remote:
 
     __hash__ = object.__hash__
 
+    def not_data(self) -> str:
+        kind = self._type or "object"
+        if kind in ("function", "type", "method", "builtin_function_or_method"):
+            return f"{self._label[:80]} itself (a {kind})"
+        return f"an object of your class {kind[:60]}"
+
+    def _refuse(self, what: str):
+        raise NotData(f"{what} {self.not_data()}: the test needs a number or an array "
+                      "(data) here, and an object's own operators cannot decide a test")
+
+    def __bool__(self):
+        self._refuse("the truth value of")
+
+    def __array__(self, *args, **kwargs):
+        self._refuse("an array made of")
+
 
 def in_kernel(program: functions.Fn, like):
     """The catalogue function `program`, called where `like` lives.
@@ -186,8 +272,25 @@ def _binary(name: str, reflected: bool = False):
 for _name in ("add", "sub", "mul", "truediv", "floordiv", "mod", "pow", "matmul"):
     setattr(Remote, f"__{_name}__", _binary(_name))
     setattr(Remote, f"__r{_name}__", _binary(_name, reflected=True))
-for _name in ("eq", "ne", "lt", "le", "gt", "ge"):
-    setattr(Remote, f"__{_name}__", _binary(_name))
+def _comparison(name: str, symbol: str):
+    def method(self, other):
+        # Only objects of a class that is itself an exercise (Dual, Var, Tensor) compare
+        # in the kernel, as answers, and the answer must be a truth value (data).
+        classes = getattr(self._bridge, "classes", frozenset())
+        if self._type not in classes or (isinstance(other, Remote) and other._type not in classes):
+            self._refuse(f"`{symbol}` on")
+        value = self._bridge.request({"op": "binary", "name": name, "target": self._token,
+                                      "other": self._bridge.encode(other), "reflected": False})[0]
+        if not isinstance(value, (bool, np.bool_)):
+            raise NotData(f"`{symbol}` of your class {self._type} returned "
+                          f"{value.not_data() if isinstance(value, Remote) else type(value).__name__}, "
+                          "not True or False")
+        return bool(value)
+    return method
+
+
+for _name, _symbol in (("eq", "=="), ("ne", "!="), ("lt", "<"), ("le", "<="), ("gt", ">"), ("ge", ">=")):
+    setattr(Remote, f"__{_name}__", _comparison(_name, _symbol))
 for _name in ("neg", "pos", "abs"):
     setattr(Remote, f"__{_name}__",
             (lambda n: lambda self: self._bridge.request({"op": "unary", "name": n,
@@ -210,6 +313,21 @@ class Bridge:
         self.output: list[tuple[str, str]] = []
         self.output_size = 0
         self.in_callback = 0
+        self.monitors = self._monitors()
+        self.dropped = ""
+        self.classes: frozenset = frozenset()  # the exercises that are classes (see Remote)
+
+    def _monitors(self) -> list:
+        """Sockets that report when a channel to the kernel is disconnected (ZeroMQ drops
+        the connection of a peer that sends a message over MAXMSGSIZE)."""
+        monitors = []
+        for name in ("shell_channel", "stdin_channel", "iopub_channel"):
+            try:
+                socket = getattr(self.client, name).socket
+                monitors.append(socket.get_monitor_socket(zmq.EVENT_DISCONNECTED))
+            except Exception:
+                pass
+        return monitors
 
     # --- values ----------------------------------------------------------------
     def token(self, value) -> dict:
@@ -237,7 +355,8 @@ class Bridge:
         if "$fn" in token:
             return functions.by_name(str(token["$fn"]))
         if "$h" in token:
-            return Remote(self, {"$h": int(token["$h"])}, f"student's {str(token.get('type', 'object'))[:60]}")
+            kind = str(token.get("type", "object"))[:60]
+            return Remote(self, {"$h": int(token["$h"])}, f"student's {kind}", type_name=kind)
         raise wire.WireError(f"the kernel sent an unknown token {sorted(token)[:3]}")
 
     def encode(self, value):
@@ -270,9 +389,10 @@ class Bridge:
         return result
 
     # --- one request -------------------------------------------------------------
-    def request(self, payload: dict) -> tuple[Any, Any]:
-        """(value, the array arguments after the call) of one request."""
-        message = self._exchange(payload)
+    def request(self, payload: dict, seconds: float | None = None) -> tuple[Any, Any]:
+        """(value, the array arguments after the call) of one request; `seconds` limits
+        the time the kernel may take (from outside: the kernel is interrupted)."""
+        message = self._exchange(payload, seconds)
         if "error" in message:
             raise self._error(message["error"])
         try:
@@ -285,13 +405,24 @@ class Bridge:
         """One function called on many argument lists in one round trip.
 
         Each item of the answer is (value, arrays after the call) or the exception
-        that call raised (RemoteError, NotImplementedError).
+        that call raised (RemoteError, NotImplementedError). With a time limit, each
+        call is a request of its own, so that each is timed here, from outside.
         """
+        if seconds:
+            results = []
+            for args, kwargs in calls:
+                request = {"op": "call", "target": token, "globals": self.encode(helpers),
+                           "args": self.encode(args), "kwargs": self.encode(kwargs)}
+                if watch:
+                    request["watch"] = list(watch)
+                try:
+                    results.append(self.request(request, seconds=seconds))
+                except (RemoteError, NotImplementedError) as exc:
+                    results.append(exc)
+            return results
         request = {"op": "call_each", "target": token, "globals": self.encode(helpers),
                    "watch": list(watch),
                    "calls": [{"args": self.encode(a), "kwargs": self.encode(k)} for a, k in calls]}
-        if seconds:
-            request["seconds"] = float(seconds)
         message = self._exchange(request)
         if "error" in message:
             raise self._error(message["error"])
@@ -319,7 +450,7 @@ class Bridge:
             return NotImplementedError(evalue)
         return RemoteError(ename, evalue, str(error.get("line", ""))[:300])
 
-    def _exchange(self, payload: dict) -> dict:
+    def _exchange(self, payload: dict, seconds: float | None = None) -> dict:
         if self.in_callback:
             # The kernel is waiting for this callback's answer and cannot serve another
             # request: fail at once instead of waiting for each other.
@@ -327,68 +458,143 @@ class Bridge:
                               "that lives in the student's kernel")
         expression = ("__import__('adcourse.remote', fromlist=['handle'])"
                       f".handle({wire.dumps(payload)!r})")
-        msg_id = self.client.execute("", silent=True, store_history=False,
-                                     user_expressions={"reply": expression}, allow_stdin=True)
-        reply = self._wait(msg_id)
-        answer = reply.get("user_expressions", {}).get("reply", {})
+        if self.dropped:
+            raise KernelUnavailable(self.dropped)
+        try:
+            msg_id = self.client.execute("", silent=True, store_history=False,
+                                         user_expressions={"reply": expression}, allow_stdin=True)
+        except zmq.Again:
+            raise KernelUnavailable("the kernel does not take requests any more") from None
+        reply = self._wait(msg_id, seconds)
+        answer = reply.get("user_expressions", {}) if isinstance(reply, dict) else {}
+        answer = answer.get("reply", {}) if isinstance(answer, dict) else {}
+        answer = answer if isinstance(answer, dict) else {}
         if reply.get("status") != "ok" or answer.get("status") != "ok":
-            detail = answer.get("ename") or reply.get("ename") or "no reply"
+            detail = str(answer.get("ename") or reply.get("ename") or "no reply")[:100]
             raise KernelUnavailable(f"the kernel did not answer the grader ({detail}); was "
                                     "IPython or the course's modules changed in the kernel?")
+        # The reply's text/plain is the JSON text itself (`adcourse.remote.Reply`): its
+        # size is checked before it is parsed, and nothing the kernel sent is evaluated.
+        data = answer.get("data")
         try:
-            message = wire.loads(ast.literal_eval(answer["data"]["text/plain"]))
-        except Exception:
-            raise KernelUnavailable("the kernel's answer is not well-formed data") from None
+            message = wire.loads(data.get("text/plain") if isinstance(data, dict) else None)
+        except wire.WireError as exc:
+            raise KernelUnavailable(f"the kernel's answer is not well-formed data ({exc})") from None
         if not isinstance(message, dict):
             raise KernelUnavailable("the kernel's answer is not well-formed data")
         return message
 
-    def _wait(self, msg_id: str) -> dict:
+    def _wait(self, msg_id: str, seconds: float | None = None) -> dict:
+        """The kernel's execute_reply to `msg_id`, serving its callbacks meanwhile.
+
+        The wait ends at the cell's deadline, or `seconds` from now for a call with a
+        time limit: the kernel is then interrupted and the call fails with
+        TimeLimitExceeded, whatever the kernel's own code did to its timers and signals.
+        """
+        start = time.monotonic()
+        limit = start + float(seconds) if seconds else math.inf
+        deadline = min(self.deadline, limit)
+        while True:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                break
+            reply = self._poll(msg_id, remaining, deadline)
+            if reply is not None:
+                self._drain_output(msg_id, min(deadline, time.monotonic() + OUTPUT_GRACE))
+                return reply
+        self.interrupt()
+        if limit > self.deadline:
+            raise KernelUnavailable("no answer within the time limit of the test")
+        # The call's own limit: the interrupted call should answer at once (with the
+        # KeyboardInterrupt it got, and the line it was at).
+        grace = min(INTERRUPT_GRACE, max(self.deadline - time.monotonic(), 0.0))
+        end = time.monotonic() + grace
+        reply = None
+        while reply is None and time.monotonic() < end:
+            reply = self._poll(msg_id, end - time.monotonic(), None)
+        text = f"did not finish within {float(seconds):g} s"
+        if reply is None:
+            raise KernelUnavailable(f"the call {text}, and the kernel did not answer when interrupted")
+        return {"status": "ok", "user_expressions": {"reply": {"status": "ok", "data": {
+            "text/plain": wire.dumps({"error": {"ename": "TimeLimitExceeded", "evalue": text,
+                                                "line": _line_of(reply)}})}}}}
+
+    def _drain_output(self, msg_id: str, until: float) -> None:
+        """Keep the request's output that is still on its way: the execute_reply comes on
+        the shell channel, the output on IOPub, ending with the request's `idle` status."""
+        channel = self.client.iopub_channel
+        while time.monotonic() < until:
+            try:
+                msg = channel.get_msg(timeout=max(until - time.monotonic(), 0.0))
+            except queue.Empty:
+                return
+            parent = msg.get("parent_header") if isinstance(msg, dict) else None
+            if not isinstance(parent, dict) or parent.get("msg_id") != msg_id:
+                continue
+            content = msg.get("content") if isinstance(msg.get("content"), dict) else {}
+            if msg.get("msg_type") == "stream":
+                self._keep_output(str(content.get("name", "stdout"))[:10], content.get("text", ""))
+            elif msg.get("msg_type") == "status" and content.get("execution_state") == "idle":
+                return
+
+    def _poll(self, msg_id: str, timeout: float, deadline: float | None) -> dict | None:
+        """Handle what arrives within `timeout`: the execute_reply to `msg_id` (returned),
+        the kernel's callbacks (run under `deadline`; refused when it is None) and its output."""
         sockets = {self.client.shell_channel.socket: self.client.shell_channel,
                    self.client.stdin_channel.socket: self.client.stdin_channel,
                    self.client.iopub_channel.socket: self.client.iopub_channel}
         poller = zmq.Poller()
-        for socket in sockets:
+        for socket in [*sockets, *self.monitors]:
             poller.register(socket, zmq.POLLIN)
-        while True:
-            remaining = self.deadline - time.monotonic()
-            if remaining <= 0:
-                self.interrupt()
-                raise KernelUnavailable("no answer within the time limit of the test")
-            ready = dict(poller.poll(timeout=min(remaining, 1.0) * 1000))
-            if not ready:
-                if not self.alive():
-                    raise KernelUnavailable("the kernel died (did the code exceed the memory "
-                                            "or CPU limit, or end the process?)")
+        ready = dict(poller.poll(timeout=max(min(timeout, 1.0), 0.0) * 1000))
+        if any(monitor in ready for monitor in self.monitors):
+            self.dropped = (f"the kernel sent a message of more than {MAX_KERNEL_MESSAGE >> 20} MiB, "
+                            "and its connection to the grader was dropped")
+            raise KernelUnavailable(self.dropped)
+        if not ready:
+            if not self.alive():
+                raise KernelUnavailable("the kernel died (did the code exceed the memory "
+                                        "or CPU limit, or end the process?)")
+            return None
+        for socket in ready:
+            channel = sockets.get(socket)
+            if channel is None:
                 continue
-            for socket in ready:
-                channel = sockets[socket]
-                try:
-                    msg = channel.get_msg(timeout=0)
-                except queue.Empty:
-                    continue
-                if msg.get("parent_header", {}).get("msg_id") != msg_id:
-                    continue
-                kind = msg["msg_type"]
-                if channel is self.client.shell_channel and kind == "execute_reply":
-                    return msg["content"]
-                if kind == "input_request":
-                    self.client.input(self._callback(msg["content"].get("prompt", "")))
-                elif kind == "stream":
-                    self._keep_output(msg["content"].get("name", "stdout"), msg["content"].get("text", ""))
+            try:
+                msg = channel.get_msg(timeout=0)
+            except queue.Empty:
+                continue
+            parent = msg.get("parent_header") if isinstance(msg, dict) else None
+            if not isinstance(parent, dict) or parent.get("msg_id") != msg_id:
+                continue
+            kind = msg.get("msg_type")
+            content = msg.get("content") if isinstance(msg.get("content"), dict) else {}
+            if channel is self.client.shell_channel and kind == "execute_reply":
+                return content
+            if kind == "input_request":
+                prompt = content.get("prompt", "")
+                self.client.input(self._callback(prompt, deadline) if deadline is not None
+                                  else wire.dumps({"error": "the call's time is up"}))
+            elif kind == "stream":
+                self._keep_output(str(content.get("name", "stdout"))[:10], content.get("text", ""))
+        return None
 
     def _keep_output(self, name: str, text: str) -> None:
         room = OUTPUT_LIMIT - self.output_size
-        if room <= 0:
+        if room <= 0 or not isinstance(text, str):
             return
         if len(text) > room:
             text = text[:room] + "\n... output truncated ...\n"
         self.output.append((name, text))
         self.output_size += len(text)
 
-    def _callback(self, prompt: str) -> str:
+    def _callback(self, prompt: str, deadline: float) -> str:
+        """Run a function of the test for the kernel, within the test's remaining time;
+        what the kernel sent is size-checked before it is parsed (`wire.loads`)."""
         try:
             request = wire.loads(prompt)
+            if not isinstance(request, dict):
+                raise wire.WireError("bad request")
             function = self.callbacks.get(int(request["cb"]))
             if function is None:
                 return wire.dumps({"error": "this function is no longer available"})
@@ -399,12 +605,46 @@ class Bridge:
                 raise wire.WireError("bad arguments")
             self.in_callback += 1
             try:
-                result = function(*args, **kwargs)
+                result = _within(deadline - time.monotonic(), function, args, kwargs)
             finally:
                 self.in_callback -= 1
             return wire.dumps({"ok": self.encode(result)})
         except Exception as exc:
             return wire.dumps({"error": f"{type(exc).__name__}: {str(exc)[:500]}"})
+
+
+def _line_of(reply: dict) -> str:
+    """The student's line an interrupted call was at, from the kernel's reply (if any)."""
+    try:
+        message = wire.loads(reply["user_expressions"]["reply"]["data"]["text/plain"])
+        return str(message["error"].get("line", ""))[:300]
+    except Exception:
+        return ""
+
+
+def _within(seconds: float, function: Callable, args: tuple, kwargs: dict):
+    """function(*args, **kwargs), stopped with CallbackTimeLimit after `seconds` (by
+    SIGALRM, in the grader's main thread; elsewhere it runs unstopped, and the test's
+    deadline is checked when it returns)."""
+    if seconds <= 0:
+        raise CallbackTimeLimit("the test's time was up before this function was called")
+    if threading.current_thread() is not threading.main_thread():
+        return function(*args, **kwargs)
+
+    def expire(signum, frame):
+        raise CallbackTimeLimit(f"a function of the test ran out of the test's time "
+                                f"({seconds:.3g} s were left)")
+
+    previous = signal.signal(signal.SIGALRM, expire)
+    outer = signal.setitimer(signal.ITIMER_REAL, seconds)[0]
+    started = time.monotonic()
+    try:
+        return function(*args, **kwargs)
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+        if outer:  # a timer that was running before goes on with what it had left
+            signal.setitimer(signal.ITIMER_REAL, max(outer - (time.monotonic() - started), 1e-3))
 
 
 def run_test_cell(bridge: Bridge, source: str, label: str, student_names: set[str],
@@ -413,6 +653,7 @@ def run_test_cell(bridge: Bridge, source: str, label: str, student_names: set[st
     captured = io.StringIO()
     error: BaseException | None = None
     bridge.begin(seconds)
+    bridge.classes = frozenset(getattr(student_names, "classes", ()))
     try:
         code = compile(source, f"<{label}>", "exec")
         wanted = (_names_used(code) & student_names) - set(vars(builtins))
@@ -421,8 +662,8 @@ def run_test_cell(bridge: Bridge, source: str, label: str, student_names: set[st
         namespace.update(trusted_namespace())
         with contextlib.redirect_stdout(captured), contextlib.redirect_stderr(captured):
             exec(code, namespace)
-    except BaseException as exc:  # the test's failure is its result
-        error = exc
+    except (Exception, TimeLimitExceeded) as exc:  # the test's failure is its result
+        error = exc  # (KeyboardInterrupt and SystemExit in the grader are not: they go on)
     finally:
         bridge.end()
     outputs = list(bridge.output)

@@ -12,9 +12,12 @@ result depends on which worker ran it or what it ran before.
 from __future__ import annotations
 
 import datetime
+import errno
 import fnmatch
 import os
+import re
 import socket
+import stat
 import tempfile
 import time
 from dataclasses import dataclass, field
@@ -24,6 +27,7 @@ import nbformat
 
 from .gradebook import quiet_sqlalchemy_warnings
 from .sandbox import sweep_orphaned
+from .text import shown
 
 
 #: Scratch courses are temporary folders named after the worker's pid.
@@ -57,6 +61,8 @@ class Result:
     seconds: float = 0.0                      # wall time of the job in the worker
     cell_seconds: float = 0.0                 # time spent running the notebook's cells
     worker: str = ""
+    sandbox: dict = field(default_factory=dict)     # the protections the kernel had on that worker
+    not_preloaded: list = field(default_factory=list)  # what the worker's fork server failed to import
 
 
 def grade_submission(job: Job) -> Result:
@@ -83,6 +89,9 @@ def grade_submission(job: Job) -> Result:
                 result.feedback = _files(root / "feedback" / job.student / job.chapter)
         except Exception as exc:  # the batch goes on; the coordinator records why
             result.error = f"{type(exc).__name__}: {exc}"
+    from .forkserver import fork_server
+
+    result.not_preloaded = list(fork_server().not_loaded)
     result.seconds = time.perf_counter() - start
     return result
 
@@ -142,6 +151,7 @@ def _read_grades(root: Path, job: Job, result: Result) -> None:
             }
     for path in (root / "autograded" / job.student / job.chapter).glob("*.ipynb"):
         meta = nbformat.read(path, as_version=4).metadata.get("autograder", {})
+        result.sandbox = dict(meta.get("sandbox", {}))
         result.stopped = result.stopped or meta.get("stopped")
         result.cell_seconds += float(meta.get("timing", {}).get("cells", 0.0))
 
@@ -164,30 +174,69 @@ def _enter_manual_grades(root: Path, job: Job) -> None:
 
 
 # --- what a job carries ----------------------------------------------------------------------
-#: Largest submission folder a job takes (nbgrader would copy all of it).
-MAX_SUBMISSION_BYTES = 64 * 2**20
+#: Largest notebook a job takes.
+MAX_NOTEBOOK_BYTES = 64 * 2**20
+#: nbgrader's own records of a submission, which travel with its notebook (release_feedback
+#: needs them in feedback/): name -> largest size; their text is a time or a hex secret.
+RECORDS = {"timestamp.txt": 100, "submission_secret.txt": 200}
+RECORD_TEXT = re.compile(rb"[0-9A-Za-z:.+\- ]*\n?")
 
 
-def submission_files(folder: Path, ignore: list[str]) -> tuple[dict[str, bytes], list[str]]:
-    """The files of a submission folder, and what was left out and why."""
-    files, skipped, total = {}, [], 0
-    for path in sorted(folder.rglob("*")):
-        relative = path.relative_to(folder)
-        if any(fnmatch.fnmatch(part, pattern) for part in relative.parts for pattern in ignore):
-            continue
-        if path.is_symlink():
-            skipped.append(f"{relative} (a symbolic link)")
-            continue
-        if not path.is_file():
-            continue
-        size = path.stat().st_size
-        if total + size > MAX_SUBMISSION_BYTES:
-            skipped.append(f"{relative} ({size} bytes: over the {MAX_SUBMISSION_BYTES >> 20} MiB "
-                           "a submission may have)")
-            continue
-        total += size
-        files[relative.as_posix()] = path.read_bytes()
+def submission_files(folder: Path, notebooks: set[str],
+                     ignore: tuple[str, ...] = ()) -> tuple[dict[str, bytes], list[str]]:
+    """The chapter's notebooks in a submission folder, and what was left out and why.
+
+    Only notebooks travel (with nbgrader's two records, `timestamp.txt` and
+    `submission_secret.txt`, checked to be that): nothing else a student put in the
+    folder (a `numpy.py`, a `sitecustomize.py`, a `.pth`) is graded, copied into autograded/ or feedback/, or
+    ever lies beside a notebook an instructor opens. Nothing is read through a link:
+    the folder and each notebook are opened with O_NOFOLLOW, and a notebook must be a
+    regular file (not a FIFO or a device) of at most MAX_NOTEBOOK_BYTES.
+    """
+    files: dict[str, bytes] = {}
+    try:
+        directory = os.open(folder, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW)
+    except OSError as exc:
+        return files, [f"{shown(folder.name)} (the submission folder: {exc.strerror or exc})"]
+    skipped = []
+    try:
+        for name in sorted(os.listdir(directory)):
+            if any(fnmatch.fnmatch(name, pattern) for pattern in ignore):
+                continue
+            if name not in notebooks and name not in RECORDS:
+                skipped.append(f"{shown(name)} (only the chapter's notebook is graded)")
+                continue
+            try:
+                data = _read_regular(name, directory, RECORDS.get(name, MAX_NOTEBOOK_BYTES))
+                if name in RECORDS and not RECORD_TEXT.fullmatch(data):
+                    raise OSError(errno.EINVAL, "not one of nbgrader's records")
+            except OSError as exc:
+                skipped.append(f"{shown(name)} ({exc.strerror or exc})")
+                continue
+            files[name] = data
+    finally:
+        os.close(directory)
     return files, skipped
+
+
+def _read_regular(name: str, directory: int, limit: int = MAX_NOTEBOOK_BYTES) -> bytes:
+    """The content of the regular file `name` in `directory`, never through a link."""
+    try:
+        fd = os.open(name, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK, dir_fd=directory)
+    except OSError as exc:
+        if exc.errno == errno.ELOOP:
+            raise OSError(exc.errno, "a symbolic link, not a notebook") from None
+        raise
+    with os.fdopen(fd, "rb") as stream:
+        info = os.fstat(stream.fileno())
+        if not stat.S_ISREG(info.st_mode):
+            raise OSError(errno.EINVAL, "not a regular file")
+        if info.st_size > limit:
+            raise OSError(errno.EFBIG, f"{info.st_size} bytes: over the {limit} bytes it may have")
+        data = stream.read(limit + 1)
+    if len(data) > limit:
+        raise OSError(errno.EFBIG, f"over the {limit} bytes it may have")
+    return data
 
 
 def warm_up() -> None:

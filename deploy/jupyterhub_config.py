@@ -9,8 +9,9 @@
 # Every account mounts the exchange at /srv/nbgrader/exchange (shared storage, with
 # the permissions `nbgrader release_assignment` sets up: outbound readable by all,
 # inbound writable but not listable).
-# The students' image installs the course package (`pip install .` from this repository)
-# and deploy/student/ as its system-wide Jupyter configuration (/etc/jupyter): the
+# The students' image installs the student package only (a wheel built from
+# deploy/student-package/: adcourse, no grader, references or hidden tests; never
+# `pip install .` of this repository) and deploy/student/ as its system-wide Jupyter configuration (/etc/jupyter): the
 # formgrader and create-assignment extensions are off, assignment list and validate on.
 c = get_config()  # noqa: F821 (provided by traitlets when the file is loaded)
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import html
+import os
 import re
 import subprocess
 import sys
@@ -159,8 +160,119 @@ def complex_step(f, x, h=1e-20):
 import os
 os._exit(1)
 '''}),
+    # Secrets of the grader's environment, looked for everywhere a kernel could find them:
+    # its environment, /proc, the stack it was forked with, its objects, its whole memory.
+    "h_secrets": ("*", {"forward_difference": WRONG + r'''
+import gc, os, re, sys
+WANTED = re.compile(rb"(PGPASSWORD|JUPYTERHUB_API_TOKEN|AWS_SECRET_ACCESS_KEY|DATABASE_URL)[=\x00'\": ]{1,4}[^\x00\n]{0,80}")
+found = set()
+def look(data):
+    for match in WANTED.finditer(data if isinstance(data, bytes) else str(data).encode(errors="replace")):
+        found.add(match.group(0)[:120])
+look("\x00".join(f"{k}={v}" for k, v in os.environ.items()))
+for pid in ("self", "1", str(os.getppid())):
+    try:
+        look(open(f"/proc/{pid}/environ", "rb").read())
+    except OSError:
+        pass
+for frame in sys._current_frames().values():
+    while frame is not None:
+        look(repr(frame.f_locals)[:200_000])
+        frame = frame.f_back
+for thing in gc.get_objects():
+    if isinstance(thing, dict):
+        look(repr(thing)[:20_000])
+scanned = 0
+with open("/proc/self/maps") as maps, open("/proc/self/mem", "rb", 0) as mem:
+    for line in maps:
+        span, perms = line.split()[:2]
+        if not perms.startswith("rw"):
+            continue
+        start, end = (int(x, 16) for x in span.split("-"))
+        for at in range(start, end, 1 << 24):
+            try:
+                mem.seek(at)
+                chunk = mem.read(min(1 << 24, end - at) + 128)
+            except (OSError, OverflowError, ValueError, MemoryError):
+                break
+            look(chunk)
+            scanned += len(chunk)
+print(f"SCANNED {scanned} bytes; FOUND {sorted(found)}")
+'''}),
+    # System files and other processes: shadow files, other processes' environment and
+    # command line, the machine's socket tables, the mounts.
+    "h_system_files": ("*", {"forward_difference": WRONG + r'''
+import os
+paths = ["/etc/shadow", "/etc/gshadow", "/etc/sudoers", "/proc/net/unix", "/proc/net/tcp",
+         "/proc/self/net/unix", "/proc/self/mountinfo", "/proc/self/root/etc/shadow",
+         "/root/.bash_history", "/dev/tty"]
+paths += [f"/proc/{pid}/{what}" for pid in [1, os.getppid(), *range(2, 400)] if pid != os.getpid()
+          for what in ("environ", "cmdline")]
+for path in paths:
+    try:
+        with open(path, "rb") as stream:
+            stream.read(1)
+        print("READ", path)
+    except OSError as exc:
+        if path.startswith("/etc/") or path.startswith("/proc/net") or path.startswith("/proc/self"):
+            print("DENIED", path, type(exc).__name__)
+for fd in sorted(int(n) for n in os.listdir("/proc/self/fd")):
+    try:
+        print("FD", fd, os.readlink(f"/proc/self/fd/{fd}"))
+    except OSError:
+        pass
+print("WORKDIR", os.getcwd())
+'''}),
+    # Writes to the kernel's own standard streams: an escape sequence that retitles the
+    # terminal and a forged line of the grade log.
+    "h_terminal": ("*", {"forward_difference": WRONG + r'''
+import os, sys
+forged = b"\x1b]0;pwned-{marker}\x07\x1b[32m  FORGED-{marker} alice 30.0 / 30\x1b[0m\n"
+os.write(1, forged)
+os.write(2, forged)
+sys.__stderr__.write(forged.decode())
+sys.__stderr__.flush()
+'''}),
+    # The disk: ten files of 64 MB (the per-file limit) in its folder, and one beside it.
+    "h_disk": ("*", {"forward_difference": WRONG + r'''
+import os
+written = 0
+for i in range(10):
+    try:
+        with open(f"big{i}", "wb") as stream:
+            for _ in range(64):
+                stream.write(b"x" * 2**20)
+                written += 2**20
+    except OSError as exc:
+        print("STOPPED", exc.errno)
+        break
+print("WROTE", written)
+for target in ("../../big", "../../kernel-9", "/tmp/big-{marker}"):
+    try:
+        open(target, "wb").write(b"x")
+        print("WROTE BESIDE", target)
+    except OSError:
+        pass
+'''}),
+    # Output printed while the cell runs, flushed as it goes: 400 MB in 4 MB chunks.
+    "h_flood": ("*", {"forward_difference": WRONG + r'''
+import sys
+chunk = "y" * (4 * 2**20)
+for _ in range(100):
+    sys.stdout.write(chunk)
+    sys.stdout.flush()
+'''}),
 }
 HONEST = ("ada_complete", "kim_alternative", "untouched", "cleo_one_sided")
+#: What the grading process's environment holds; no kernel may learn any of it.
+SECRETS = {"PGPASSWORD": f"pg-secret-{MARKER}-a", "JUPYTERHUB_API_TOKEN": f"hub-token-{MARKER}-b",
+           "AWS_SECRET_ACCESS_KEY": f"aws-secret-{MARKER}-c",
+           "DATABASE_URL": f"postgresql://grader:db-secret-{MARKER}-d@localhost/gradebook"}
+#: Files a student puts beside the notebook: none may travel.
+BESIDE = {"numpy.py": "raise SystemExit('the student numpy.py was imported')\n",
+          "sitecustomize.py": "open('/tmp/escaped-%s', 'w')\n" % MARKER,
+          "evil.pth": "import os; os.system('touch /tmp/escaped-%s')\n" % MARKER,
+          "notes.txt": "x\n"}
 
 
 def write_sample(folder: Path, student: str, loses: str, cells: dict, base: str, root: Path):
@@ -218,7 +330,8 @@ def batch(tmp_path_factory):
         "b_renamed": lambda p: p.rename(p.with_name("my_numerical.ipynb")),
     }
     edited = {"b_newer_schema": _newer_schema, "b_duplicated_test_cell": _duplicate_test_cell,
-              "b_deleted_and_retyped_cells": _delete_and_retype}
+              "b_deleted_and_retyped_cells": _delete_and_retype, "h_other_kernel": _other_kernel,
+              "h_files_beside": _files_beside, "h_forged_status": _forged_status}
     rewritten = root / "submitted" / "h_rewritten_tests" / CHAPTER
     rewritten.mkdir(parents=True)
     nb = nbformat.read(root / "course" / CHAPTER / "numerical.ipynb", as_version=4)
@@ -235,11 +348,88 @@ def batch(tmp_path_factory):
         (target / "numerical.ipynb").write_bytes(good.read_bytes())
         change(target / "numerical.ipynb")
     before = fingerprint(root)
-    grading = subprocess.run(run + ["grade", CHAPTER], capture_output=True, text=True, timeout=1500)
+    process = subprocess.Popen(run + ["grade", CHAPTER], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                               text=True, env={**os.environ, **SECRETS})
+    with GraderMemory(process.pid) as memory:
+        stdout, stderr = process.communicate(timeout=1500)
+    grading = subprocess.CompletedProcess(process.args, process.returncode, stdout, stderr)
     names, maximum, rows = read_scores(root, CHAPTER)
     return {"root": root, "before": before, "after": fingerprint(root), "grading": grading,
+            "grader_peak": memory.peak, "grader_virtual": memory.virtual,
             "names": names, "maximum": maximum, "rows": {r.student: r for r in rows},
             "broken": set(broken), "edited": set(edited)}
+
+
+class GraderMemory:
+    """The largest resident memory of the grading processes (the coordinator and its
+    workers, not the kernels), read from /proc while they run: measured from outside."""
+
+    def __init__(self, pid: int):
+        import threading
+
+        self.pid, self.peak, self.virtual, self._done = pid, {}, {}, threading.Event()
+        self._thread = threading.Thread(target=self._watch, daemon=True)
+
+    def __enter__(self):
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc):
+        self._done.set()
+        self._thread.join()
+
+    def _watch(self):
+        while not self._done.wait(0.05):
+            for pid in self._grading_processes():
+                try:
+                    status = Path(f"/proc/{pid}/status").read_text()
+                    cmdline = Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode()[:80]
+                except OSError:
+                    continue
+                peak = next((int(line.split()[1]) * 1024 for line in status.splitlines()
+                             if line.startswith("VmHWM")), 0)
+                virtual = next((int(line.split()[1]) * 1024 for line in status.splitlines()
+                                if line.startswith("VmPeak")), 0)
+                key = f"{pid} {cmdline}"
+                self.peak[key] = max(self.peak.get(key, 0), peak)
+                self.virtual[key] = max(self.virtual.get(key, 0), virtual)
+
+    def _grading_processes(self) -> list[int]:
+        """The coordinator and its direct children (the workers; kernels are the fork servers')."""
+        found = [self.pid]
+        try:
+            for task in Path(f"/proc/{self.pid}/task").iterdir():
+                found += [int(p) for p in (task / "children").read_text().split()]
+        except OSError:
+            pass
+        return [pid for pid in found if "forkserver" not in _cmdline(pid)]
+
+
+def _cmdline(pid: int) -> str:
+    try:
+        return Path(f"/proc/{pid}/cmdline").read_bytes().decode(errors="replace")
+    except OSError:
+        return ""
+
+
+def _forged_status(path: Path):
+    nb = nbformat.read(path, as_version=4)
+    nb.metadata["autograder"] = {"stopped": f"\x1b]0;pwned-{MARKER}\x07FORGED-{MARKER}: regrade by hand",
+                                 "sandbox": {"landlock": "on"}}
+    nbformat.write(nb, path)
+
+
+def _other_kernel(path: Path):
+    nb = nbformat.read(path, as_version=4)
+    nb.metadata["kernelspec"] = {"name": "no-such-kernel", "display_name": "mine", "language": "python"}
+    nbformat.write(nb, path)
+
+
+def _files_beside(path: Path):
+    for name, text in BESIDE.items():
+        (path.parent / name).write_text(text)
+    (path.parent / "lib").mkdir()
+    (path.parent / "lib" / "numpy.py").write_text(BESIDE["numpy.py"])
 
 
 def _newer_schema(path: Path):
@@ -410,3 +600,102 @@ def test_an_interrupted_parallel_batch_rerun_grades_everyone_exactly_once(tmp_pa
         assert sorted(s.student_id for s in subs) == sorted(keep)
     assert not list((root / "autograded").glob(f"*/.{CHAPTER}.*")), "half-written folders are left"
     assert_graded_as_declared(root, CHAPTER, keep)
+
+
+def outputs_of(root: Path, student: str) -> str:
+    """Everything the student's answer cells printed, in the graded notebook."""
+    graded = nbformat.read(root / "autograded" / student / CHAPTER / "numerical.ipynb", as_version=4)
+    return "".join(output.get("text", "") for cell in graded.cells if cell.cell_type == "code"
+                   and not cell.metadata.get("nbgrader", {}).get("grade")
+                   for output in cell.get("outputs", []))
+
+
+def test_no_secret_of_the_grader_reaches_any_kernel(batch):
+    root = batch["root"]
+    printed = outputs_of(root, "h_secrets")
+    scanned = re.search(r"SCANNED (\d+) bytes; FOUND (.*)", printed)
+    assert scanned and int(scanned.group(1)) > 10_000_000, f"the attack did not run: {printed[:2000]}"
+    assert scanned.group(2) == "[]", scanned.group(0)
+    for folder in ("autograded", "feedback"):
+        for path in (root / folder).rglob("*"):
+            if path.is_file():
+                data = path.read_bytes()
+                leaked = [name for name, value in SECRETS.items() if value.encode() in data]
+                assert not leaked, f"{path.relative_to(root)} holds {leaked}"
+
+
+def test_system_files_other_processes_and_socket_tables_are_unreadable(batch):
+    printed = outputs_of(batch["root"], "h_system_files")
+    assert "DENIED /etc/shadow" in printed and "DENIED /proc/net/unix" in printed, printed[:3000]
+    assert "DENIED /proc/self/root/etc/shadow" in printed and "DENIED /proc/self/mountinfo" in printed
+    assert "READ " not in printed, [line for line in printed.splitlines() if line.startswith("READ")]
+    # Its descriptors: its own workdir, sockets, pipes and /dev/null; nothing of the grader's.
+    workdir = re.search(r"^WORKDIR (\S+)", printed, re.M).group(1)
+    targets = re.findall(r"^FD (\d+) (.*)$", printed, re.M)
+    assert len(targets) >= 3, printed[-3000:]
+    foreign = [(fd, target) for fd, target in targets
+               if not (target.startswith((workdir, "socket:", "pipe:", "anon_inode:", "/dev/null"))
+                       or target.startswith("/proc/") and target.endswith("/fd"))]
+    assert foreign == [], foreign
+    assert int(targets[0][0]) == 0 and targets[0][1] == "/dev/null", targets[:3]
+
+
+def test_the_grade_log_shows_nothing_a_student_wrote_raw(batch):
+    log = batch["grading"].stdout + batch["grading"].stderr
+    assert f"FORGED-{MARKER}" not in log and f"pwned-{MARKER}" not in log
+    assert "\x1b]" not in log, "an escape sequence reached the grader's terminal"
+    assert f"FORGED-{MARKER}" in outputs_of(batch["root"], "h_terminal"), "the attack did not run"
+    assert "h_forged_status" not in [line.split(":")[0].split()[-1] for line in log.splitlines()
+                                     if "STOPPED EARLY" in line], "a status the submission wrote"
+
+
+def test_only_notebooks_travel(batch):
+    root = batch["root"]
+    for folder, kept in (("autograded", {"numerical.ipynb"}), ("feedback", {"numerical.html"})):
+        found = {p.relative_to(root / folder / "h_files_beside" / CHAPTER).as_posix()
+                 for p in (root / folder / "h_files_beside" / CHAPTER).rglob("*")}
+        assert found == kept, f"{folder}: {sorted(found)}"
+    assert not Path(f"/tmp/escaped-{MARKER}").exists()
+    assert cell_scores(root, "h_files_beside") == cell_scores(root, "ada_complete")
+    log = batch["grading"].stdout
+    assert re.search(r"h_files_beside: left out of grading: .*numpy\.py", log), log
+
+
+def test_the_course_kernelspec_grades_every_submission(batch):
+    root = batch["root"]
+    assert cell_scores(root, "h_other_kernel") == cell_scores(root, "ada_complete")
+    graded = nbformat.read(root / "autograded" / "h_other_kernel" / CHAPTER / "numerical.ipynb", 4)
+    course = nbformat.read(root / "solutions" / CHAPTER / "numerical.ipynb", 4)
+    assert graded.metadata["kernelspec"] == course.metadata["kernelspec"]
+
+
+#: What a grading process (the coordinator or a worker) may hold at most, whatever the
+#: submissions do (the kernels have their own limits).
+GRADER_MEMORY_CAP = 1 << 30
+
+
+def test_the_grading_processes_stay_within_their_memory_cap(batch):
+    peaks = batch["grader_peak"]
+    assert len(peaks) >= 2, f"the coordinator and its workers were not seen: {peaks}"
+    print("peak resident memory of the grading processes (MiB):", {k: v >> 20 for k, v in peaks.items()})
+    print("peak address space (MiB):", {k: v >> 20 for k, v in batch["grader_virtual"].items()})
+    over = {k: v >> 20 for k, v in peaks.items() if v > GRADER_MEMORY_CAP}
+    assert not over, f"MiB: {over}"
+
+
+def test_output_printed_while_a_cell_runs_is_bounded_as_it_arrives(batch):
+    root = batch["root"]
+    printed = outputs_of(root, "h_flood")
+    assert "the rest was dropped while it ran" in printed
+    assert (root / "autograded" / "h_flood" / CHAPTER / "numerical.ipynb").stat().st_size < 2_000_000
+
+
+def test_a_kernel_s_files_in_all_are_held_to_the_disk_quota(batch):
+    printed = outputs_of(batch["root"], "h_disk")
+    written = int(re.search(r"WROTE (\d+)", printed).group(1))
+    assert "WROTE BESIDE" not in printed, printed
+    graded = nbformat.read(batch["root"] / "autograded" / "h_disk" / CHAPTER / "numerical.ipynb", 4)
+    if graded.metadata["autograder"]["sandbox"]["disk"].startswith("on"):
+        assert "STOPPED 28" in printed and written <= 256 * 2**20, printed  # ENOSPC at the quota
+    else:
+        assert "disk off" in batch["grading"].stdout

@@ -76,10 +76,23 @@ def test_environment_yml_matches_the_pip_metadata():
     env = yaml.safe_load((ROOT / "environment.yml").read_text())
     conda = [d for d in env["dependencies"] if isinstance(d, str) and not d.startswith(("python", "pip"))]
     pip_section = next(d["pip"] for d in env["dependencies"] if isinstance(d, dict))
-    assert _requirements(conda) == _requirements(project["dependencies"])
+    from_pip = [d for d in pip_section if not d.startswith("-")]  # packages conda-forge lacks
+    assert _requirements(conda + from_pip) == _requirements(project["dependencies"])
     assert "-e ." in pip_section, "environment.yml installs the project itself"
     python = next(d for d in env["dependencies"] if isinstance(d, str) and d.startswith("python"))
     assert python.replace("python", "") == project["requires-python"]
+
+
+def test_the_student_package_depends_only_on_what_the_course_depends_on():
+    course = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    student = tomllib.loads((ROOT / "deploy" / "student-package" / "pyproject.toml").read_text())["project"]
+    assert student["name"] != course["name"], "the student package is a distribution of its own"
+    for key in ("version", "requires-python", "license"):
+        assert student[key] == course[key], f"{key}: {student[key]!r}, the course has {course[key]!r}"
+    normal = {s.replace(" ", "") for s in course["dependencies"]}
+    extra = [s for s in student["dependencies"] if s.replace(" ", "") not in normal]
+    assert not extra, f"the student package's dependencies must be the course's, with the same versions: {extra}"
+    assert "scripts" not in student, "the grader's commands are not the students'"
 
 
 def test_grading_outputs_are_ignored_by_git():
@@ -124,5 +137,5 @@ def test_code_has_no_undefined_names_or_unused_imports():
 
     result = subprocess.run([sys.executable, "-m", "ruff", "check", "--select", "F,E9", "--quiet",
                              "adcourse", "autograder", "tests", "bench", "nbgrader_config.py"],
-                            cwd=ROOT, capture_output=True, text=True)
+                            check=False, cwd=ROOT, capture_output=True, text=True)
     assert result.returncode == 0, result.stdout + result.stderr

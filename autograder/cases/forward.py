@@ -17,6 +17,7 @@ import numpy as np
 
 from adcourse.diagnostics import Mistake
 from adcourse.functions import DUAL_JACOBIAN, DUAL_SCALAR, Fn
+from autograder.cases import generator
 from autograder.checking import Case, Unacceptable
 from autograder.reference import forward as ref
 
@@ -96,7 +97,7 @@ def dual(value, tangent):
 
 def dual_cases(seed: int) -> list[Case]:
     """Every operation, with Duals and numbers on either side, arrays, broadcasting, nesting."""
-    rng = np.random.default_rng(seed)
+    rng = generator(seed)
     u = lambda: float(rng.uniform(0.5, 2.0))  # noqa: E731
     cases = []
     for op in ("+", "-", "*", "/"):
@@ -128,7 +129,7 @@ DOMAINS = {"sin": (-3.0, 3.0), "cos": (-3.0, 3.0), "exp": (-2.0, 2.0), "log": (0
 
 def elementary_cases(name: str, seed: int) -> list[Case]:
     """Floats, arrays, Duals of floats and of arrays, and nested Duals, inside the domain."""
-    rng = np.random.default_rng(seed)
+    rng = generator(seed)
     lo, hi = DOMAINS[name]
     p = lambda size=None: rng.uniform(lo, hi, size)  # noqa: E731
     return [Case((float(p()),)), Case((p(4),)), Case((dual(float(p()), 1.0),)),
@@ -143,24 +144,24 @@ def _point(rng, fn: Fn, shape=()):
 
 def derivative_cases(seed: int) -> list[Case]:
     """Every dual-ready scalar function at two floats and at an array."""
-    rng = np.random.default_rng(seed)
+    rng = generator(seed)
     return [Case((fn, _point(rng, fn, shape))) for fn in DUAL_SCALAR for shape in ((), (), (3,))]
 
 
 def second_derivative_cases(seed: int) -> list[Case]:
-    rng = np.random.default_rng(seed)
+    rng = generator(seed)
     return [Case((fn, _point(rng, fn))) for fn in DUAL_SCALAR for _ in range(2)]
 
 
 def jvp_cases(seed: int) -> list[Case]:
     """Every dual-ready function R^n -> R^m, at random points along random directions."""
-    rng = np.random.default_rng(seed)
+    rng = generator(seed)
     return [Case((fn, _point(rng, fn, (fn.shape[1],)), rng.normal(size=fn.shape[1])))
             for fn in DUAL_JACOBIAN for _ in range(2)]
 
 
 def jacobian_cases(seed: int) -> list[Case]:
-    rng = np.random.default_rng(seed)
+    rng = generator(seed)
     return [Case((fn, _point(rng, fn, (fn.shape[1],)))) for fn in DUAL_JACOBIAN for _ in range(2)]
 
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 import numpy as np
 
 from adcourse.diagnostics import Mistake
+from autograder.cases import generator
 from autograder.checking import Case, Unacceptable
 from autograder.reference import matrix_calculus as ref
 
@@ -40,25 +41,25 @@ def _distribution(rng, k, one_hot):
 # --- cases -------------------------------------------------------------------------------
 
 def linear_form_cases(seed):
-    rng = np.random.default_rng(seed)
+    rng = generator(seed)
     return [Case((rng.normal(size=m), rng.normal(size=(m, n)), rng.normal(size=n)))
             for m, n in ((3, 3), (2, 2), (3, 5), (4, 2), (1, 4), (6, 1))]
 
 
 def quadratic_form_cases(seed):
-    rng = np.random.default_rng(seed)
+    rng = generator(seed)
     return [Case((rng.normal(size=(n, k)), rng.normal(size=(n, n))))
             for n, k in ((3, 3), (4, 2), (2, 5), (5, 1), (1, 3))]
 
 
 def least_squares_cases(seed):
-    rng = np.random.default_rng(seed)
+    rng = generator(seed)
     return [Case((rng.normal(size=(m, n)), rng.normal(size=n), rng.normal(size=m)))
             for m, n in ((3, 3), (5, 3), (2, 4), (6, 1), (4, 4))]
 
 
 def logdet_cases(seed):
-    rng = np.random.default_rng(seed)
+    rng = generator(seed)
     cases = [Case((_invertible(rng, n),)) for n in (3, 2, 4, 6, 1)]
     flipped = _invertible(rng, 3)
     flipped[0] *= -1 if np.linalg.det(flipped) > 0 else 1  # a negative determinant
@@ -66,37 +67,37 @@ def logdet_cases(seed):
 
 
 def trace_inverse_cases(seed):
-    rng = np.random.default_rng(seed)
+    rng = generator(seed)
     return [Case((_invertible(rng, n), rng.normal(size=(n, n)))) for n in (3, 2, 4, 5, 1)]
 
 
 def softmax_cross_entropy_cases(seed):
-    rng = np.random.default_rng(seed)
+    rng = generator(seed)
     return [Case((rng.normal(size=(k, d)), rng.normal(size=d), _distribution(rng, k, one_hot)))
             for (k, d), one_hot in (((3, 3), True), ((4, 4), False), ((3, 5), True),
                                     ((5, 2), False), ((2, 1), True), ((6, 3), False))]
 
 
 def logistic_regression_cases(seed):
-    rng = np.random.default_rng(seed)
+    rng = generator(seed)
     return [Case((rng.normal(size=d), rng.normal(size=(n, d)), rng.integers(0, 2, n)))
             for n, d in ((8, 3), (5, 5), (4, 6), (10, 1), (7, 2))]
 
 
 def jacobian_softmax_cases(seed):
-    rng = np.random.default_rng(seed)
+    rng = generator(seed)
     return [Case((rng.normal(size=n) + shift,)) for n, shift in ((3, 0.0), (5, 0.0), (2, 0.0),
                                                                    (4, 30.0), (1, 0.0))]
 
 
 def vjp_matmul_cases(seed):
-    rng = np.random.default_rng(seed)
+    rng = generator(seed)
     return [Case((rng.normal(size=(m, n)), rng.normal(size=(n, p)), rng.normal(size=(m, p))))
             for m, n, p in ((3, 3, 3), (2, 2, 2), (4, 3, 3), (2, 3, 4), (4, 1, 3), (1, 5, 2))]
 
 
 def unbroadcast_cases(seed):
-    rng = np.random.default_rng(seed)
+    rng = generator(seed)
     pairs = (((4, 4), (4,)), ((3, 3), (3, 1)), ((3, 4), (4,)), ((3, 4), (3, 1)),
              ((2, 3, 4), (3, 1)), ((2, 3, 4), (1, 1, 4)), ((5,), (1,)), ((3, 4), ()),
              ((3, 4), (3, 4)), ((2, 1, 3), (1, 3)), ((4, 2, 3), (4, 1, 1)))
@@ -104,7 +105,7 @@ def unbroadcast_cases(seed):
 
 
 def mlp_cases(seed):
-    rng = np.random.default_rng(seed)
+    rng = generator(seed)
     cases = []
     for n, d, h, k, flat in ((5, 3, 4, 2, True), (4, 2, 3, 1, False), (7, 1, 5, 3, True),
                              (6, 4, 2, 4, False)):
@@ -218,7 +219,7 @@ def along_directions(exercise):
     reference_answer = getattr(ref, exercise)
 
     def harness(function, *args):
-        rng = np.random.default_rng(5)
+        rng = generator(5)
         variables = [v for _, v in _variables(exercise, args)]
         directions = [[rng.normal(size=v.shape) for v in variables] for _ in range(DIRECTIONS)]
         if function is reference_answer:

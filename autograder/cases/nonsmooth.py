@@ -17,6 +17,7 @@ import numpy as np
 from adcourse.checking import show_value
 from adcourse.diagnostics import Mistake, as_array
 from adcourse.nonsmooth import lasso_objective
+from autograder.cases import generator
 from autograder.checking import Case, Unacceptable
 from autograder.reference import nonsmooth as ref
 
@@ -36,7 +37,7 @@ def _with_zeros(rng, shape):
 
 def subgradient_abs_cases(seed: int) -> list[Case]:
     """Arrays of several shapes with exact zeros (and a -0.0), floats, 0-d arrays, integers."""
-    rng = np.random.default_rng(seed)
+    rng = generator(seed)
     return [Case((_with_zeros(rng, shape),)) for shape in ((7,), (3, 4), (2, 3, 2))] + [
         Case((0.0,)), Case((-0.0,)), Case((float(rng.uniform(0.1, 3)),)),
         Case((-float(rng.uniform(0.1, 3)),)), Case((np.asarray(0.0),)),
@@ -64,7 +65,7 @@ def any_subgradient_at_zero(function, x):
 def soft_threshold_cases(seed: int) -> list[Case]:
     """Arrays of several shapes, floats, points exactly at +-lam and 0, lam = 0, a lam
     above every |x_i|, integer input, lam by keyword."""
-    rng = np.random.default_rng(seed)
+    rng = generator(seed)
     return [
         Case((rng.normal(scale=2.0, size=8), 0.5)),
         Case((rng.normal(scale=2.0, size=(3, 4)), float(rng.uniform(0.2, 1.5)))),
@@ -84,7 +85,7 @@ def lasso_cases(exercise: str, seed: int) -> list[Case]:
     """Shapes with m < n and m > n, small and larger lam, lam >= lam_max (x = 0), the step
     given explicitly; for FISTA also badly conditioned problems, for the subgradient
     method lam = 0."""
-    seeds = iter(np.random.default_rng(seed).integers(0, 2**31, size=16).tolist())
+    seeds = iter(generator(seed).integers(0, 2**31, size=16).tolist())
     if exercise == "subgradient_method":
         tasks = [problem(next(seeds), 60, 100, 0.1, "near"),
                  problem(next(seeds), 100, 40, 0.05, "near"),

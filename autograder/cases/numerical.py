@@ -1,7 +1,8 @@
 """Hidden-test inputs and typical mistakes of chapter 01_numerical.
 
-Each generator returns a list of `Case`s drawn from a seeded random generator, so a
-test cell names a seed and gets the same inputs every time. The inputs cover every
+Each generator returns a list of `Case`s drawn from `autograder.cases.generator`: the
+seed a test cell names, mixed with the salt of the submission being graded (the same
+files graded again get the same inputs, another submission other ones). The inputs cover every
 function of the catalogue, scalars, 0-d, 1-D and 3-D arrays, steps given by
 position, by keyword and left to the default, and larger explicit steps at which a
 wrong formula cannot hide behind the round-off of a tiny one.
@@ -14,6 +15,7 @@ from __future__ import annotations
 import numpy as np
 
 from adcourse.functions import GRADIENT, JACOBIAN, SCALAR, Fn
+from autograder.cases import generator
 from autograder.checking import Case
 from adcourse.diagnostics import Mistake
 from autograder.reference import numerical as ref
@@ -42,7 +44,7 @@ def _with_step(rng, args: tuple, steps=STEPS) -> Case:
 
 def derivative_cases(seed: int, steps=STEPS) -> list[Case]:
     """f', elementwise: every scalar function at a float, a 0-d, 1-D and 3-D array."""
-    rng = np.random.default_rng(seed)
+    rng = generator(seed)
     cases = []
     for fn in SCALAR:
         cases.append(Case((fn, _point(rng, fn)), {"h": float(rng.choice(steps))}))
@@ -54,21 +56,21 @@ def derivative_cases(seed: int, steps=STEPS) -> list[Case]:
 
 def gradient_cases(seed: int) -> list[Case]:
     """Gradients of scalar functions of arrays of every shape in SHAPES."""
-    rng = np.random.default_rng(seed)
+    rng = generator(seed)
     return [_with_step(rng, (fn, _point(rng, fn, shape)), (1e-2, 1e-3, 1e-4))
             for fn in GRADIENT for shape in SHAPES]
 
 
 def jacobian_cases(seed: int) -> list[Case]:
     """Jacobians of functions R^n -> R^m, most of them non-square."""
-    rng = np.random.default_rng(seed)
+    rng = generator(seed)
     return [_with_step(rng, (fn, _point(rng, fn, (fn.shape[1],))), (1e-2, 1e-3, 1e-4))
             for fn in JACOBIAN for _ in range(2)]
 
 
 def relative_error_cases(seed: int) -> list[Case]:
     """Pairs of scalars and arrays, with zeros, mixed signs, and explicit floors."""
-    rng = np.random.default_rng(seed)
+    rng = generator(seed)
     a = rng.normal(size=(3, 4))
     b = a * (1 + 1e-3 * rng.normal(size=a.shape))
     b[0, 0] = -a[0, 0]
@@ -107,7 +109,7 @@ class Gradient:
 
 def gradient_check_cases(seed: int) -> list[Case]:
     """Right and wrong analytic gradients: relative errors from 1e-10 to 1."""
-    rng = np.random.default_rng(seed)
+    rng = generator(seed)
     cases = []
     for fn in GRADIENT:
         x = _point(rng, fn, (3, 2))
@@ -129,7 +131,7 @@ def backward_difference(f, x, h):
 
 def step_errors_cases(seed: int) -> list[Case]:
     """Error curves of two methods that are not exercises, over lists and arrays of h."""
-    rng = np.random.default_rng(seed)
+    rng = generator(seed)
     cases = []
     for i, fn in enumerate(SCALAR):
         hs = np.logspace(-1, -12, 12) if i % 2 else [10.0 ** -k for k in range(1, 9)]

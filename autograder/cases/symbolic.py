@@ -9,6 +9,11 @@ of positive subexpressions only.
 
 The expected derivative of every drawn case is also checked against SymPy's when the
 cases are drawn, so the hidden tests compare the student's `diff` with SymPy.
+
+An answer is measured on its graph before anything else is done with it: more distinct
+nodes than `answer_bound` allows, or (for `simplify`) a larger tree than allowed, fails
+at a cost of at most that many nodes' visits, and a message shows a bounded prefix of
+it (`to_infix` stops writing at its limit).
 """
 from __future__ import annotations
 
@@ -18,8 +23,9 @@ import numpy as np
 
 from adcourse.diagnostics import Mistake
 from adcourse.expressions import (Add, Const, Cos, Div, Exp, Expr, Log, Mul, Neg, Pow, Sin,
-                                  Sub, Var, cos, evaluate, exp, free_variables, log, sin,
-                                  to_infix, tree_size)
+                                  Sub, Var, cos, distinct_nodes, evaluate, exp, free_variables,
+                                  log, sin, to_infix, tree_size)
+from autograder.cases import generator
 from autograder.checking import Case, Unacceptable
 from autograder.reference import symbolic as ref
 
@@ -85,7 +91,7 @@ def random_expression(rng, depth: int, names=("x",), positive: bool = False, roo
 def points_for(*exprs: Expr, n: int = POINTS) -> dict:
     """Values in DOMAIN for every variable of `exprs`, the same for the same input."""
     names = sorted(set().union(*(free_variables(e) for e in exprs)) | {"x"})
-    rng = np.random.default_rng(zlib.crc32(" ".join(map(to_infix, exprs)).encode()))
+    rng = generator(zlib.crc32(" ".join(map(to_infix, exprs)).encode()))
     return {name: rng.uniform(*DOMAIN, size=n) for name in names}
 
 
@@ -116,13 +122,28 @@ def _short(expr: Expr) -> str:
     return text if len(text) <= 200 else text[:200] + "..."
 
 
-def values_of(result, env: dict, what: str):
-    """The values of the expression `result` at `env`; anything else is Unacceptable."""
+#: An answer may have this many distinct nodes per node of its input's tree (and
+#: ANSWER_NODES more): far more than any rule needs, and what bounds the grader's work.
+NODES_PER_INPUT_NODE, ANSWER_NODES = 50, 1000
+
+
+def answer_bound(*inputs: Expr) -> int:
+    """Most distinct nodes an answer computed from `inputs` may have."""
+    return ANSWER_NODES + NODES_PER_INPUT_NODE * sum(tree_size(e, cap=10**6) for e in inputs)
+
+
+def values_of(result, env: dict, what: str, at_most: int | None = None):
+    """The values of the expression `result` at `env`; anything else is Unacceptable, and
+    so is an expression of more than `at_most` distinct nodes (found before anything else
+    is done with it)."""
     if not isinstance(result, Expr):
         kind = getattr(result, "_label", None) or type(result).__name__
         raise Unacceptable(f"returned {kind} {result!r:.100}, not an expression of "
                            f"adcourse.expressions: {what} builds its answer from the course's "
                            "classes (Const, Var, Add, ..., or the operators + - * / ** on them)")
+    if at_most is not None and distinct_nodes(result, cap=at_most) > at_most:
+        raise Unacceptable(f"returned {_short(result)}, an expression of more than {at_most:,} "
+                           f"distinct nodes: far more than {what} needs for this input")
     extra = free_variables(result) - set(env)
     if extra:
         raise Unacceptable(f"returned {_short(result)}, which holds the variable(s) "
@@ -134,7 +155,7 @@ def values_of(result, env: dict, what: str):
 
 def derivative_values(diff, expr, var):
     """diff(expr, var), as its values at the points of `expr`."""
-    return values_of(diff(expr, var), points_for(expr, var), "diff")
+    return values_of(diff(expr, var), points_for(expr, var), "diff", answer_bound(expr))
 
 
 def simplified_values(simplify, expr, at_most: str = "input"):
@@ -144,19 +165,29 @@ def simplified_values(simplify, expr, at_most: str = "input"):
     larger than the listed rules make it, applied bottom-up: the reference's size).
     """
     result = simplify(expr)
-    values = values_of(result, points_for(expr), "simplify")
-    size, bound = tree_size(result), tree_size(expr)
-    target = "the expression it was given"
+    bound, target = tree_size(expr), "the expression it was given"
     if at_most == "rules":
         bound, target = tree_size(ref.simplify(expr)), f"what the rules give ({_short(ref.simplify(expr))})"
+    # Measured before anything else: its distinct nodes (at most bound + 1 visited), then
+    # its tree, on the graph and without huge integers.
+    distinct = distinct_nodes(result, cap=bound) if isinstance(result, Expr) else 0
+    size = distinct if distinct > bound else tree_size(result, cap=SIZE_CAP) if distinct else 0
     if size > bound:
-        raise Unacceptable(f"returned {_short(result)}, of {_nodes_text(size)}: larger than "
-                           f"{target}, of {_nodes_text(bound)}")
-    return values
+        shown = (f"more than {bound:,} distinct nodes" if distinct > bound
+                 else f"{_nodes_text(size)} when printed as a tree")
+        raise Unacceptable(f"returned {_short(result)}, of {shown}: larger than {target}, of "
+                           f"{_nodes_text(bound)}")
+    return values_of(result, points_for(expr), "simplify")
+
+
+#: Tree sizes are counted up to this (a larger one is reported as "more than").
+SIZE_CAP = 10 ** 12
 
 
 def _nodes_text(n: int) -> str:
-    return f"{n} node{'s' * (n != 1)}"
+    if n > SIZE_CAP:
+        return f"more than {SIZE_CAP:,} nodes"
+    return f"{n:,} node{'s' * (n != 1)}"
 
 
 def simplified_by_rules(simplify, expr):
@@ -165,8 +196,9 @@ def simplified_by_rules(simplify, expr):
 
 def map_values(logistic_map, n):
     """logistic_map(n) as its values at points of (0, 1)."""
-    rng = np.random.default_rng(500 + n)
-    return values_of(logistic_map(n), {"x": rng.uniform(0.05, 0.95, size=POINTS)}, "logistic_map")
+    rng = generator(500 + n)
+    return values_of(logistic_map(n), {"x": rng.uniform(0.05, 0.95, size=POINTS)}, "logistic_map",
+                     answer_bound(ref.logistic_map(n)))
 
 
 def compiled_values(compile_expr, expr, variables):
@@ -197,7 +229,7 @@ def _check_with_sympy(expr: Expr, var: Var) -> None:
 def diff_cases(seed: int) -> list[Case]:
     """Every rule at the root, at depths 1 to 3, in x, and in x and y; derivatives with
     respect to x, to y, and to a variable absent from the expression."""
-    rng = np.random.default_rng(seed)
+    rng = generator(seed)
     cases = []
     for depth in (1, 2, 3):
         for op in OPERATIONS:
@@ -231,7 +263,7 @@ def simplify_rule_cases() -> list[Case]:
 
 def simplify_cases(seed: int) -> list[Case]:
     """Derivatives (which are full of 0 * u and u * 1) and random expressions."""
-    rng = np.random.default_rng(seed)
+    rng = generator(seed)
     cases = [Case((ref.diff(_draw(rng, depth, ("x", "y"), op), X),))
              for depth in (1, 2, 3) for op in OPERATIONS[::2]]
     cases += [Case((random_expression(rng, 3, ("x", "y")),)) for _ in range(6)]
@@ -247,7 +279,7 @@ def _shared() -> Expr:
 
 def count_nodes_cases(seed: int) -> list[Case]:
     """Leaves, random trees, and trees that hold the same subexpression several times."""
-    rng = np.random.default_rng(seed)
+    rng = generator(seed)
     cases = [Case((X,)), Case((Const(2.5),)), Case((Neg(X),)), Case((_shared(),)),
              Case((ref.logistic_map(5),)), Case((ref.diff(ref.logistic_map(4), X),))]
     cases += [Case((random_expression(rng, depth, ("x", "y")),)) for depth in (1, 2, 3, 4, 5)]
@@ -260,7 +292,7 @@ def logistic_map_cases() -> list[Case]:
 
 def compile_cases(seed: int) -> list[Case]:
     """Expressions in one, two and three variables, the variables in several orders."""
-    rng = np.random.default_rng(seed)
+    rng = generator(seed)
     cases = []
     for op in OPERATIONS:
         cases.append(Case((_draw(rng, 2, ("x",), op), [X])))

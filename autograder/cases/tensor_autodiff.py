@@ -25,6 +25,7 @@ from adcourse.functions import TENSOR_BACKWARD, TENSOR_GRAPHS, TENSOR_OPERATION,
 from adcourse.remote import with_globals
 from adcourse.tensor import make_moons
 from adcourse.tolerance import policy
+from autograder.cases import derived_seed, generator
 from autograder.checking import Case, Unacceptable
 from autograder.reference import tensor_autodiff as ref
 from autograder.sealed import in_kernel
@@ -169,7 +170,7 @@ def operation_cases(seed: int) -> list[Case]:
     """Every primitive: broadcasting on either side, numbers and arrays on either side,
     matmul of matrices and vectors, sum and mean with axis and keepdims, a tensor used
     twice. Square matrices come first where a mistake would otherwise only raise."""
-    rng = np.random.default_rng(seed)
+    rng = generator(seed)
 
     def draw(shape, lo=-2.0, hi=2.0):
         values = rng.uniform(lo, hi, size=shape)
@@ -258,7 +259,7 @@ LEAVES = {"reuse": [(3, 4)], "diamond": [(5,)], "skip": [(3,)], "layer": [(3, 4)
 def graph_cases(seed: int) -> list[Case]:
     """Every course graph (a tensor used twice by one node and reused, two paths, paths of
     different lengths, a layer with broadcasting, a chain 150 deep), twice."""
-    rng = np.random.default_rng(seed)
+    rng = generator(seed)
     cases = []
     for name in TENSOR_GRAPHS:
         for _ in range(2):
@@ -305,6 +306,7 @@ def training(function, X, y, **kwargs) -> np.ndarray:
 
 
 def training_cases(seed: int) -> list[Case]:
+    seed = derived_seed(seed)
     X, y = make_moons(200, 0.1, seed)
     return [Case((X, y), {"hidden": 16, "steps": 500, "lr": 1.0, "seed": seed})]
 

@@ -1,0 +1,127 @@
+"""The student package (deploy/student-package/): what a classroom's student image installs.
+
+It is built from the checkout as a student image builds it, and its wheel must hold
+adcourse, every module of it, and nothing of the grader (no references, hidden cases,
+typical mistakes or hidden tests); installed alone into a fresh folder, next to the
+packages it depends on and without the course, every module of adcourse imports.
+"""
+from __future__ import annotations
+
+import ast
+import importlib.metadata
+import json
+import subprocess
+import sys
+import zipfile
+from email.parser import Parser
+
+import pytest
+from packaging.requirements import Requirement
+
+from .conftest import ROOT
+from .student_env import build_wheel, install_wheel, student_site
+
+MODULES = sorted(p.name for p in (ROOT / "adcourse").glob("*.py"))
+
+#: Run with the fresh folder first on PYTHONPATH: imports every module of adcourse.
+IMPORT_ALL = r"""
+import importlib, json, pkgutil, sys
+import adcourse
+names = sorted(m.name for m in pkgutil.iter_modules(adcourse.__path__))
+for name in names:
+    importlib.import_module("adcourse." + name)
+try:
+    import autograder
+    grader = repr(autograder)
+except ModuleNotFoundError as error:
+    grader = "ModuleNotFoundError: " + str(error)
+print(json.dumps({"file": adcourse.__file__, "modules": names, "grader": grader,
+                  "grader_loaded": sorted(m for m in sys.modules if m.split(".")[0] == "autograder")}))
+"""
+
+
+@pytest.fixture(scope="module")
+def wheel(tmp_path_factory):
+    return build_wheel(tmp_path_factory.mktemp("student-wheel"))
+
+
+def dist_info(wheel) -> str:
+    name, version = wheel.name.split("-")[:2]
+    return f"{name}-{version}.dist-info"
+
+
+def core_metadata(wheel):
+    return Parser().parsestr(zipfile.ZipFile(wheel).read(f"{dist_info(wheel)}/METADATA").decode("utf-8"))
+
+
+def test_the_wheel_holds_adcourse_and_nothing_of_the_grader(wheel):
+    info = dist_info(wheel)
+    assert core_metadata(wheel)["Name"] == "autodiff-course-student"
+    names = zipfile.ZipFile(wheel).namelist()
+    package = [n for n in names if n.startswith("adcourse/")]
+    records = [n for n in names if n.startswith(f"{info}/")]
+    assert sorted(package + records) == sorted(names), f"files outside adcourse/: {set(names) - set(package)}"
+    assert sorted(n.removeprefix("adcourse/") for n in package) == MODULES, "every module of adcourse, only them"
+    assert {n.removeprefix(f"{info}/") for n in records} == {"METADATA", "WHEEL", "RECORD"}
+    for name in names:
+        assert "autograder" not in name and "reference" not in name and "cases" not in name, name
+    for module in MODULES:  # the files are the checkout's
+        assert zipfile.ZipFile(wheel).read(f"adcourse/{module}") == (ROOT / "adcourse" / module).read_bytes()
+
+
+def test_installed_alone_every_module_imports_without_the_grader(wheel, tmp_path):
+    target = tmp_path / "target"
+    install_wheel(wheel, target)
+    assert sorted(p.name for p in target.iterdir()) == ["adcourse", dist_info(wheel)]
+    assert sorted(p.name for p in (target / "adcourse").glob("*.py")) == MODULES
+    # The packages it depends on, as this environment has them, without the course.
+    deps = student_site(tmp_path / "deps", None)
+    assert not (deps / "autograder").exists() and not (deps / "adcourse").exists()
+    env = {"PYTHONPATH": f"{target}:{deps}", "PATH": "/usr/bin:/bin", "MPLBACKEND": "Agg",
+           "HOME": str(tmp_path)}
+    result = subprocess.run([sys.executable, "-S", "-c", IMPORT_ALL], check=False, cwd=tmp_path, env=env,
+                            capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stderr
+    found = json.loads(result.stdout)
+    assert found["file"] == str(target / "adcourse" / "__init__.py")
+    assert found["modules"] == sorted(m.removesuffix(".py") for m in MODULES if m != "__init__.py")
+    assert found["grader"] == "ModuleNotFoundError: No module named 'autograder'", found["grader"]
+    assert found["grader_loaded"] == []
+
+
+def _third_party_imports() -> set[str]:
+    """Top-level modules that adcourse imports, anywhere in its code, beyond the standard library."""
+    modules = set()
+    for path in (ROOT / "adcourse").glob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Import):
+                modules |= {alias.name.split(".")[0] for alias in node.names}
+            elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+                modules.add(node.module.split(".")[0])
+    return {m for m in modules if m not in sys.stdlib_module_names and m not in ("__future__", "adcourse")}
+
+
+def _installed_with(requirements: list[str]) -> set[str]:
+    """Names of the distributions that installing `requirements` brings (as installed here)."""
+    seen, todo = set(), [Requirement(r) for r in requirements]
+    while todo:
+        requirement = todo.pop()
+        name = requirement.name.lower().replace("_", "-")
+        if name in seen or (requirement.marker and not requirement.marker.evaluate({"extra": ""})):
+            continue
+        seen.add(name)
+        try:
+            todo += [Requirement(r) for r in importlib.metadata.requires(requirement.name) or []]
+        except importlib.metadata.PackageNotFoundError:
+            pass
+    return seen
+
+
+def test_its_dependencies_bring_every_package_adcourse_imports(wheel):
+    brought = _installed_with(core_metadata(wheel).get_all("Requires-Dist"))
+    owners = importlib.metadata.packages_distributions()
+    imported = _third_party_imports()
+    assert {"numpy", "matplotlib", "ipywidgets", "sympy"} <= imported
+    for module in imported:
+        dists = {d.lower().replace("_", "-") for d in owners.get(module, [])}
+        assert dists & brought, f"adcourse imports {module}, which the student package does not install"
