@@ -313,6 +313,7 @@ class Bridge:
         self.output: list[tuple[str, str]] = []
         self.output_size = 0
         self.in_callback = 0
+        self.idle: set[str] = set()  # requests whose `idle` status came: their output is all in
         self.monitors = self._monitors()
         self.dropped = ""
         self.classes: frozenset = frozenset()  # the exercises that are classes (see Remote)
@@ -369,6 +370,7 @@ class Bridge:
     def begin(self, seconds: float) -> None:
         self.deadline = time.monotonic() + seconds
         self.output, self.output_size = [], 0
+        self.idle.clear()
 
     def end(self) -> None:
         # The test's functions stop working now; the kernel lets go of the objects this
@@ -523,7 +525,7 @@ class Bridge:
         """Keep the request's output that is still on its way: the execute_reply comes on
         the shell channel, the output on IOPub, ending with the request's `idle` status."""
         channel = self.client.iopub_channel
-        while time.monotonic() < until:
+        while msg_id not in self.idle and time.monotonic() < until:
             try:
                 msg = channel.get_msg(timeout=max(until - time.monotonic(), 0.0))
             except queue.Empty:
@@ -535,7 +537,7 @@ class Bridge:
             if msg.get("msg_type") == "stream":
                 self._keep_output(str(content.get("name", "stdout"))[:10], content.get("text", ""))
             elif msg.get("msg_type") == "status" and content.get("execution_state") == "idle":
-                return
+                self.idle.add(msg_id)
 
     def _poll(self, msg_id: str, timeout: float, deadline: float | None) -> dict | None:
         """Handle what arrives within `timeout`: the execute_reply to `msg_id` (returned),
@@ -577,6 +579,8 @@ class Bridge:
                                   else wire.dumps({"error": "the call's time is up"}))
             elif kind == "stream":
                 self._keep_output(str(content.get("name", "stdout"))[:10], content.get("text", ""))
+            elif kind == "status" and content.get("execution_state") == "idle":
+                self.idle.add(msg_id)  # all of the request's output came before this
         return None
 
     def _keep_output(self, name: str, text: str) -> None:
