@@ -60,6 +60,14 @@ SCALAR = (
 )
 
 
+class FnOfArgs(Fn):
+    """A catalogue function of several numbers, called as f(x1, ..., xn); `df` gives the
+    tuple of its partial derivatives and `shape` is (1, n)."""
+
+    def __call__(self, *args):
+        return self.f(*args)
+
+
 def _logsumexp(x):
     m = np.max(x)
     return m + np.log(np.sum(np.exp(x - m)))
@@ -127,8 +135,56 @@ def by_name(name: str) -> Fn:
     raise KeyError(f"no catalogue function named {name!r}")
 
 
+# --- Derivatives and difference rules, as arguments (tests of chapter 01) -------------------
+#
+# Some exercises take a derivative or a difference rule as an argument: step_errors(f, df,
+# x, hs, method), gradient_check(f, grad_f, x). Being catalogue functions, these run where
+# the exercise runs (in a graded kernel, without a round trip to the grader per call).
+# None of them is an exercise: the rules are the backward difference and the five-point
+# stencil; the gradients are right, doubled, or shifted (wrong on purpose).
+
+def five_point(f, x, h):
+    """The five-point stencil (-f(x+2h) + 8f(x+h) - 8f(x-h) + f(x-2h)) / (12h)."""
+    return (-f(x + 2 * h) + 8 * f(x + h) - 8 * f(x - h) + f(x - 2 * h)) / (12 * h)
+
+
+def backward_difference(f, x, h):
+    """The backward difference (f(x) - f(x-h)) / h."""
+    return (f(x) - f(x - h)) / h
+
+
+RULES = (FnOfArgs("the five-point stencil", five_point, df=None),
+         FnOfArgs("the backward difference", backward_difference, df=None))
+
+
+def _scaled(df, scale: float, shift: float):
+    return lambda x: scale * df(x) + shift
+
+
+#: The derivative of each scalar function, as a function of its own.
+DERIVATIVES = tuple(Fn(f"derivative of {fn.name}", fn.df, df=None, domain=fn.domain) for fn in SCALAR)
+#: Right and deliberately wrong gradients of each function of GRADIENT.
+GRADIENTS = tuple(Fn(name.format(fn.name), _scaled(fn.df, scale, shift), df=None, domain=fn.domain)
+                  for fn in GRADIENT
+                  for name, scale, shift in (("gradient of {}", 1.0, 0.0),
+                                             ("(2 * gradient of {})", 2.0, 0.0),
+                                             ("(gradient of {} + 0.001)", 1.0, 1e-3)))
+
+
+def derivative_of(fn: Fn) -> Fn:
+    """The catalogue's function for the derivative of the scalar function `fn`."""
+    return DERIVATIVES[SCALAR.index(fn)]
+
+
+def gradient_of(fn: Fn, scale: float = 1.0, shift: float = 0.0) -> Fn:
+    """The catalogue's gradient of `fn` (a function of GRADIENT): right, doubled (scale 2)
+    or shifted by 1e-3."""
+    variants = {(1.0, 0.0): 0, (2.0, 0.0): 1, (1.0, 1e-3): 2}
+    return GRADIENTS[3 * GRADIENT.index(fn) + variants[(scale, shift)]]
+
+
 #: Every function of the catalogue: what may cross to a student's kernel by name.
-CATALOGUE = SCALAR + GRADIENT + JACOBIAN
+CATALOGUE = SCALAR + GRADIENT + JACOBIAN + RULES + DERIVATIVES + GRADIENTS
 
 
 # --- Functions for dual numbers (chapter 03) -----------------------------------------------
@@ -265,14 +321,6 @@ r_cos = _reverse_elementary("cos", np.cos, lambda v: -np.sin(v))
 r_exp = _reverse_elementary("exp", np.exp, np.exp)
 r_log = _reverse_elementary("log", np.log, lambda v: 1.0 / v)
 r_tanh = _reverse_elementary("tanh", np.tanh, lambda v: 1.0 - np.tanh(v) ** 2)
-
-
-class FnOfArgs(Fn):
-    """A catalogue function of several numbers, called as f(x1, ..., xn); `df` gives the
-    tuple of its partial derivatives and `shape` is (1, n)."""
-
-    def __call__(self, *args):
-        return self.f(*args)
 
 
 def _neuron(w, x, b):

@@ -137,32 +137,43 @@ MAX_MESSAGE_BYTES = 32 * 2**20
 class SandboxKernelClient(AsyncKernelClient):
     """jupyter_client's client, ready as soon as the kernel has answered on both channels.
 
-    The stock `wait_for_ready` then waits until IOPub has been quiet for 0.2 s, to
-    drop the start-up messages; nbclient ignores messages that answer another
-    request anyway, so here they are dropped only if already there.
+    The stock `wait_for_ready` waits up to 0.2 s for an IOPub message after each
+    kernel_info reply (about a fifth of a second of every kernel's start, when the
+    channels connect before the kernel has bound its sockets). Here IOPub counts as
+    connected as soon as anything arrives on it (ipykernel 7 sends `iopub_welcome` on
+    subscription, earlier kernels the status of a kernel_info request), and the
+    request is repeated every IOPUB_POLL seconds until then. The sockets retry a
+    connection every RECONNECT_MS, not ZeroMQ's default 100 ms.
     """
+
+    IOPUB_POLL = 0.01
+    RECONNECT_MS = 5
 
     def start_channels(self, *args, **kwargs) -> None:
         # A message larger than this is refused by ZeroMQ itself (the connection is dropped),
         # before jupyter_client deserialises anything.
         self.context.setsockopt(zmq.MAXMSGSIZE, MAX_MESSAGE_BYTES)
+        self.context.setsockopt(zmq.RECONNECT_IVL, self.RECONNECT_MS)
         super().start_channels(*args, **kwargs)
 
     async def wait_for_ready(self, timeout: float | None = None) -> None:
         deadline = time.monotonic() + (timeout if timeout is not None else math.inf)
+        answered = None
         while True:
             self.kernel_info()
             try:
-                msg = await self.shell_channel.get_msg(timeout=1)
+                msg = await self.shell_channel.get_msg(timeout=self.IOPUB_POLL if answered else 1)
             except Empty:
                 msg = None
             if msg is not None and msg["msg_type"] == "kernel_info_reply":
+                answered = msg
+            if answered is not None:
                 try:
-                    await self.iopub_channel.get_msg(timeout=0.2)
+                    await self.iopub_channel.get_msg(timeout=self.IOPUB_POLL)
                 except Empty:
                     pass
                 else:
-                    self._handle_kernel_info_reply(msg)
+                    self._handle_kernel_info_reply(answered)
                     break
             if not await self._async_is_alive():
                 raise RuntimeError("Kernel died before replying to kernel_info")

@@ -36,7 +36,7 @@ from .gradebook import (course_db_url, course_id, manual_grades, open_gradebook,
                         quiet_sqlalchemy_warnings, record, record_ungraded, recorded, snapshot)
 from .scores import read_scores
 from .text import shown
-from .worker import Job, Result, grade_submission, submission_files, warm_up
+from .worker import Job, Result, grade_submission, memory_cap, submission_files, warm_up
 
 
 def submissions(root: Path, chapter: str) -> list[str]:
@@ -214,8 +214,9 @@ def _run_local(jobs: list[Job], workers: int, grade_one=grade_submission,
     the others get their grades, and the rest of the class goes on in a new pool.
     """
     if workers == 1 or len(jobs) <= 1:
-        for job in jobs:
-            yield job, grade_one(job)
+        with memory_cap():  # this process grades: it is held to a worker's memory meanwhile
+            for job in jobs:
+                yield job, grade_one(job)
         return
     queue = list(jobs)
     while queue:

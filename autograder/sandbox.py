@@ -400,6 +400,10 @@ def enter(policy: Policy, connection_file: str, environ: dict[str, str]) -> tupl
               (resource.RLIMIT_FSIZE, policy.file_bytes), (resource.RLIMIT_CORE, 0))
     for which, value in limits:
         resource.setrlimit(which, (value, value))
+    # The grading worker's own cap (autograder.worker.WORKER_MEMORY) is not the kernel's:
+    # its memory is bounded by RLIMIT_AS above.
+    data_hard = resource.getrlimit(resource.RLIMIT_DATA)[1]
+    resource.setrlimit(resource.RLIMIT_DATA, (data_hard, data_hard))
     death_signal = ctypes.c_int(0)
     _libc().prctl(_PR_GET_PDEATHSIG, ctypes.byref(death_signal), 0, 0, 0)
     parent = os.getppid()

@@ -651,9 +651,39 @@ def _within(seconds: float, function: Callable, args: tuple, kwargs: dict):
             signal.setitimer(signal.ITIMER_REAL, max(outer - (time.monotonic() - started), 1e-3))
 
 
+#: Seconds past a test cell's time limit that its work here may take before it is stopped.
+GRADER_GRACE = 2.0
+
+
+@contextlib.contextmanager
+def _grader_time(seconds: float):
+    """Stop the work of a test cell in the grader (SymPy on an answer, formatting its
+    message, a callback) with TimeLimitExceeded after `seconds` (SIGALRM, in the main
+    thread; a Dask worker's threads are bounded by the kernel waits alone). Timers set
+    inside (`_within`) put this one back when they end."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def expire(signum, frame):
+        raise TimeLimitExceeded(f"checking this answer took the grader more than the test's "
+                                f"{seconds - GRADER_GRACE:g} s (is the answer far larger than it should be?)")
+
+    previous = signal.signal(signal.SIGALRM, expire)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+
+
 def run_test_cell(bridge: Bridge, source: str, label: str, student_names: set[str],
                   seconds: float) -> tuple[list[tuple[str, str]], BaseException | None]:
-    """Execute a test cell here; return (output streams, the exception it raised or None)."""
+    """Execute a test cell here; return (output streams, the exception it raised or None).
+
+    The kernel's part is bounded by the bridge's deadline (`seconds`), the grader's own
+    part by `_grader_time` (`seconds` + GRADER_GRACE)."""
     captured = io.StringIO()
     error: BaseException | None = None
     bridge.begin(seconds)
@@ -664,7 +694,8 @@ def run_test_cell(bridge: Bridge, source: str, label: str, student_names: set[st
         namespace = {"__builtins__": builtins, "__name__": "__test__"}
         namespace.update(bridge.lookup(wanted))
         namespace.update(trusted_namespace())
-        with contextlib.redirect_stdout(captured), contextlib.redirect_stderr(captured):
+        with _grader_time(seconds + GRADER_GRACE), contextlib.redirect_stdout(captured), \
+                contextlib.redirect_stderr(captured):
             exec(code, namespace)
     except (Exception, TimeLimitExceeded) as exc:  # the test's failure is its result
         error = exc  # (KeyboardInterrupt and SystemExit in the grader are not: they go on)

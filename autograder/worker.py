@@ -14,8 +14,10 @@ from __future__ import annotations
 import datetime
 import errno
 import fnmatch
+import contextlib
 import os
 import re
+import resource
 import socket
 import stat
 import tempfile
@@ -32,6 +34,12 @@ from .text import shown
 
 #: Scratch courses are temporary folders named after the worker's pid.
 JOB_PREFIX = "autograder-job-"
+
+#: The memory a grading process may hold (RLIMIT_DATA: its heap and private writable
+#: mappings). Whatever a kernel returns, prints or calls back, grading one submission
+#: past it fails that submission with MemoryError, and the worker goes on with the next.
+#: The kernels it starts have their own limit (SandboxKernelManager.memory_limit).
+WORKER_MEMORY = 1 << 30
 
 
 @dataclass
@@ -239,9 +247,31 @@ def _read_regular(name: str, directory: int, limit: int = MAX_NOTEBOOK_BYTES) ->
     return data
 
 
+@contextlib.contextmanager
+def memory_cap(limit: int = WORKER_MEMORY):
+    """Hold this process to `limit` bytes of data (never above a hard limit already set),
+    and put the previous limit back afterwards."""
+    previous = resource.getrlimit(resource.RLIMIT_DATA)
+    cap_memory(limit)
+    try:
+        yield
+    finally:
+        resource.setrlimit(resource.RLIMIT_DATA, previous)
+
+
+def cap_memory(limit: int = WORKER_MEMORY) -> None:
+    soft, hard = resource.getrlimit(resource.RLIMIT_DATA)
+    if hard != resource.RLIM_INFINITY:
+        limit = min(limit, hard)
+    resource.setrlimit(resource.RLIMIT_DATA, (limit, hard))
+
+
 def warm_up() -> None:
-    """Pay the start-up costs before the first job: imports, then the kernels' fork server."""
+    """Pay the start-up costs before the first job (imports, then the kernels' fork
+    server), and hold the worker to WORKER_MEMORY."""
     import importlib
+
+    cap_memory()
 
     from .forkserver import fork_server
 

@@ -14,7 +14,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from adcourse.functions import GRADIENT, JACOBIAN, SCALAR, Fn
+from adcourse.functions import (GRADIENT, JACOBIAN, RULES, SCALAR, Fn, backward_difference,
+                                derivative_of, gradient_of)
 from autograder.cases import generator
 from autograder.checking import Case
 from adcourse.diagnostics import Mistake
@@ -22,6 +23,7 @@ from autograder.reference import numerical as ref
 
 #: Explicit steps: large enough that formulas of different order give different values.
 STEPS = (1e-1, 3e-2, 1e-2, 1e-3)
+FIVE_POINT, BACKWARD = RULES
 #: Array shapes the elementwise and gradient exercises are tried on (0-d to 3-D).
 SHAPES = ((), (4,), (3, 2), (2, 3, 2))
 
@@ -92,41 +94,16 @@ def relative_error_cases(seed: int) -> list[Case]:
     ]
 
 
-class Gradient:
-    """A gradient function with a readable name (right or deliberately wrong)."""
-
-    def __init__(self, fn: Fn, scale: float = 1.0, shift: float = 0.0):
-        self.fn, self.scale, self.shift = fn, scale, shift
-
-    def __call__(self, x):
-        return self.scale * self.fn.df(x) + self.shift
-
-    def __repr__(self) -> str:
-        if self.scale == 1.0 and self.shift == 0.0:
-            return f"gradient of {self.fn.name}"
-        return f"({self.scale:g} * gradient of {self.fn.name} + {self.shift:g})"
-
-
 def gradient_check_cases(seed: int) -> list[Case]:
     """Right and wrong analytic gradients: relative errors from 1e-10 to 1."""
     rng = generator(seed)
     cases = []
     for fn in GRADIENT:
         x = _point(rng, fn, (3, 2))
-        cases.append(Case((fn, Gradient(fn), x)))
-        cases.append(Case((fn, Gradient(fn, scale=2.0), x), {"h": 1e-4}))
-        cases.append(Case((fn, Gradient(fn, shift=1e-3), x, 1e-3)))
+        cases.append(Case((fn, gradient_of(fn), x)))
+        cases.append(Case((fn, gradient_of(fn, scale=2.0), x), {"h": 1e-4}))
+        cases.append(Case((fn, gradient_of(fn, shift=1e-3), x, 1e-3)))
     return cases
-
-
-def five_point(f, x, h):
-    """The five-point stencil (-f(x+2h) + 8f(x+h) - 8f(x-h) + f(x-2h)) / (12h)."""
-    return (-f(x + 2 * h) + 8 * f(x + h) - 8 * f(x - h) + f(x - 2 * h)) / (12 * h)
-
-
-def backward_difference(f, x, h):
-    """The backward difference (f(x) - f(x-h)) / h."""
-    return (f(x) - f(x - h)) / h
 
 
 def step_errors_cases(seed: int) -> list[Case]:
@@ -135,8 +112,8 @@ def step_errors_cases(seed: int) -> list[Case]:
     cases = []
     for i, fn in enumerate(SCALAR):
         hs = np.logspace(-1, -12, 12) if i % 2 else [10.0 ** -k for k in range(1, 9)]
-        method = five_point if i % 3 else backward_difference
-        cases.append(Case((fn, fn.df, _point(rng, fn), hs, method)))
+        method = FIVE_POINT if i % 3 else BACKWARD
+        cases.append(Case((fn, derivative_of(fn), _point(rng, fn), hs, method)))
     return cases
 
 

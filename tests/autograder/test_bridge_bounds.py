@@ -262,3 +262,17 @@ def test_a_failing_test_is_its_result():
 def test_a_time_limit_failure_reads_like_the_kernels():
     error = Bridge._error({"ename": "TimeLimitExceeded", "evalue": "did not finish within 5 s"})
     assert isinstance(error, RemoteError) and error.ename == "TimeLimitExceeded"
+
+
+def test_the_graders_own_work_in_a_test_is_stopped_at_its_time_limit(monkeypatch):
+    """Item 2 of the grader's bounds: SymPy expanding (x+1)**8192 in the grader (48 s once)."""
+    from autograder import sealed
+
+    monkeypatch.setattr(sealed, "GRADER_GRACE", 0.0)
+    source = "import sympy\nx = sympy.Symbol('x')\nterms = sympy.expand((x + 1) ** 8192)"
+    _, error = run_test_cell(NoKernel(), source, "test x", set(), 0.5)
+    assert type(error).__name__ == "TimeLimitExceeded" and "checking this answer" in str(error), error
+    import signal
+    assert signal.getitimer(signal.ITIMER_REAL) == (0.0, 0.0), "no timer left behind"
+    _, error = run_test_cell(NoKernel(), "total = sum(range(1000))", "test x", set(), 0.5)
+    assert error is None

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import os
 import signal
+import subprocess
+import sys
 from dataclasses import dataclass
 
 import pytest
@@ -59,3 +61,53 @@ def test_a_worker_with_a_weaker_sandbox_or_a_failed_preload_is_printed_once(caps
     assert printed == ["  sandbox on worker host-b:2: landlock off: Landlock is not available",
                        "  fork server of worker host-b:2 could not preload numpy (ImportError): "
                        "its kernels start slower"], printed
+
+
+def grade_or_hog(job: FakeJob):
+    """Grades every job; grading `hog` asks for 2 GiB (a reply that would blow the grader up)."""
+    if job.student.startswith("hog"):
+        try:
+            block = bytearray(2 << 30)
+        except MemoryError:
+            return "refused"
+        return f"allocated {len(block)} bytes"
+    return f"graded {job.student}"
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_a_grading_process_is_held_to_its_memory_cap_and_goes_on(workers):
+    import resource
+
+    from autograder.worker import cap_memory
+
+    before = resource.getrlimit(resource.RLIMIT_DATA)
+    jobs = [FakeJob(name) for name in ("a", "hog", "b", "c")]
+    outcomes = dict((job.student, outcome) for job, outcome in
+                    _run_local(jobs, workers, grade_one=grade_or_hog, initializer=cap_memory))
+    assert outcomes == {"a": "graded a", "hog": "refused", "b": "graded b", "c": "graded c"}
+    assert resource.getrlimit(resource.RLIMIT_DATA) == before, "in-process grading puts the limit back"
+
+
+def test_the_pool_workers_cap_their_memory_before_the_first_job(monkeypatch):
+    from autograder import forkserver, worker
+
+    started = []
+    monkeypatch.setattr(forkserver.ForkServer, "start_if_needed", lambda self: started.append(self))
+    import resource
+
+    before = resource.getrlimit(resource.RLIMIT_DATA)
+    try:
+        worker.warm_up()
+        assert resource.getrlimit(resource.RLIMIT_DATA)[0] == worker.WORKER_MEMORY
+        assert started, "and then start the fork server"
+    finally:
+        resource.setrlimit(resource.RLIMIT_DATA, before)
+
+
+def test_a_kernel_does_not_inherit_the_graders_memory_cap(tmp_path):
+    code = ("import resource, sys; from autograder.worker import cap_memory; cap_memory(); "
+            "from autograder.sandbox import Policy, enter; "
+            f"enter(Policy(workdir={str(tmp_path)!r}, landlock=False, seccomp=False), '', {{}}); "
+            "print(resource.getrlimit(resource.RLIMIT_DATA)[0] == resource.getrlimit(resource.RLIMIT_DATA)[1])")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert done.stdout.strip() == "True", done.stderr
