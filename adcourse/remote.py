@@ -22,11 +22,14 @@ altogether answers unwatched (see `autograder.sealed`).
 from __future__ import annotations
 
 import _thread
+import contextlib
 import operator
 import signal
 import sys
 import threading
+import time
 import types
+from typing import Callable
 
 import numpy as np
 
@@ -60,9 +63,30 @@ class Callback:
         return self.__name__
 
 
+#: What `serving` set: (the namespace requests read, the function that asks the grader).
+#: None in a kernel: IPython's user namespace, and the kernel's raw_input.
+_served: tuple[dict, Callable[[str], str]] | None = None
+
+
+@contextlib.contextmanager
+def serving(namespace: dict, ask: Callable[[str], str]):
+    """Within the block, requests read the student's names from `namespace` and callbacks
+    ask the grader with `ask(prompt) -> reply text` (both JSON text, as over stdin): the
+    kernel end run in the grader's own process (`autograder.sealed.Loopback`). Everything
+    else, the checks and the library watch, is the kernel's."""
+    global _served
+    previous, _served = _served, (namespace, ask)
+    try:
+        yield
+    finally:
+        _served = previous
+
+
 def _ask(prompt: str) -> str:
     """Ask the grader (the requests arrive as user expressions, when ipykernel has
     already put the builtin `input` back, so the kernel's own raw_input is used)."""
+    if _served is not None:
+        return _served[1](prompt)
     from IPython import get_ipython
 
     kernel = getattr(get_ipython(), "kernel", None)
@@ -111,6 +135,9 @@ class LibraryUsed(RuntimeError):
     """Another library computed an answer that an exercise asks the student to compute."""
 
 
+_LibraryUsed = LibraryUsed  # what the watch raises (kept if the public name is rebound)
+
+
 def _folders(libraries) -> tuple[tuple[str, str], ...]:
     """(folder, library): where the installed code of `libraries` lives (found without
     importing them)."""
@@ -131,6 +158,18 @@ def _folders(libraries) -> tuple[tuple[str, str], ...]:
     return tuple(found)
 
 
+#: Libraries a test may ban, located once when this module is imported (in the fork
+#: server, before any student's code): a kernel that hides a library's spec or renames
+#: its modules later does not move where its code is.
+WATCHABLE = ("sympy", "symengine", "mpmath")
+_KNOWN_FOLDERS = {name: _folders((name,)) for name in WATCHABLE}
+
+
+def _library_folders(libraries) -> tuple[tuple[str, str], ...]:
+    return tuple(folder for name in libraries
+                 for folder in (_KNOWN_FOLDERS[name] if name in _KNOWN_FOLDERS else _folders((name,))))
+
+
 class _Watch:
     """The profile function of one watched call: notes the first code of a watched library.
 
@@ -145,26 +184,29 @@ class _Watch:
         self.libraries, self.folders, self.seen = libraries, folders, []
 
     def __call__(self, frame, event, arg):
-        if self.seen:
-            return
         if event == "call":
             module = frame.f_globals.get("__name__") or ""
             filename = frame.f_code.co_filename
             for folder, library in self.folders:
                 if filename.startswith(folder):
-                    self.seen.append((library, module if isinstance(module, str) and module else filename))
-                    return
+                    self._stop(library, module if isinstance(module, str) and module else filename)
         elif event == "c_call":
             if (arg is _thread.start_new_thread or arg is _thread.start_new) \
                     and frame.f_code.co_filename != threading.__file__:
                 # A thread not started by `threading` (whose threads are watched too).
-                self.seen.append(("a thread the watch does not see", "_thread.start_new_thread"))
-                return
+                self._stop("a thread the watch does not see", "_thread.start_new_thread")
             module = getattr(arg, "__module__", None) or ""
         else:
             return
         if isinstance(module, str) and module.partition(".")[0] in self.libraries:
-            self.seen.append((module.partition(".")[0], module))
+            self._stop(module.partition(".")[0], module)
+
+    def _stop(self, library: str, module: str):
+        """Note what ran and stop the call here. CPython removes a profile function that
+        raises, so the watch is off from now on: `_Watched._run` finds it gone, whatever
+        the student's code does with this exception or with `seen`."""
+        self.seen.append((library, module))
+        raise _LibraryUsed(f"{library} ({module}) ran while a watched exercise was called")
 
 
 class _Watched:
@@ -172,27 +214,56 @@ class _Watched:
 
     def __init__(self, function, libraries: frozenset):
         self.function, self.libraries = function, libraries
-        self.folders = _folders(libraries)
+        self.folders = _library_folders(libraries)
         self.__name__ = getattr(function, "__name__", "call")
 
     def __call__(self, *args, **kwargs):
+        return self._run(args, kwargs)
+
+    def finished(self, args: tuple, kwargs: dict, finish: Callable):
+        """finish(function(*args, **kwargs)), all of it under the watch (how the kernel end
+        encodes an answer: a lazy answer is computed while it is watched)."""
+        return self._run(args, kwargs, finish)
+
+    def _run(self, args, kwargs, finish=None, *, _Watch=_Watch, _getprofile=sys.getprofile,
+             _setprofile=sys.setprofile, _thread_profile=threading.getprofile,
+             _set_thread_profile=threading.setprofile):
+        # While this frame is on a thread's stack, that thread is in a watched call: the
+        # audit hook (`_guard`) refuses what would switch the watch off. The functions it
+        # uses are bound here, so that replacing this module's `sys` changes nothing; the
+        # verdict is whether the watch is still installed (CPython removes a profile
+        # function that raises, as the watch does at the first code of a library) and
+        # saw nothing.
         watch = _Watch(self.libraries, self.folders)
-        previous, previous_threads = sys.getprofile(), threading.getprofile()
-        threading.setprofile(watch)  # threads the call starts are watched too
-        sys.setprofile(watch)
+        previous, previous_threads = _getprofile(), _thread_profile()
+        _set_thread_profile(watch)  # threads the call starts are watched too
+        _setprofile(watch)
         try:
-            result = self.function(*args, **kwargs)
-        finally:
-            sys.setprofile(previous)
-            threading.setprofile(previous_threads)
-        if watch.seen:
-            library, module = watch.seen[0]
-            name = getattr(self.function, "__name__", "the function")
-            raise LibraryUsed(f"the answer was computed with {library} ({module} ran while "
-                              f"`{name}` was called): this exercise asks for your own "
-                              "implementation of the rules, and an answer computed by another "
-                              "library gets no points")
+            try:
+                result = self.function(*args, **kwargs)
+                if finish is not None:
+                    result = finish(result)
+            finally:
+                intact = _getprofile() is watch
+                _setprofile(previous)
+                _set_thread_profile(previous_threads)
+        except BaseException:
+            if watch.seen or not intact:  # the watch stopped the call: say so, whatever it raised
+                raise self._used(watch) from None
+            raise
+        if watch.seen or not intact:
+            raise self._used(watch)
         return result
+
+    def _used(self, watch) -> "LibraryUsed":
+        if not watch.seen:
+            return _LibraryUsed(f"the grader's watch for other libraries was switched off while "
+                                f"`{self.__name__}` ran: this exercise is graded only with the watch on")
+        library, module = watch.seen[0]
+        return _LibraryUsed(f"the answer was computed with {library} ({module} ran while "
+                            f"`{self.__name__}` was called): this exercise asks for your own "
+                            "implementation of the rules, and an answer computed by another "
+                            "library gets no points")
 
 
 def watched(function, libraries):
@@ -228,22 +299,34 @@ _REFUSED_SYMBOLS = ("PyEval_SetProfile", "PyEval_SetTrace", "_PyEval_SetProfile"
 
 def _guard(event, args, *, _watching=None, _refused=_REFUSED_IN_WATCH, _symbols=_REFUSED_SYMBOLS,
            _getprofile=sys.getprofile, _getframe=sys._getframe, _str=str, _isinstance=isinstance,
-           _Watch=_Watch, _finish=_Watched.__call__.__code__, _error=RuntimeError):
+           _Watch=_Watch, _finish=_Watched._run.__code__, _error=RuntimeError,
+           _protected=(_Watched._run, _Watch.__call__, _Watch._stop)):
     """The kernel's audit hook (PEP 578: once added, it cannot be removed)."""
     if event == "ctypes.dlsym" and len(args) > 1 and _isinstance(args[1], _str) \
             and args[1].startswith(_symbols):
         raise _error(f"{args[1]} is not available in a graded kernel")
-    if event == "object.__setattr__" and args and (args[0] is _guard or _isinstance(args[0], _Watch)):
+    # (Python audits changes to a function's code and defaults, not to a class's attributes.)
+    if event in ("object.__setattr__", "object.__delattr__") and args and (
+            args[0] is _guard or any(args[0] is p for p in _protected)):
         raise _error("the grader's watch cannot be changed")
-    if not _isinstance(_getprofile(), _Watch):
+    if not (event in _refused or event.startswith("ctypes.")):
         return
-    # A watched call is running in this thread.
+    # Is a watched call running in this thread? Its frame is on the stack (a frame's code
+    # cannot be swapped), whether or not its profile function is still set.
+    caller = _getframe(1)
+    if event == "sys.setprofile" and (caller.f_code is _finish or (
+            _isinstance(_getprofile(), _Watch) and _getprofile().seen)):
+        # The watch itself: started or ended by `_Watched._run`, or removed by CPython
+        # because it stopped the call (once something is seen, the call fails anyway).
+        return
+    frame = caller
+    while frame is not None and frame.f_code is not _finish:
+        frame = frame.f_back
+    if frame is None and not _isinstance(_getprofile(), _Watch):
+        return
     if event.startswith("ctypes."):
         raise _error(f"{event} is not allowed while a watched exercise runs")
-    if event in _refused:
-        if event == "sys.setprofile" and _getframe(1).f_code is _finish:
-            return  # the watch itself, ending
-        raise _error(f"{event} is not allowed while the exercise is watched for other libraries")
+    raise _error(f"{event} is not allowed while the exercise is watched for other libraries")
 
 
 def install_guard() -> bool:
@@ -281,18 +364,23 @@ def limited(function, seconds):
             raise TimeLimitExceeded(f"did not finish within {seconds:g} s")
 
         previous = signal.signal(signal.SIGALRM, expire)
-        signal.setitimer(signal.ITIMER_REAL, seconds)
+        outer = signal.setitimer(signal.ITIMER_REAL, seconds)[0]
+        started = time.monotonic()
         try:
             return function(*args, **kwargs)
         finally:
             signal.setitimer(signal.ITIMER_REAL, 0)
             signal.signal(signal.SIGALRM, previous)
+            if outer:  # a timer that was running before (the grader's own) goes on
+                signal.setitimer(signal.ITIMER_REAL, max(outer - (time.monotonic() - started), 1e-3))
 
     call.__name__ = getattr(function, "__name__", "call")
     return call
 
 
 def _namespace() -> dict:
+    if _served is not None:
+        return _served[0]
     from IPython import get_ipython
 
     shell = get_ipython()
@@ -310,7 +398,7 @@ def _perform(request: dict):
         return None, None
     target = wire.decode(request["target"], _resolve)
     if op == "call":
-        return _call(_callable(target, request), request)
+        return _call(_callable(target, request), request), None
     if op == "getattr":
         return getattr(target, str(request["name"])), None
     if op == "getitem":
@@ -339,13 +427,29 @@ def _callable(target, request: dict):
     return watched(with_globals(target, overrides), [str(name) for name in request.get("watch", [])])
 
 
-def _call(function, call: dict):
-    """(result, the array arguments after the call): arrays are sent back, so the
-    grader sees what the call did to them."""
+class _Encoded:
+    """An answer already encoded for the wire, with the array arguments after the call."""
+
+    __slots__ = ("ok", "after")
+
+    def __init__(self, ok, after):
+        self.ok, self.after = ok, after
+
+
+def _call(function, call: dict) -> _Encoded:
+    """The call's result and its array arguments after the call (arrays are sent back, so
+    the grader sees what the call did to them), encoded: for a watched function, under
+    its watch (an answer whose parts are computed as they are read is watched then)."""
     args = wire.decode(call.get("args", {"$t": []}), _resolve)
     kwargs = wire.decode(call.get("kwargs", {"$d": []}), _resolve)
-    result = function(*args, **kwargs)
-    return result, [a if isinstance(a, np.ndarray) else None for a in args]
+
+    def encoded(result) -> _Encoded:
+        return _Encoded(wire.encode(result, _token),
+                        wire.encode([a if isinstance(a, np.ndarray) else None for a in args], _token))
+
+    if isinstance(function, _Watched):
+        return function.finished(args, kwargs, encoded)
+    return encoded(function(*args, **kwargs))
 
 
 def _call_each(request: dict) -> list[dict]:
@@ -354,8 +458,8 @@ def _call_each(request: dict) -> list[dict]:
     answers = []
     for call in request["calls"]:
         try:
-            result, after = _call(function, call)
-            answers.append({"ok": wire.encode(result, _token), "after": wire.encode(after, _token)})
+            done = _call(function, call)
+            answers.append({"ok": done.ok, "after": done.after})
         except KeyboardInterrupt:  # the grader's time is up: stop the whole request
             raise
         except BaseException as exc:  # noqa: BLE001 (this call's error is its answer)
@@ -383,6 +487,8 @@ def handle(request_text: str) -> Reply:
         if isinstance(request, dict) and request.get("op") == "call_each":
             return Reply(wire.dumps({"each": _call_each(request)}))
         result, after = _perform(request)
+        if isinstance(result, _Encoded):
+            return Reply(wire.dumps({"ok": result.ok, "after": result.after}))
         reply = {"ok": wire.encode(result, _token)}
         if after is not None:
             reply["after"] = wire.encode(after, _token)

@@ -1,8 +1,8 @@
 """`autograder build`: instructor notebooks -> student notebooks (stock nbgrader underneath).
 
 First the answer cells of every instructor notebook are brought in line with the
-reference modules (`sync`), then `nbgrader generate_assignment` writes
-course/<chapter>/ from solutions/<chapter>/.
+reference modules, and its hidden test regions with the hidden test modules (`sync`),
+then `nbgrader generate_assignment` writes course/<chapter>/ from solutions/<chapter>/.
 """
 from __future__ import annotations
 
@@ -19,7 +19,8 @@ def build(root: Path, only: list[str] | None = None, quiet: bool = False) -> lis
         path = root / "solutions" / chapter / notebook_name(root, chapter)
         stale = sync_notebook(path, chapter)
         if stale and not quiet:
-            print(f"{chapter}: cells brought up to date (solutions from the reference, raises-exception tags): {', '.join(stale)}")
+            print(f"{chapter}: cells brought up to date (solutions from the reference, hidden tests "
+                  f"from autograder/hidden, raises-exception tags): {', '.join(stale)}")
         result = nbgrader(root, "generate_assignment", chapter, "--force", "--log-level=WARN",
                           capture=quiet)
         if result.returncode != 0:

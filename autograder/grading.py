@@ -214,9 +214,10 @@ def _run_local(jobs: list[Job], workers: int, grade_one=grade_submission,
     the others get their grades, and the rest of the class goes on in a new pool.
     """
     if workers == 1 or len(jobs) <= 1:
-        with memory_cap():  # this process grades: it is held to a worker's memory meanwhile
-            for job in jobs:
-                yield job, grade_one(job)
+        for job in jobs:
+            with memory_cap():  # grading here may take a worker's memory more, no more
+                outcome = grade_one(job)
+            yield job, outcome
         return
     queue = list(jobs)
     while queue:

@@ -36,6 +36,10 @@ What the grader relies on, and what it does not:
   wholesale (IPython's `user_expressions`, `adcourse.remote.handle`) answers without any
   watch, and memory-level tricks defeat any check inside a process. The ban is complete
   only where the sandbox does not let a kernel read the library at all.
+
+`Loopback` is a `Bridge` whose kernel end runs in this process, on a dict of the
+student's names: the same requests, replies and callbacks, for tests of the checking
+API and of hidden tests (`tests/loopback.py`), without a kernel.
 """
 from __future__ import annotations
 
@@ -53,7 +57,7 @@ from typing import Any, Callable
 import numpy as np
 import zmq
 
-from adcourse import functions, wire
+from adcourse import functions, remote, wire
 from adcourse.remote import TimeLimitExceeded
 
 #: Seconds the grader waits, after a reply, for the rest of the request's output.
@@ -96,6 +100,11 @@ class NotData(TypeError):
 
 class CallbackTimeLimit(Exception):
     """A function of the test, called by the student's code, ran out of the test's time."""
+
+
+class GraderTimeLimit(BaseException):
+    """The grader's own work on a test cell ran past the cell's time (a BaseException, so
+    that the checking API does not count it as one case's error and go on)."""
 
 
 #: The longest message the grader's sockets take from a kernel (ZeroMQ's MAXMSGSIZE,
@@ -176,7 +185,7 @@ class Remote(wire.Proxy):
             request["watch"] = list(self._watch)
         value, after = self._bridge.request(request, seconds=self._seconds)
         _copy_back(args, after)
-        return value
+        return self._passed_on(value)
 
     def call_each(self, calls: list[tuple[tuple, dict]]) -> list:
         """Call this function on each (args, kwargs) in one round trip to the kernel;
@@ -185,7 +194,22 @@ class Remote(wire.Proxy):
         for (args, _), result in zip(calls, results):
             if isinstance(result, tuple):
                 _copy_back(args, result[1])
-        return [r if isinstance(r, Exception) else (r[0], None) for r in results]
+        return [r if isinstance(r, Exception) else (self._passed_on(r[0]), None) for r in results]
+
+    def _passed_on(self, value, depth: int = 0):
+        """`value`, with the functions and objects of the student's that a watched or
+        timed call returned held to the same watch and time limit (a `compile_expr` whose
+        function does the banned work when called later is watched then too)."""
+        if isinstance(value, Remote) and (self._watch or self._seconds):
+            object.__setattr__(value, "_watch", value._watch or self._watch)
+            object.__setattr__(value, "_seconds", value._seconds or self._seconds)
+        elif isinstance(value, (list, tuple)) and depth < 4:
+            for item in value:
+                self._passed_on(item, depth + 1)
+        elif isinstance(value, dict) and depth < 4:
+            for item in value.values():
+                self._passed_on(item, depth + 1)
+        return value
 
     def with_globals(self, helpers: dict) -> "Remote":
         """This function with some of its global names bound to the grader's helpers."""
@@ -385,6 +409,11 @@ class Bridge:
             raise KernelUnavailable("the kernel answered the grader with something else than a table of names")
         result = {}
         for name, value in found.items():
+            if callable(value) and not isinstance(value, Remote):
+                # A name bound to a function of the catalogue or of NumPy in the kernel is
+                # still the student's answer: it runs there, under the test's watch and
+                # limits, never here as if it were the grader's own.
+                value = Remote(self, self.token(value), f"your `{name}`")
             if isinstance(value, Remote):
                 object.__setattr__(value, "_label", f"your `{name}`")
             result[name] = value
@@ -453,13 +482,28 @@ class Bridge:
         return RemoteError(ename, evalue, str(error.get("line", ""))[:300])
 
     def _exchange(self, payload: dict, seconds: float | None = None) -> dict:
+        """The kernel's answer to one request, parsed once its size is checked."""
         if self.in_callback:
             # The kernel is waiting for this callback's answer and cannot serve another
             # request: fail at once instead of waiting for each other.
             raise RemoteError("RuntimeError", "a function of the test was given an object "
                               "that lives in the student's kernel")
+        # The reply is the JSON text itself (`adcourse.remote.Reply`): its size is checked
+        # before it is parsed, and nothing the kernel sent is evaluated.
+        try:
+            message = wire.loads(self._send(wire.dumps(payload), seconds))
+        except wire.WireError as exc:
+            raise KernelUnavailable(f"the kernel's answer is not well-formed data ({exc})") from None
+        if not isinstance(message, dict):
+            raise KernelUnavailable("the kernel's answer is not well-formed data")
+        return message
+
+    def _send(self, request_text: str, seconds: float | None) -> str | None:
+        """The transport: `adcourse.remote.handle(request_text)` run in the kernel (as a
+        user expression), its callbacks served meanwhile; returns the reply's text, not
+        parsed. `seconds` limits the call as `_wait` says."""
         expression = ("__import__('adcourse.remote', fromlist=['handle'])"
-                      f".handle({wire.dumps(payload)!r})")
+                      f".handle({request_text!r})")
         if self.dropped:
             raise KernelUnavailable(self.dropped)
         try:
@@ -475,16 +519,14 @@ class Bridge:
             detail = str(answer.get("ename") or reply.get("ename") or "no reply")[:100]
             raise KernelUnavailable(f"the kernel did not answer the grader ({detail}); was "
                                     "IPython or the course's modules changed in the kernel?")
-        # The reply's text/plain is the JSON text itself (`adcourse.remote.Reply`): its
-        # size is checked before it is parsed, and nothing the kernel sent is evaluated.
         data = answer.get("data")
-        try:
-            message = wire.loads(data.get("text/plain") if isinstance(data, dict) else None)
-        except wire.WireError as exc:
-            raise KernelUnavailable(f"the kernel's answer is not well-formed data ({exc})") from None
-        if not isinstance(message, dict):
-            raise KernelUnavailable("the kernel's answer is not well-formed data")
-        return message
+        return data.get("text/plain") if isinstance(data, dict) else None
+
+    def _limits(self, seconds: float | None) -> tuple[float, float]:
+        """(the end of a call's own time limit, or inf; when its wait ends: that or the
+        test cell's deadline, whichever comes first), from now."""
+        limit = time.monotonic() + float(seconds) if seconds else math.inf
+        return limit, min(self.deadline, limit)
 
     def _wait(self, msg_id: str, seconds: float | None = None) -> dict:
         """The kernel's execute_reply to `msg_id`, serving its callbacks meanwhile.
@@ -493,9 +535,7 @@ class Bridge:
         time limit: the kernel is then interrupted and the call fails with
         TimeLimitExceeded, whatever the kernel's own code did to its timers and signals.
         """
-        start = time.monotonic()
-        limit = start + float(seconds) if seconds else math.inf
-        deadline = min(self.deadline, limit)
+        limit, deadline = self._limits(seconds)
         while True:
             remaining = deadline - time.monotonic()
             if remaining <= 0:
@@ -506,7 +546,7 @@ class Bridge:
                 return reply
         self.interrupt()
         if limit > self.deadline:
-            raise KernelUnavailable("no answer within the time limit of the test")
+            raise KernelUnavailable(OUT_OF_TEST_TIME)
         # The call's own limit: the interrupted call should answer at once (with the
         # KeyboardInterrupt it got, and the line it was at).
         grace = min(INTERRUPT_GRACE, max(self.deadline - time.monotonic(), 0.0))
@@ -514,12 +554,15 @@ class Bridge:
         reply = None
         while reply is None and time.monotonic() < end:
             reply = self._poll(msg_id, end - time.monotonic(), None)
-        text = f"did not finish within {float(seconds):g} s"
         if reply is None:
-            raise KernelUnavailable(f"the call {text}, and the kernel did not answer when interrupted")
+            raise KernelUnavailable(f"the call {_did_not_finish(seconds)}, and the kernel did not "
+                                    "answer when interrupted")
+        try:
+            interrupted = reply["user_expressions"]["reply"]["data"]["text/plain"]
+        except (KeyError, TypeError):
+            interrupted = None
         return {"status": "ok", "user_expressions": {"reply": {"status": "ok", "data": {
-            "text/plain": wire.dumps({"error": {"ename": "TimeLimitExceeded", "evalue": text,
-                                                "line": _line_of(reply)}})}}}}
+            "text/plain": _time_limit_reply(seconds, interrupted)}}}}
 
     def _drain_output(self, msg_id: str, until: float) -> None:
         """Keep the request's output that is still on its way: the execute_reply comes on
@@ -617,27 +660,38 @@ class Bridge:
             return wire.dumps({"error": f"{type(exc).__name__}: {str(exc)[:500]}"})
 
 
-def _line_of(reply: dict) -> str:
-    """The student's line an interrupted call was at, from the kernel's reply (if any)."""
+#: Why a request failed when the test cell's own time ran out.
+OUT_OF_TEST_TIME = "no answer within the time limit of the test"
+
+
+def _did_not_finish(seconds: float) -> str:
+    return f"did not finish within {float(seconds):g} s"
+
+
+def _time_limit_reply(seconds: float, interrupted: str | None) -> str:
+    """The reply text that stands for a call stopped at its own time limit, with the
+    student's line it was at, read from the interrupted call's reply text (if any)."""
     try:
-        message = wire.loads(reply["user_expressions"]["reply"]["data"]["text/plain"])
-        return str(message["error"].get("line", ""))[:300]
+        line = str(wire.loads(interrupted)["error"].get("line", ""))[:300]
     except Exception:
-        return ""
+        line = ""
+    return wire.dumps({"error": {"ename": "TimeLimitExceeded", "evalue": _did_not_finish(seconds),
+                                 "line": line}})
 
 
-def _within(seconds: float, function: Callable, args: tuple, kwargs: dict):
-    """function(*args, **kwargs), stopped with CallbackTimeLimit after `seconds` (by
-    SIGALRM, in the grader's main thread; elsewhere it runs unstopped, and the test's
-    deadline is checked when it returns)."""
+def _within(seconds: float, function: Callable, args: tuple, kwargs: dict,
+            expired: Callable[[str], BaseException] = CallbackTimeLimit):
+    """function(*args, **kwargs), stopped with `expired(message)` (CallbackTimeLimit unless
+    told) after `seconds` (by SIGALRM, in the grader's main thread; elsewhere it runs
+    unstopped, and the test's deadline is checked when it returns)."""
     if seconds <= 0:
-        raise CallbackTimeLimit("the test's time was up before this function was called")
+        raise expired("the test's time was up before this function was called")
     if threading.current_thread() is not threading.main_thread():
         return function(*args, **kwargs)
 
     def expire(signum, frame):
-        raise CallbackTimeLimit(f"a function of the test ran out of the test's time "
-                                f"({seconds:.3g} s were left)")
+        raise expired(f"a function of the test ran out of the test's time "
+                      f"({seconds:.3g} s were left)")
 
     previous = signal.signal(signal.SIGALRM, expire)
     outer = signal.setitimer(signal.ITIMER_REAL, seconds)[0]
@@ -651,14 +705,68 @@ def _within(seconds: float, function: Callable, args: tuple, kwargs: dict):
             signal.setitimer(signal.ITIMER_REAL, max(outer - (time.monotonic() - started), 1e-3))
 
 
+class Loopback(Bridge):
+    """A bridge to the kernel end run in this process, on `namespace` (the student's
+    names as a dict): tests of the checking API and of hidden tests, in milliseconds.
+
+    Only the transport differs from a `Bridge`: each request's JSON text is given to
+    `adcourse.remote.handle` (under `adcourse.remote.serving`) instead of being sent to a
+    kernel, and the reply's text is size-checked and parsed as a kernel's; the kernel
+    end's callbacks are served by `Bridge._callback`, with its size checks and the
+    test's remaining time. Encoding, `call_each`, copy-back of arrays, `watching`,
+    errors and NotData are the Bridge's and the kernel end's own. As with a Bridge,
+    `begin(seconds)` opens a test cell's budget before the first request.
+
+    Time limits (the test cell's, a call's `seconds`) are kept by SIGALRM in the main
+    thread (`_within`): when one runs out, the call gets a KeyboardInterrupt where a
+    kernel would get SIGINT, and fails as it would there. Not modelled: a kernel that
+    goes on after its interrupt (a call that swallows the KeyboardInterrupt runs on, and
+    off the main thread nothing is stopped), a kernel that dies or drops its connection,
+    messages over MAX_KERNEL_MESSAGE, output on IOPub (the student's prints go to this
+    process's stdout, which `run_test_cell` captures with the test's), and separation:
+    the student's code runs in the grader's process, and a watched call's profile sees
+    the test's callbacks too (which run in the grader, unwatched, with a kernel). The
+    kernel end keeps one table of handles per process, as a kernel does: one loopback
+    at a time.
+    """
+
+    def __init__(self, namespace: dict):
+        super().__init__(client=None, alive=lambda: True, interrupt=lambda: None)
+        self.namespace = namespace
+
+    def _send(self, request_text: str, seconds: float | None) -> str | None:
+        limit, deadline = self._limits(seconds)
+        interrupted = []
+
+        def interrupt(message: str) -> BaseException:
+            interrupted.append(message)
+            return KeyboardInterrupt(message)  # what the kernel's SIGINT raises
+
+        def kernel() -> str:
+            with remote.serving(self.namespace, lambda prompt: self._callback(prompt, deadline)):
+                return repr(remote.handle(request_text))  # the reply's text/plain, as IPython's
+
+        reply = None
+        try:
+            reply = _within(deadline - time.monotonic(), kernel, (), {}, expired=interrupt)
+        except KeyboardInterrupt:
+            if not interrupted:
+                raise  # an interrupt of the grader itself is no test's result
+        if not interrupted:
+            return reply
+        if limit > self.deadline:
+            raise KernelUnavailable(OUT_OF_TEST_TIME)
+        return _time_limit_reply(seconds, reply)
+
+
 #: Seconds past a test cell's time limit that its work here may take before it is stopped.
 GRADER_GRACE = 2.0
 
 
 @contextlib.contextmanager
 def _grader_time(seconds: float):
-    """Stop the work of a test cell in the grader (SymPy on an answer, formatting its
-    message, a callback) with TimeLimitExceeded after `seconds` (SIGALRM, in the main
+    """Stop the work of a test cell in the grader (decoding the kernel's answers, SymPy on
+    an answer, formatting its message, a callback) with GraderTimeLimit after `seconds` (SIGALRM, in the main
     thread; a Dask worker's threads are bounded by the kernel waits alone). Timers set
     inside (`_within`) put this one back when they end."""
     if threading.current_thread() is not threading.main_thread():
@@ -666,8 +774,8 @@ def _grader_time(seconds: float):
         return
 
     def expire(signum, frame):
-        raise TimeLimitExceeded(f"checking this answer took the grader more than the test's "
-                                f"{seconds - GRADER_GRACE:g} s (is the answer far larger than it should be?)")
+        raise GraderTimeLimit(f"checking this answer took the grader more than the test's "
+                              f"{seconds - GRADER_GRACE:g} s (is the answer far larger than it should be?)")
 
     previous = signal.signal(signal.SIGALRM, expire)
     signal.setitimer(signal.ITIMER_REAL, seconds)
@@ -692,12 +800,12 @@ def run_test_cell(bridge: Bridge, source: str, label: str, student_names: set[st
         code = compile(source, f"<{label}>", "exec")
         wanted = (_names_used(code) & student_names) - set(vars(builtins))
         namespace = {"__builtins__": builtins, "__name__": "__test__"}
-        namespace.update(bridge.lookup(wanted))
-        namespace.update(trusted_namespace())
-        with _grader_time(seconds + GRADER_GRACE), contextlib.redirect_stdout(captured), \
-                contextlib.redirect_stderr(captured):
-            exec(code, namespace)
-    except (Exception, TimeLimitExceeded) as exc:  # the test's failure is its result
+        with _grader_time(seconds + GRADER_GRACE):
+            namespace.update(bridge.lookup(wanted))
+            namespace.update(trusted_namespace())
+            with contextlib.redirect_stdout(captured), contextlib.redirect_stderr(captured):
+                exec(code, namespace)
+    except (Exception, TimeLimitExceeded, GraderTimeLimit) as exc:  # the test's failure is its result
         error = exc  # (KeyboardInterrupt and SystemExit in the grader are not: they go on)
     finally:
         bridge.end()

@@ -1,4 +1,4 @@
-"""Solution cells generated from the reference modules (one source of truth).
+"""Solution cells and hidden tests generated from the course's modules (one source of truth).
 
 The instructor notebook's autograded answer cell for exercise `name` holds the
 source of `name` in `autograder.reference.<chapter module>`, with nbgrader's
@@ -7,6 +7,12 @@ signature and the contract). A module may group several definitions in one cell
 with a `SOLUTION_CELLS = {grade_id: (name, ...)}` table (which may name a definition it
 imports from an earlier chapter's reference module), and may place the markers itself;
 otherwise they wrap each function's body.
+
+The hidden region of a test cell whose grade_id names a function of
+`autograder.hidden.<chapter module>` is the call of that function with the student's
+names it takes (`hidden_region`); the rest of the cell (the visible comment above the
+region) is the instructor's. A test cell whose grade_id names no such function keeps
+the hidden region it has: a hidden test written inline.
 """
 from __future__ import annotations
 
@@ -14,12 +20,14 @@ import ast
 import importlib
 import inspect
 from pathlib import Path
+from typing import Callable
 
 import nbformat
 
 from .sealed import exercise_names
 
 BEGIN, END = "### BEGIN SOLUTION", "### END SOLUTION"
+HIDDEN_BEGIN, HIDDEN_END = "### BEGIN HIDDEN TESTS", "### END HIDDEN TESTS"
 #: The tag that lets a notebook run on past a cell that raises (JupyterLab, nbclient).
 TEST_TAG = "raises-exception"
 
@@ -27,6 +35,46 @@ TEST_TAG = "raises-exception"
 def reference_module(chapter: str):
     """`autograder.reference.numerical` for chapter "01_numerical"."""
     return importlib.import_module(f"autograder.reference.{chapter.split('_', 1)[1]}")
+
+
+def hidden_tests(chapter: str) -> dict[str, Callable]:
+    """grade_id -> hidden test, for every public function `autograder.hidden.<chapter
+    module>` defines ({} for a chapter without that module)."""
+    name = f"autograder.hidden.{chapter.split('_', 1)[1]}"
+    try:
+        module = importlib.import_module(name)
+    except ModuleNotFoundError as error:
+        if error.name != name:
+            raise
+        return {}
+    return {key: value for key, value in vars(module).items()
+            if inspect.isfunction(value) and value.__module__ == name and not key.startswith("_")}
+
+
+def hidden_region(test: Callable) -> str:
+    """The hidden region that runs `test`: the import of its module and its call with the
+    names of its parameters as arguments (the grader binds the names a test cell's code
+    uses to the student's answers of those names)."""
+    module = test.__module__.rpartition(".")[2]
+    arguments = ", ".join(inspect.signature(test).parameters)
+    return "\n".join([
+        HIDDEN_BEGIN,
+        f"# Written by `autograder build` from autograder/hidden/{module}.py: edit the test there.",
+        f"from autograder.hidden import {module} as hidden",
+        f"hidden.{test.__name__}({arguments})",
+        HIDDEN_END,
+    ])
+
+
+def with_hidden_region(source: str, region: str) -> str:
+    """`source` with its hidden region, from the line of HIDDEN_BEGIN to the line of
+    HIDDEN_END, replaced by `region`; ValueError unless it has exactly one region."""
+    lines = source.splitlines()
+    marks = [i for i, line in enumerate(lines) if HIDDEN_BEGIN in line or HIDDEN_END in line]
+    if len(marks) != 2 or HIDDEN_BEGIN not in lines[marks[0]] or HIDDEN_END not in lines[marks[1]]:
+        raise ValueError(f"expected one {HIDDEN_BEGIN!r} line and one {HIDDEN_END!r} line after it")
+    begin, end = marks
+    return "\n".join(lines[:begin] + [region] + lines[end + 1:])
 
 
 def _definition(source: str, tree: ast.Module, name: str) -> str:
@@ -86,6 +134,15 @@ def answer_cells(nb):
             yield meta["grade_id"], cell
 
 
+def hidden_test_cells(nb):
+    """(grade_id, cell) for each autograded test cell of a notebook with a hidden region."""
+    for cell in nb.cells:
+        meta = cell.get("metadata", {}).get("nbgrader", {})
+        if cell.cell_type == "code" and meta.get("grade") and not meta.get("solution") \
+                and HIDDEN_BEGIN in cell.source:
+            yield meta["grade_id"], cell
+
+
 def _may_raise(cell, exercises: set[str]) -> bool:
     """A test cell, or a cell that calls what an exercise defines: it raises while the
     exercise is unanswered (NotImplementedError) or wrong."""
@@ -102,15 +159,23 @@ def _may_raise(cell, exercises: set[str]) -> bool:
 
 
 def sync_notebook(path: Path, chapter: str, write: bool = True) -> list[str]:
-    """Bring the answer cells of `path` in line with the reference, and tag `raises-exception`
-    every cell that may raise because of an answer; return the ids of the cells that changed."""
+    """Bring the answer cells of `path` in line with the reference and the hidden regions in
+    line with the hidden tests, and tag `raises-exception` every cell that may raise because
+    of an answer; return the ids of the cells that changed."""
     sources = solution_sources(chapter)
+    tests = hidden_tests(chapter)
     nb = nbformat.read(path, as_version=4)
     stale = []
     for grade_id, cell in answer_cells(nb):
         if grade_id in sources and cell.source != sources[grade_id]:
             stale.append(grade_id)
             cell.source = sources[grade_id]
+    for grade_id, cell in hidden_test_cells(nb):
+        if grade_id in tests:
+            source = with_hidden_region(cell.source, hidden_region(tests[grade_id]))
+            if cell.source != source:
+                stale.append(grade_id)
+                cell.source = source
     # An unanswered exercise's NotImplementedError, or a failing test, is a message to
     # the student, not the end of the notebook: with the tag, JupyterLab's Run All (and
     # nbgrader's Validate, and nbclient) go on to the next exercise.

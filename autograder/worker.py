@@ -248,15 +248,27 @@ def _read_regular(name: str, directory: int, limit: int = MAX_NOTEBOOK_BYTES) ->
 
 
 @contextlib.contextmanager
-def memory_cap(limit: int = WORKER_MEMORY):
-    """Hold this process to `limit` bytes of data (never above a hard limit already set),
-    and put the previous limit back afterwards."""
+def memory_cap(extra: int = WORKER_MEMORY):
+    """While this process grades (in-process, as the only worker): at most `extra` bytes
+    of data more than it holds now; the previous limit is put back afterwards."""
     previous = resource.getrlimit(resource.RLIMIT_DATA)
-    cap_memory(limit)
+    cap_memory(data_bytes() + extra)
     try:
         yield
     finally:
         resource.setrlimit(resource.RLIMIT_DATA, previous)
+
+
+def data_bytes() -> int:
+    """The data this process holds now (VmData, what RLIMIT_DATA counts), or 0 if unknown."""
+    try:
+        with open("/proc/self/status") as status:
+            for line in status:
+                if line.startswith("VmData:"):
+                    return int(line.split()[1]) * 1024
+    except OSError:
+        pass
+    return 0
 
 
 def cap_memory(limit: int = WORKER_MEMORY) -> None:

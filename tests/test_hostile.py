@@ -575,10 +575,13 @@ def test_an_interrupted_parallel_batch_rerun_grades_everyone_exactly_once(tmp_pa
     deadline = time.monotonic() + 180
     while time.monotonic() < deadline and len(list((root / "feedback").glob(f"*/{CHAPTER}/*.html"))) < 2:
         time.sleep(0.1)
-    time.sleep(0.5)  # while the workers are in the middle of the next submissions
+    # Two results are in and the workers are on the next submissions: kill everything now.
     os.killpg(first.pid, signal.SIGKILL)
     first.wait()
-    time.sleep(1.0)
+    # Its kernels and fork servers die with their parents (PR_SET_PDEATHSIG): poll for it.
+    deadline = time.monotonic() + 30
+    while processes_marked(mark) and time.monotonic() < deadline:
+        time.sleep(0.05)
     assert processes_marked(mark) == [], "processes of the killed batch survive"
     recorded = {row.student for row in journal(root, CHAPTER)}
     assert 0 < len(recorded) < len(keep), f"the batch was killed after {len(recorded)} results"

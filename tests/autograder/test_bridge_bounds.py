@@ -166,6 +166,8 @@ def test_a_watched_call_cannot_trace_or_use_ctypes():
         ctypes.pythonapi.PyEval_SetTrace  # noqa: B018 (never, watched or not)
 
 
+# The watch stops the thread at SymPy's first line: its exception is the thread's end.
+@pytest.mark.filterwarnings("ignore::pytest.PytestUnhandledThreadExceptionWarning")
 def test_a_library_is_seen_in_threads_and_under_another_module_name():
     import sympy
 
@@ -271,8 +273,38 @@ def test_the_graders_own_work_in_a_test_is_stopped_at_its_time_limit(monkeypatch
     monkeypatch.setattr(sealed, "GRADER_GRACE", 0.0)
     source = "import sympy\nx = sympy.Symbol('x')\nterms = sympy.expand((x + 1) ** 8192)"
     _, error = run_test_cell(NoKernel(), source, "test x", set(), 0.5)
-    assert type(error).__name__ == "TimeLimitExceeded" and "checking this answer" in str(error), error
+    assert type(error).__name__ == "GraderTimeLimit" and "checking this answer" in str(error), error
     import signal
     assert signal.getitimer(signal.ITIMER_REAL) == (0.0, 0.0), "no timer left behind"
     _, error = run_test_cell(NoKernel(), "total = sum(range(1000))", "test x", set(), 0.5)
     assert error is None
+
+
+class SlowLookup(NoKernel):
+    """A kernel's answer that takes the grader long to decode (keys that collide on hash)."""
+
+    def lookup(self, names):
+        while True:
+            pass
+
+
+def test_decoding_the_kernels_names_is_within_the_graders_time(monkeypatch):
+    from autograder import sealed
+
+    monkeypatch.setattr(sealed, "GRADER_GRACE", 0.0)
+    _, error = run_test_cell(SlowLookup(), "x = 1", "test x", set(), 0.3)
+    assert type(error).__name__ == "GraderTimeLimit", error
+
+
+def test_the_graders_time_is_not_taken_for_one_case_and_gone_past(monkeypatch):
+    """compare() counts a case's own TimeLimitExceeded and goes on: the grader's limit on
+    the whole cell must stop it, not one case."""
+    from autograder import sealed
+
+    monkeypatch.setattr(sealed, "GRADER_GRACE", 0.0)
+    source = ("from autograder.checking import compare\n"
+              "from autograder.cases import numerical as cases\n"
+              "def forever(f, x, h=1e-5):\n    while True:\n        pass\n"
+              "compare(forever, 'numerical.forward_difference', cases.derivative_cases(seed=1))")
+    _, error = run_test_cell(NoKernel(), source, "test x", set(), 0.3)
+    assert type(error).__name__ == "GraderTimeLimit", error

@@ -1,43 +1,21 @@
-"""The hidden tests of chapter 03: what they pass, what they fail, and what they say."""
+"""Chapter 03: what its hidden tests fail and what they say, and what the reference computes
+(tests/autograder/test_compare_hidden.py runs every hidden test on the reference and on
+every listed mistake)."""
 from __future__ import annotations
 
 import numpy as np
 import pytest
 
 from adcourse.functions import DUAL_JACOBIAN, DUAL_SCALAR, TABLE2
-from autograder.cases import forward as cases
-from autograder.checking import CheckFailure, compare
+from autograder.checking import CheckFailure
+from autograder.hidden import forward as hidden
 from autograder.reference import forward as ref
 from autograder.reference.numerical import central_difference, numerical_jacobian
-
-RUNS = {
-    "Dual": lambda s: compare(s, "forward.Dual", cases.dual_cases(7), harness=cases.dual_program),
-    "derivative": lambda s: compare(s, "forward.derivative", cases.derivative_cases(7)),
-    "jvp": lambda s: compare(s, "forward.jvp", cases.jvp_cases(7)),
-    "jacobian_forward": lambda s: compare(s, "forward.jacobian_forward", cases.jacobian_cases(7)),
-    "second_derivative": lambda s: compare(s, "forward.second_derivative", cases.second_derivative_cases(7)),
-}
-for _name in cases.FUNCTIONS:
-    RUNS[_name] = (lambda n: lambda s: compare(s, f"forward.{n}", cases.elementary_cases(n, 7),
-                                               harness=cases.on_dual(ref.Dual), name=n))(_name)
-
-
-@pytest.mark.parametrize("name", RUNS)
-def test_the_reference_passes_its_own_hidden_tests(name):
-    assert RUNS[name](getattr(ref, name)) is None
-
-
-@pytest.mark.parametrize("name, mistake", [(n, m) for n, ms in cases.MISTAKES.items() for m in ms],
-                         ids=lambda v: v if isinstance(v, str) else v.description[:40])
-def test_every_listed_mistake_fails_and_is_named(name, mistake):
-    with pytest.raises(CheckFailure) as failure:
-        RUNS[name](mistake.fn)
-    assert mistake.description in str(failure.value)
 
 
 def test_a_transposed_jacobian_is_named():
     with pytest.raises(CheckFailure, match="transposed"):
-        RUNS["jacobian_forward"](lambda f, x: ref.jacobian_forward(f, x).T)
+        hidden.test_jacobian_forward_hidden(lambda f, x: ref.jacobian_forward(f, x).T)
 
 
 @pytest.mark.parametrize("fn", DUAL_SCALAR, ids=lambda f: f.name)

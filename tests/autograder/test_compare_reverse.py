@@ -1,4 +1,5 @@
-"""The hidden tests of chapter 04: what they pass, what they fail, and what they say."""
+"""Chapter 04: what its hidden tests fail and what they say (tests/autograder/test_compare_hidden.py
+runs every hidden test on the reference and on every listed mistake)."""
 from __future__ import annotations
 
 import time
@@ -8,33 +9,11 @@ import pytest
 from adcourse.functions import GRAPHS
 from autograder.cases import reverse as cases
 from autograder.checking import CheckFailure, compare
+from autograder.hidden import reverse as hidden
 from autograder.reference import reverse as ref
 
-#: The time limit of the hidden test of `backward` in the notebook.
+#: The time limit per call of the hidden test of `backward`.
 SECONDS = 5
-
-RUNS = {
-    "Var": lambda s: compare(s, "reverse.Var", cases.var_cases(7), harness=cases.var_program),
-    "backward": lambda s: compare(s, "reverse.backward", cases.backward_cases(7),
-                                  harness=cases.on_graph(ref.Var), seconds=SECONDS),
-    "grad": lambda s: compare(s, "reverse.grad", cases.grad_cases(7), harness=cases.gradient_at),
-}
-for _name in cases.FUNCTIONS:
-    RUNS[_name] = (lambda n: lambda s: compare(s, f"reverse.{n}", cases.elementary_cases(n, 7),
-                                               harness=cases.on_var(ref.Var), name=n))(_name)
-
-
-@pytest.mark.parametrize("name", RUNS)
-def test_the_reference_passes_its_own_hidden_tests(name):
-    assert RUNS[name](getattr(ref, name)) is None
-
-
-@pytest.mark.parametrize("name, mistake", [(n, m) for n, ms in cases.MISTAKES.items() for m in ms],
-                         ids=lambda v: v if isinstance(v, str) else v.fn.__name__)
-def test_every_listed_mistake_fails_and_is_named(name, mistake):
-    with pytest.raises(CheckFailure) as failure:
-        RUNS[name](mistake.fn)
-    assert mistake.description in str(failure.value)
 
 
 def _order(output):
@@ -76,7 +55,7 @@ def recursive_sort(output):
 def test_a_path_following_backward_fails_fast_and_is_named():
     start = time.perf_counter()
     with pytest.raises(CheckFailure) as failure:
-        RUNS["backward"](following_every_path)
+        hidden.test_backward_hidden(following_every_path, ref.Var)
     assert time.perf_counter() - start < SECONDS + 3
     message = str(failure.value)
     assert "1 of" in message and "follows every path instead of visiting each node once" in message
@@ -84,7 +63,7 @@ def test_a_path_following_backward_fails_fast_and_is_named():
 
 def test_a_recursive_topological_sort_fails_only_on_the_deep_graph():
     with pytest.raises(CheckFailure) as failure:
-        RUNS["backward"](recursive_sort)
+        hidden.test_backward_hidden(recursive_sort, ref.Var)
     message = str(failure.value)
     assert message.startswith("1 of") and "recursion" in message and "30,000" in message
 
@@ -97,7 +76,7 @@ def test_a_wrong_answer_on_a_reused_node_is_named_for_what_it_is():
 
 def test_grad_returning_one_number_is_told_to_return_a_tuple():
     with pytest.raises(CheckFailure, match="not a tuple"):
-        RUNS["grad"](lambda f: lambda *x: ref.grad(f)(*x)[0])
+        hidden.test_grad_hidden(lambda f: lambda *x: ref.grad(f)(*x)[0])
 
 
 def test_a_float_recorded_as_a_vars_parent_is_explained():

@@ -111,3 +111,14 @@ def test_a_kernel_does_not_inherit_the_graders_memory_cap(tmp_path):
             "print(resource.getrlimit(resource.RLIMIT_DATA)[0] == resource.getrlimit(resource.RLIMIT_DATA)[1])")
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert done.stdout.strip() == "True", done.stderr
+
+
+def test_grading_in_process_caps_only_the_grading_not_what_the_caller_does_between():
+    """The coordinator stores each result between submissions: it is never held to a
+    worker's cap then (a class of large notebooks must not fail there)."""
+    jobs = [FakeJob(name) for name in ("a", "b")]
+    stored = []
+    for job, outcome in _run_local(jobs, 1, grade_one=grade_or_hog, initializer=None):
+        stored.append(bytearray(2 << 30))  # 2 GiB, as if writing many large results
+        stored.clear()
+        assert outcome == f"graded {job.student}"

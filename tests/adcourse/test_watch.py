@@ -1,0 +1,96 @@
+"""The library watch (`adcourse.remote.watched`): a call that runs SymPy fails, however
+the answer tries to hide it from the watch."""
+from __future__ import annotations
+
+import sys
+
+import pytest
+import sympy
+
+from adcourse.remote import LibraryUsed, watched
+
+X = sympy.Symbol("x")
+
+
+def with_sympy():
+    return str(sympy.diff(X**3, X))
+
+
+def test_an_answer_computed_with_sympy_fails_and_an_own_one_passes():
+    with pytest.raises(LibraryUsed, match="sympy"):
+        watched(with_sympy, ["sympy"])()
+    assert watched(lambda: 3 * 2, ["sympy"])() == 6
+    assert sys.getprofile() is None, "the watch is gone after the call"
+
+
+def catch_the_stop():
+    """Catches whatever stops SymPy, then answers as if nothing happened."""
+    try:
+        return with_sympy()
+    except BaseException:
+        return "3*x**2"
+
+
+def clear_what_was_seen():
+    watch = sys.getprofile()
+    try:
+        with_sympy()
+    except BaseException:
+        pass
+    watch.seen.clear()
+    return "3*x**2"
+
+
+def put_the_watch_back():
+    watch = sys.getprofile()
+    try:
+        with_sympy()
+    except BaseException:
+        pass
+    sys.setprofile(watch)
+    return "3*x**2"
+
+
+def switch_it_off_first():
+    sys.setprofile(None)
+    return with_sympy()
+
+
+@pytest.mark.parametrize("answer", [catch_the_stop, clear_what_was_seen, put_the_watch_back,
+                                    switch_it_off_first])
+def test_hiding_sympy_from_the_watch_fails_the_call(answer):
+    with pytest.raises((LibraryUsed, RuntimeError)) as raised:
+        watched(answer, ["sympy"])()
+    assert "watch" in str(raised.value) or "sympy" in str(raised.value), raised.value
+    assert sys.getprofile() is None
+
+
+def prefill_what_is_seen():
+    """Makes the watch look as if it had already seen something, then tidies up."""
+    watch = sys.getprofile()
+    watch.seen.append(None)
+    try:
+        return with_sympy()
+    finally:
+        watch.seen.clear()
+
+
+def test_what_the_watch_noted_cannot_be_made_to_hide_sympy():
+    with pytest.raises(LibraryUsed):
+        watched(prefill_what_is_seen, ["sympy"])()
+
+
+def test_the_librarys_folders_are_those_found_when_the_kernel_started():
+    """A notebook that hides SymPy's spec and renames its modules before the test."""
+    import subprocess
+
+    code = ("import sys, sympy; from adcourse.remote import watched, LibraryUsed\n"
+            "t = sympy.Symbol('t'); float(sympy.diff(sympy.sin(t) * t**3, t).subs(t, 1.0))\n"
+            "sympy.__spec__ = None\n"
+            "for name, m in list(sys.modules.items()):\n"
+            "    if name == 'sympy' or name.startswith('sympy.'): m.__name__ = 'Sym' + name[1:]\n"
+            "def by_sympy(x): return float(sympy.diff(t**3, t).subs(t, x))\n"
+            "try:\n    watched(by_sympy, ['sympy'])(2.0); print('unseen')\n"
+            "except LibraryUsed: print('seen')\n")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert done.stdout.strip() == "seen", done.stdout + done.stderr
