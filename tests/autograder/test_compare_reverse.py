@@ -2,8 +2,6 @@
 runs every hidden test on the reference and on every listed mistake)."""
 from __future__ import annotations
 
-import time
-
 import pytest
 
 from adcourse.functions import GRAPHS
@@ -11,10 +9,6 @@ from autograder.cases import reverse as cases
 from autograder.checking import CheckFailure, compare
 from autograder.hidden import reverse as hidden
 from autograder.reference import reverse as ref
-
-#: The time limit per call of the hidden test of `backward`.
-SECONDS = 5
-
 
 def _order(output):
     return cases._topological_order(output)
@@ -52,11 +46,10 @@ def recursive_sort(output):
             parent.grad += node.grad * local
 
 
-def test_a_path_following_backward_fails_fast_and_is_named():
-    start = time.perf_counter()
+def test_a_path_following_backward_fails_and_is_named():
+    # Following every path of the large graphs would not end: the time limit stops it.
     with pytest.raises(CheckFailure) as failure:
         hidden.test_backward_hidden(following_every_path, ref.Var)
-    assert time.perf_counter() - start < SECONDS + 3
     message = str(failure.value)
     assert "1 of" in message and "follows every path instead of visiting each node once" in message
 
