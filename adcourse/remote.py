@@ -178,18 +178,25 @@ class _Watch:
     their `__module__`.
     """
 
-    __slots__ = ("libraries", "folders", "seen")
+    __slots__ = ("libraries", "folders", "seen", "clean")
 
     def __init__(self, libraries: frozenset, folders: tuple[tuple[str, str], ...]):
         self.libraries, self.folders, self.seen = libraries, folders, []
+        self.clean = set()  # code objects already found outside the libraries, in this call
 
     def __call__(self, frame, event, arg):
         if event == "call":
+            code = frame.f_code
+            if code in self.clean:
+                return
             module = frame.f_globals.get("__name__") or ""
-            filename = frame.f_code.co_filename
+            filename = code.co_filename
             for folder, library in self.folders:
                 if filename.startswith(folder):
                     self._stop(library, module if isinstance(module, str) and module else filename)
+            if not (isinstance(module, str) and module.partition(".")[0] in self.libraries):
+                self.clean.add(code)
+                return
         elif event == "c_call":
             if (arg is _thread.start_new_thread or arg is _thread.start_new) \
                     and frame.f_code.co_filename != threading.__file__:

@@ -295,7 +295,11 @@ def _run_dask(jobs: list[Job], address: str) -> Iterator[tuple[Job, Result | Bas
         raise CourseError("--scheduler needs Dask's `distributed` package "
                           "(pip install 'autodiff-course[cluster]')") from exc
     try:
-        client = Client(address, timeout="30s")
+        # How long to try: Dask's own setting (distributed.comm.timeouts.connect, 30 s unless
+        # configured, e.g. DASK_DISTRIBUTED__COMM__TIMEOUTS__CONNECT=5s).
+        import dask
+
+        client = Client(address, timeout=dask.config.get("distributed.comm.timeouts.connect"))
     except OSError as exc:
         raise CourseError(f"no Dask scheduler answers at {address} ({exc})") from exc
     with client:

@@ -131,7 +131,11 @@ def test_a_dask_cluster_grades_into_one_gradebook(small_class):
 
 
 def test_no_scheduler_at_the_address_is_a_clear_error(small_class):
-    done = autograder(small_class, "grade", CHAPTER, "--scheduler", "tcp://127.0.0.1:9", check=False)
+    import os
+
+    # Dask's own connect timeout (30 s by default), shortened: the message is the point.
+    done = autograder(small_class, "grade", CHAPTER, "--scheduler", "tcp://127.0.0.1:9", check=False,
+                      env={**os.environ, "DASK_DISTRIBUTED__COMM__TIMEOUTS__CONNECT": "2s"})
     assert done.returncode == 2
     assert "no Dask scheduler answers at tcp://127.0.0.1:9" in done.stderr
 

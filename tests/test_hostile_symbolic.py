@@ -262,6 +262,9 @@ def test_hostile_symbolic_answers_through_the_pipeline(tmp_path_factory):
     feedback = {s: "".join(p.read_text() for p in (root / "feedback" / s / CHAPTER).glob("*.html"))
                 for s in HOSTILE}
     assert "32,767 nodes when printed as a tree" in feedback["h_swelling_diff"]
-    assert "distinct nodes: larger than" in feedback["h_chained_simplify"]
+    # Each case's 60,000-node answer is encoded under the library watch, which a loaded
+    # machine can take past the cell's time limit: either way it fails saying why.
+    assert ("distinct nodes: larger than" in feedback["h_chained_simplify"]
+            or "no answer within the time limit of the test" in feedback["h_chained_simplify"])
     for student, page in feedback.items():
         assert len(page) < 2_000_000, (student, len(page))
