@@ -355,6 +355,22 @@ class TimeLimitExceeded(BaseException):
     `except Exception` in the student's code does not swallow it)."""
 
 
+@contextlib.contextmanager
+def alarm(seconds: float, expire):
+    """SIGALRM calls `expire(signum, frame)` after `seconds` (main thread only). A timer
+    that was running before (an outer limit) goes on afterwards with what it had left."""
+    previous = signal.signal(signal.SIGALRM, expire)
+    outer = signal.setitimer(signal.ITIMER_REAL, seconds)[0]
+    started = time.monotonic()
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+        if outer:
+            signal.setitimer(signal.ITIMER_REAL, max(outer - (time.monotonic() - started), 1e-3))
+
+
 def limited(function, seconds):
     """`function`, raising `TimeLimitExceeded` when a call runs longer than `seconds`
     (wall clock, by SIGALRM; without a limit where signals cannot be used).
@@ -370,16 +386,8 @@ def limited(function, seconds):
         def expire(signum, frame):
             raise TimeLimitExceeded(f"did not finish within {seconds:g} s")
 
-        previous = signal.signal(signal.SIGALRM, expire)
-        outer = signal.setitimer(signal.ITIMER_REAL, seconds)[0]
-        started = time.monotonic()
-        try:
+        with alarm(seconds, expire):
             return function(*args, **kwargs)
-        finally:
-            signal.setitimer(signal.ITIMER_REAL, 0)
-            signal.signal(signal.SIGALRM, previous)
-            if outer:  # a timer that was running before (the grader's own) goes on
-                signal.setitimer(signal.ITIMER_REAL, max(outer - (time.monotonic() - started), 1e-3))
 
     call.__name__ = getattr(function, "__name__", "call")
     return call

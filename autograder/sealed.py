@@ -49,7 +49,6 @@ import contextlib
 import io
 import math
 import queue
-import signal
 import threading
 import time
 from typing import Any, Callable
@@ -58,7 +57,7 @@ import numpy as np
 import zmq
 
 from adcourse import functions, remote, wire
-from adcourse.remote import TimeLimitExceeded
+from adcourse.remote import TimeLimitExceeded, alarm
 
 #: Seconds the grader waits, after a reply, for the rest of the request's output.
 OUTPUT_GRACE = 2.0
@@ -693,16 +692,8 @@ def _within(seconds: float, function: Callable, args: tuple, kwargs: dict,
         raise expired(f"a function of the test ran out of the test's time "
                       f"({seconds:.3g} s were left)")
 
-    previous = signal.signal(signal.SIGALRM, expire)
-    outer = signal.setitimer(signal.ITIMER_REAL, seconds)[0]
-    started = time.monotonic()
-    try:
+    with alarm(seconds, expire):
         return function(*args, **kwargs)
-    finally:
-        signal.setitimer(signal.ITIMER_REAL, 0)
-        signal.signal(signal.SIGALRM, previous)
-        if outer:  # a timer that was running before goes on with what it had left
-            signal.setitimer(signal.ITIMER_REAL, max(outer - (time.monotonic() - started), 1e-3))
 
 
 class Loopback(Bridge):
@@ -777,13 +768,8 @@ def _grader_time(seconds: float):
         raise GraderTimeLimit(f"checking this answer took the grader more than the test's "
                               f"{seconds - GRADER_GRACE:g} s (is the answer far larger than it should be?)")
 
-    previous = signal.signal(signal.SIGALRM, expire)
-    signal.setitimer(signal.ITIMER_REAL, seconds)
-    try:
+    with alarm(seconds, expire):
         yield
-    finally:
-        signal.setitimer(signal.ITIMER_REAL, 0)
-        signal.signal(signal.SIGALRM, previous)
 
 
 def run_test_cell(bridge: Bridge, source: str, label: str, student_names: set[str],
