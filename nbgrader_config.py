@@ -6,13 +6,13 @@ as `autograder grade` does.
 """
 from nbconvert.preprocessors import ClearMetadataPreprocessor, CSSHTMLHeaderPreprocessor
 from nbgrader.preprocessors import (AssignLatePenalties, CheckCellMetadata, ClearOutput,
-                                    DeduplicateIds, GetGrades, IgnorePattern, LimitOutput,
-                                    OverwriteCells, OverwriteKernelspec, SaveAutoGrades)
+                                    DeduplicateIds, IgnorePattern, LimitOutput,
+                                    OverwriteCells, OverwriteKernelspec)
 
 from autograder.execute import SealedExecute
 from autograder.exporters import FeedbackHTMLExporter
-from autograder.preprocessors import (ForgiveStderr, HideHiddenTests, LimitOutputSize,
-                                      RepairCellMetadata)
+from autograder.preprocessors import (ForgiveStderr, GetGradesAtOnce, HideHiddenTests,
+                                      LimitOutputSize, RepairCellMetadata, SaveAutoGradesAtOnce)
 from autograder.sanitize import SanitizeStudentContent
 
 c = get_config()  # noqa: F821 (provided by traitlets when nbgrader loads this file)
@@ -56,7 +56,8 @@ c.OverwriteCells.add_missing_cells = True
 # ForgiveStderr after execution, before the grades are saved; LimitOutputSize bounds
 # every output (nbgrader's LimitOutput counts lines only). The second CheckCellMetadata
 # is left out: the metadata was made valid and checked before execution, which only
-# writes outputs.
+# writes outputs. SaveAutoGradesAtOnce is SaveAutoGrades with one query and one commit
+# per notebook instead of two per cell.
 c.Autograde.autograde_preprocessors = [
     SealedExecute,
     ForgiveStderr,
@@ -67,13 +68,18 @@ c.Autograde.autograde_preprocessors = [
     # What the student wrote or displayed is made inert in the notebook that is saved, so
     # in the formgrader, the feedback and JupyterLab; after the cuts, which could split a tag.
     SanitizeStudentContent,
-    SaveAutoGrades,
+    SaveAutoGradesAtOnce,
     AssignLatePenalties,
 ]
 
 # Stock list, plus: feedback never shows hidden test code, nor anything active from a
-# notebook graded before SanitizeStudentContent was in the list above.
-c.GenerateFeedback.preprocessors = [GetGrades, CSSHTMLHeaderPreprocessor, HideHiddenTests,
+# notebook graded before SanitizeStudentContent was in the list above. GetGradesAtOnce
+# is GetGrades with one query per notebook instead of one per cell.
+c.GenerateFeedback.preprocessors = [GetGradesAtOnce, CSSHTMLHeaderPreprocessor, HideHiddenTests,
                                     SanitizeStudentContent]
 # Stock HTML pages, with templates compiled once per grading process.
 c.GenerateFeedback.exporter_class = FeedbackHTMLExporter
+
+# nbconvert validates the whole notebook after each preprocessor (some twenty a
+# submission); once, after the last one, is enough for what is saved.
+c.Exporter.optimistic_validation = True

@@ -24,6 +24,7 @@ from __future__ import annotations
 import _thread
 import contextlib
 import operator
+import os
 import signal
 import sys
 import threading
@@ -480,6 +481,92 @@ def _call_each(request: dict) -> list[dict]:
         except BaseException as exc:  # noqa: BLE001 (this call's error is its answer)
             answers.append({"error": _error(exc)})
     return answers
+
+
+# --- the channel to the grader ------------------------------------------------------------
+#: The environment variable that names the kernel's channel to its grader (a descriptor
+#: the fork server gave the kernel: one end of a socket pair whose other end only this
+#: kernel's grader holds).
+GRADER_FD_ENV = "ADCOURSE_GRADER_FD"
+
+
+class _Channel:
+    """Lines over the kernel's channel to the grader: a kind letter, the request's number,
+    a space, JSON text (which never holds a raw newline)."""
+
+    def __init__(self, fd: int):
+        self.fd, self.pending = fd, bytearray()
+
+    def send(self, kind: str, number: str, text: str) -> None:
+        """Write one whole line. The grader's interrupt (SIGINT, which Python handles in
+        the main thread whichever thread the signal reached) is held while the line goes
+        out: for a reply it came for the call just answered and is dropped; for a
+        callback it is raised once the line is out."""
+        data = memoryview(f"{kind}{number} {text}\n".encode())
+        held = []
+        main = threading.current_thread() is threading.main_thread()
+        previous = signal.signal(signal.SIGINT, lambda *_: held.append(1)) if main else None
+        try:
+            while data:
+                data = data[os.write(self.fd, data):]
+        finally:
+            if main:
+                signal.signal(signal.SIGINT, previous if previous is not None else signal.default_int_handler)
+        if held and kind != "R":
+            raise KeyboardInterrupt
+
+    def receive(self) -> tuple[str, str, str] | None:
+        """(kind, number, text) of the next line, or None when the grader has gone."""
+        start = 0
+        while (end := self.pending.find(b"\n", start)) < 0:
+            start = len(self.pending)
+            chunk = os.read(self.fd, 1 << 20)
+            if not chunk:
+                return None
+            self.pending += chunk
+        line = bytes(self.pending[:end])
+        del self.pending[:end + 1]
+        head, _, text = line.decode(errors="replace").partition(" ")
+        return head[:1], head[1:], text
+
+
+def serve() -> None:
+    """Answer the grader's requests over the kernel's channel until the test cell ends.
+
+    The grader runs this as one execute_request per test cell (in the kernel's main
+    thread, as every request ran before), then sends each request as a line `Q<n> ...`
+    and reads `R<n> ...` (the reply, `handle`'s text) or `C<n> ...` (a callback, which it
+    answers with `A<n> ...`); `E` ends the cell. One round trip is a write and a read, not
+    an execute_request and its IOPub messages. The grader's interrupt (a call's time
+    limit) stops the call inside `handle`, which answers with the KeyboardInterrupt."""
+    channel = _Channel(int(os.environ[GRADER_FD_ENV]))
+    current = [""]
+
+    def ask(prompt: str) -> str:
+        channel.send("C", current[0], prompt)
+        while True:
+            line = channel.receive()
+            if line is None:
+                raise RuntimeError("the grader has gone")
+            if line[0] == "A" and line[1] == current[0]:
+                return line[2]
+
+    with serving(_namespace(), ask):
+        while True:
+            line = None
+            try:
+                line = channel.receive()
+                if line is None or line[0] == "E":
+                    return
+                if line[0] != "Q":
+                    continue
+                current[0] = line[1]
+                reply = handle(line[2]).text
+            except KeyboardInterrupt as exc:
+                if line is None or line[0] != "Q":
+                    continue  # meant for a call that had answered already
+                reply = wire.dumps({"error": _error(exc)})  # as the request began: its answer
+            channel.send("R", line[1], reply)
 
 
 class Reply:

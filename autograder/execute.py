@@ -18,6 +18,7 @@ import json
 import math
 import os
 import shutil
+import socket
 import subprocess
 import sys
 import tempfile
@@ -192,12 +193,27 @@ class ForkedProvisioner(LocalProvisioner):
     async def launch_kernel(self, cmd: list[str], **kwargs):
         km = self.parent
         connection_file = cmd[cmd.index("-f") + 1]
-        self.process = fork_server(tuple(km.preload)).spawn(
-            km.sandbox_policy(), connection_file, kwargs.get("env") or dict(os.environ),
-            pidns=km.protections()["pidns"] == "on")
+        # The sealed tests' channel to the kernel: a socket pair, whose kernel end only the
+        # forked kernel holds (`adcourse.remote.serve`).
+        self.grader_channel, theirs = socket.socketpair()
+        try:
+            self.process = fork_server(tuple(km.preload)).spawn(
+                km.sandbox_policy(), connection_file, kwargs.get("env") or dict(os.environ),
+                pidns=km.protections()["pidns"] == "on", grader=theirs.fileno())
+        except BaseException:
+            self.grader_channel.close()
+            raise
+        finally:
+            theirs.close()
         self.pid = self.process.pid
         self.pgid = os.getpgid(self.pid)
         return self.connection_info
+
+    async def cleanup(self, restart: bool = False) -> None:
+        channel = getattr(self, "grader_channel", None)
+        if channel is not None:
+            channel.close()
+        await super().cleanup(restart)
 
 
 _WORKDIR_PREFIX = "autograder-sandbox-"
@@ -309,6 +325,8 @@ class SealedExecute(Execute):
             SALT.reset(salt)
             if self._bridge is not None:
                 self._bridge.client.stop_channels()
+                if self._bridge.channel is not None:
+                    self._bridge.channel.close()
 
     def process_message(self, msg, cell, cell_index):
         # nbclient keeps every output message until its cell ends: bound what is kept as it
@@ -371,7 +389,8 @@ class SealedExecute(Execute):
             process = getattr(self.km.provisioner, "process", None)
             self._bridge = Bridge(client,
                                   alive=lambda: process is None or process.poll() is None,
-                                  interrupt=lambda: run_sync(self.km.interrupt_kernel)())
+                                  interrupt=lambda: run_sync(self.km.interrupt_kernel)(),
+                                  channel=getattr(self.km.provisioner, "grader_channel", None))
         return self._bridge
 
     def _run_test(self, cell, grade_id: str):
@@ -401,6 +420,8 @@ class SealedExecute(Execute):
             bridge.request({"op": "lookup", "names": []})
         except Exception:
             self._stopped = f"the kernel stopped answering ({reason})"
+        finally:
+            bridge.end()
 
 
 def _failing_line(error: BaseException, source: str, filename: str) -> str:

@@ -10,8 +10,9 @@ new PID and mount namespace where allowed) and becomes the kernel.
 
 No state can pass from one student to the next: every kernel is a fresh copy of
 the server, which has run no student's code and receives nothing from a kernel
-(the children close every descriptor but stdin, stdout and stderr, so a kernel
-cannot reach the server's command socket). NumPy's global random state is reseeded
+(the children close every descriptor but stdin, stdout and stderr, and the
+kernel's own channel to its grader, so a kernel cannot reach the server's command
+socket). NumPy's global random state is reseeded
 in each child, as a fresh interpreter would have it.
 
 The grading side (`ForkServer.spawn`) gets the kernel's pid and follows it with a
@@ -51,6 +52,9 @@ SERVER_ENV = {"OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "MKL_NUM_THRE
               "MPLBACKEND": "module://matplotlib_inline.backend_inline",
               "PYDEVD_DISABLE_FILE_VALIDATION": "1"}
 
+#: The kernel's environment variable naming its channel to the grader (a descriptor).
+GRADER_FD_ENV = "ADCOURSE_GRADER_FD"
+
 _CLONE_NEWNS, _CLONE_NEWPID, _CLONE_NEWNET = 0x00020000, 0x20000000, 0x40000000
 _MS_NOSUID, _MS_NODEV, _MS_NOEXEC, _MS_REC, _MS_PRIVATE = 2, 4, 8, 1 << 14, 1 << 18
 
@@ -70,6 +74,13 @@ def serve(fd: int, modules: list[str]) -> None:
             importlib.import_module(name)
         except Exception as exc:  # a missing optional module only makes kernels slower
             failed.append(f"{name} ({type(exc).__name__})")
+    if "matplotlib" in modules:
+        try:
+            from . import warmup
+
+            _reopened.update(warmup.plots())
+        except Exception as exc:  # only the kernels' plots are slower without it
+            failed.append(f"warmup.plots ({type(exc).__name__})")
     if threading.active_count() != 1:
         failed.append(f"{threading.active_count() - 1} threads started by imports")
     from . import seccomp
@@ -79,13 +90,27 @@ def serve(fd: int, modules: list[str]) -> None:
     stream = channel.makefile("rwb", buffering=0)
     stream.write(json.dumps({"ready": True, "not_loaded": failed}).encode() + b"\n")
     for line in stream:
+        grader = None
         try:
             request = json.loads(line)
             del line  # a kernel forked below must not find its request on the stack
-            reply = {"pid": _spawn(request, channel.fileno())}
+            if request.get("grader_channel"):
+                # The kernel's own channel to its grader follows the request, as a descriptor.
+                _, fds, _, _ = socket.recv_fds(channel, 1, 1)
+                if len(fds) != 1:
+                    raise ForkServerError("the request's channel to the grader did not arrive")
+                grader = fds[0]
+            reply = {"pid": _spawn(request, channel.fileno(), grader)}
         except Exception as exc:
             reply = {"error": f"{type(exc).__name__}: {exc}"}
+        finally:
+            if grader is not None:
+                os.close(grader)  # the kernel has its copy; the server keeps none
         stream.write(json.dumps(reply).encode() + b"\n")
+
+
+#: Files the plot warm-up left open (fonts), which each kernel opens again for itself.
+_reopened: dict[int, str] = {}
 
 
 def _reap(*_: Any) -> None:
@@ -96,13 +121,14 @@ def _reap(*_: Any) -> None:
         pass
 
 
-def _spawn(request: dict, channel: int) -> int:
-    """Fork the kernel; return its pid once it is inside the sandbox."""
+def _spawn(request: dict, channel: int, grader: int | None = None) -> int:
+    """Fork the kernel; return its pid once it is inside the sandbox. `grader`: the
+    kernel's end of its channel to the grader (`adcourse.remote.serve`), if any."""
     policy = Policy(**request["policy"])
     read_end, write_end = os.pipe()
     first = os.fork()
     if first == 0:
-        _child(policy, request, write_end, close=(channel, read_end))
+        _child(policy, request, write_end, close=(channel, read_end), grader=grader)
     os.close(write_end)
     return _await_child(read_end, first, timeout=30)
 
@@ -127,7 +153,7 @@ def _await_child(read_end: int, first: int, timeout: float) -> int:
     return int(lines.get("pid", first))
 
 
-def _child(policy: Policy, request: dict, report: int, close: tuple) -> None:
+def _child(policy: Policy, request: dict, report: int, close: tuple, grader: int | None = None) -> None:
     """In the first child: namespaces, then (in the kernel process) the sandbox and the kernel."""
     try:
         for fd in close:
@@ -158,8 +184,11 @@ def _child(policy: Policy, request: dict, report: int, close: tuple) -> None:
             policy.private_mounts = True
         else:
             os.write(report, f"pid {os.getpid()}\n".encode())
-        os.closerange(3, report)
-        os.closerange(report + 1, _max_fd())
+        _close_all_but({report} if grader is None else {report, grader})
+        if _reopened:
+            from . import warmup
+
+            warmup.reopen(_reopened)
         # No terminal of the grader's: the kernel's own standard streams go nowhere.
         null = os.open(os.devnull, os.O_RDWR)
         for fd in (0, 1, 2):
@@ -169,6 +198,9 @@ def _child(policy: Policy, request: dict, report: int, close: tuple) -> None:
         request.clear()
         connection, env = enter(policy, connection_file, environ)
         del connection_file, environ
+        if grader is not None:
+            os.set_inheritable(grader, False)  # no process the kernel starts gets it
+            env[GRADER_FD_ENV] = str(grader)
         _become_kernel(connection, env, policy.workdir, report)
     except BaseException as exc:  # noqa: BLE001 (a child must never return into the server)
         try:
@@ -177,6 +209,15 @@ def _child(policy: Policy, request: dict, report: int, close: tuple) -> None:
             pass
         os._exit(70)
     os._exit(0)
+
+
+def _close_all_but(keep: set[int]) -> None:
+    """Close every descriptor from 3 up, except `keep`."""
+    start = 3
+    for fd in sorted(keep):
+        os.closerange(start, fd)
+        start = fd + 1
+    os.closerange(start, _max_fd())
 
 
 def _max_fd() -> int:
@@ -201,7 +242,10 @@ def _become_kernel(connection: str, env: dict, workdir: str, report: int) -> Non
     sys.argv = [sys.executable, "-f", connection]
     # The inline backend was imported here before any shell existed, so it could not hook
     # itself into one: ask the kernel to enable it, as importing it in a kernel would have.
-    IPKernelApp.launch_instance(argv=["-f", connection, "--matplotlib=inline"])
+    # No history database: a graded kernel's input history is never read again, and its
+    # thread would write to SQLite after every cell (the history in memory is kept).
+    IPKernelApp.launch_instance(argv=["-f", connection, "--matplotlib=inline",
+                                      "--HistoryManager.enabled=False"])
 
 
 # --- the grading side ---------------------------------------------------------------------
@@ -282,14 +326,20 @@ class ForkServer:
             if self._process is None or self._process.poll() is not None:
                 self._start()
 
-    def spawn(self, policy: Policy, connection_file: str, env: dict[str, str], pidns: bool) -> ForkedKernel:
+    def spawn(self, policy: Policy, connection_file: str, env: dict[str, str], pidns: bool,
+              grader: int | None = None) -> ForkedKernel:
+        """Fork a kernel. `grader`: a descriptor the kernel gets as its channel to the
+        grader (its number in the kernel's environment, GRADER_FD_ENV)."""
         request = json.dumps({"policy": asdict(policy), "connection_file": connection_file,
-                              "env": kernel_environment(dict(env)), "pidns": pidns}).encode() + b"\n"
+                              "env": kernel_environment(dict(env)), "pidns": pidns,
+                              "grader_channel": grader is not None}).encode() + b"\n"
         for attempt in (1, 2):  # a server that died (killed, out of memory) is started again
             self.start_if_needed()
             with self._lock:
                 try:
                     self._stream.write(request)
+                    if grader is not None:
+                        socket.send_fds(self._socket, [b"c"], [grader])
                     reply = self._read(timeout=60)
                     break
                 except (OSError, ForkServerError):

@@ -8,7 +8,8 @@ from __future__ import annotations
 
 
 from nbgrader import utils
-from nbgrader.preprocessors import ClearHiddenTests, NbGraderPreprocessor
+from nbgrader.api import Gradebook
+from nbgrader.preprocessors import ClearHiddenTests, GetGrades, NbGraderPreprocessor, SaveAutoGrades
 from traitlets import Integer
 
 
@@ -65,7 +66,6 @@ class RepairCellMetadata(NbGraderPreprocessor):
     """
 
     def preprocess(self, nb, resources):
-        from nbgrader.api import Gradebook
 
         info = resources["nbgrader"]
         with Gradebook(info["db_url"]) as gb:
@@ -138,3 +138,63 @@ class LimitOutputSize(NbGraderPreprocessor):
                         del data[mime]
                         data.setdefault("text/plain", f"[{mime} output of {size} bytes removed]")
         return cell, resources
+
+
+class SaveAutoGradesAtOnce(SaveAutoGrades):
+    """nbgrader's SaveAutoGrades, with one query and one commit per notebook.
+
+    Stock SaveAutoGrades looks each grade and comment up with a query of its own and
+    commits after each (about 60 round trips to the database for a chapter). This reads
+    the submission's grades and comments once and commits once, with the same rules:
+    the auto score from `utils.determine_grade`, "needs manual grade" when a hand score
+    exists or there is no auto score, and "No response." for an answer cell left as
+    released (not a task).
+    """
+
+    def preprocess(self, nb, resources):
+        info = resources["nbgrader"]
+        self.notebook_id, self.assignment_id = info["notebook"], info["assignment"]
+        self.student_id, self.db_url = info["student"], info["db_url"]
+        with Gradebook(self.db_url) as gb:
+            notebook = gb.find_submission_notebook(self.notebook_id, self.assignment_id, self.student_id)
+            self._grades = {grade.name: grade for grade in notebook.grades}
+            self._comments = {comment.name: comment for comment in notebook.comments}
+            nb, resources = NbGraderPreprocessor.preprocess(self, nb, resources)
+            gb.db.commit()
+        return nb, resources
+
+    def _add_score(self, cell, resources) -> None:
+        grade = self._grades[cell.metadata["nbgrader"]["grade_id"]]
+        grade.auto_score, _ = utils.determine_grade(cell, self.log)
+        grade.needs_manual_grade = grade.manual_score is not None or grade.auto_score is None
+
+    def _add_comment(self, cell, resources) -> None:
+        comment = self._comments[cell.metadata["nbgrader"]["grade_id"]]
+        unchanged = cell.metadata.nbgrader.get("checksum", None) == utils.compute_checksum(cell)
+        comment.auto_comment = "No response." if unchanged and not utils.is_task(cell) else None
+
+
+class GetGradesAtOnce(GetGrades):
+    """nbgrader's GetGrades (scores and comments into the notebook, for its feedback page),
+    reading the submission's grades and comments with one query instead of one per cell."""
+
+    def preprocess(self, nb, resources):
+        self._grades = self._comments = None
+        return super().preprocess(nb, resources)
+
+    def _of_submission(self) -> None:
+        if self._grades is None:
+            notebook = self.gradebook.find_submission_notebook(self.notebook_id, self.assignment_id,
+                                                               self.student_id)
+            self._grades = {grade.name: grade for grade in notebook.grades}
+            self._comments = {comment.name: comment for comment in notebook.comments}
+
+    def _get_comment(self, cell, resources) -> None:
+        self._of_submission()
+        cell.metadata.nbgrader["comment"] = self._comments[cell.metadata["nbgrader"]["grade_id"]].comment
+
+    def _get_score(self, cell, resources) -> None:
+        self._of_submission()
+        grade = self._grades[cell.metadata["nbgrader"]["grade_id"]]
+        cell.metadata.nbgrader["score"] = grade.score
+        cell.metadata.nbgrader["points"] = grade.max_score

@@ -16,6 +16,8 @@ from nbconvert.filters.markdown_mistune import IPythonRenderer, MarkdownWithMath
 from nbgrader import utils
 from nbgrader.preprocessors import NbGraderPreprocessor
 
+from .exporters import Remembered
+
 
 #: Elements kept in a student's HTML: text structure, tables, links, images. No script,
 #: style, SVG, MathML, frame, object, form, input or meta; their content goes with them
@@ -122,6 +124,12 @@ def _is_clean_when_rendered(source: str, attachments: dict | None) -> bool:
     return clean_html(page).rstrip() == page.rstrip()
 
 
+#: Sanitized sources (without attachments) are kept per process: the chapter's prose
+#: is the same in every submission (it is not an nbgrader cell, so not locked), and is
+#: sanitized twice for each (autograde, then feedback).
+_SANITIZED = Remembered()
+
+
 def sanitize_markdown(source: str, attachments: dict | None = None) -> str:
     """A markdown cell's source that shows nothing active in nbconvert's pages or JupyterLab.
 
@@ -130,6 +138,12 @@ def sanitize_markdown(source: str, attachments: dict | None = None) -> str:
     Anything else is rendered as nbconvert renders it, cleaned with nh3, and returned as
     one HTML block: Markdown passes raw HTML through, so it shows the same, math included.
     """
+    if attachments:
+        return _sanitize(source, attachments)
+    return _SANITIZED.get_or_make((source,), lambda: _sanitize(source, None))
+
+
+def _sanitize(source: str, attachments: dict | None) -> str:
     try:
         if _is_plain_markdown(source, attachments) or _is_clean_when_rendered(source, attachments):
             return source

@@ -49,6 +49,7 @@ import contextlib
 import io
 import math
 import queue
+import socket
 import threading
 import time
 from typing import Any, Callable
@@ -58,6 +59,13 @@ import zmq
 
 from adcourse import functions, remote, wire
 from adcourse.remote import TimeLimitExceeded, alarm
+
+#: What the kernel runs while a test cell's requests come over its channel.
+SERVE = "__import__('adcourse.remote', fromlist=['serve']).serve()"
+#: Seconds a request may take to be written to the kernel's channel.
+CHANNEL_SEND_TIMEOUT = 10.0
+#: Seconds spent reading the shell channel at a time, while a request waits.
+SHELL_READ_SLICE = 0.05
 
 #: Seconds the grader waits, after a reply, for the rest of the request's output.
 OUTPUT_GRACE = 2.0
@@ -328,8 +336,15 @@ class Bridge:
     one can never call it later.
     """
 
-    def __init__(self, client, alive: Callable[[], bool], interrupt: Callable[[], None]):
+    def __init__(self, client, alive: Callable[[], bool], interrupt: Callable[[], None],
+                 channel: socket.socket | None = None):
         self.client, self.alive, self.interrupt = client, alive, interrupt
+        # The kernel's channel (a socket pair's end; `adcourse.remote.serve` reads the other),
+        # or None: then each request is an execute_request of its own (`_send_as_expression`).
+        self.channel = channel
+        self.serving: str | None = None   # the execute_request running `serve`, if any
+        self.sequence = iter(range(1, 2**62))
+        self.pending = bytearray()         # what the channel sent past the last full line
         self.callbacks: dict[int, Callable] = {}
         self.numbers = iter(range(1, 2**62))
         self.deadline = math.inf
@@ -399,6 +414,8 @@ class Bridge:
         # The test's functions stop working now; the kernel lets go of the objects this
         # cell held when the next cell's lookup arrives (one round trip fewer per cell).
         self.callbacks.clear()
+        if self.serving is not None:
+            self._stop_serving()
 
     def lookup(self, names: set[str]) -> dict:
         if not names:
@@ -498,9 +515,165 @@ class Bridge:
         return message
 
     def _send(self, request_text: str, seconds: float | None) -> str | None:
-        """The transport: `adcourse.remote.handle(request_text)` run in the kernel (as a
-        user expression), its callbacks served meanwhile; returns the reply's text, not
-        parsed. `seconds` limits the call as `_wait` says."""
+        """The transport: `adcourse.remote.handle(request_text)` run in the kernel, its
+        callbacks served meanwhile; returns the reply's text, not parsed. `seconds`
+        limits the call as `_wait` says. Over the kernel's channel when it has one."""
+        if self.channel is None:
+            return self._send_as_expression(request_text, seconds)
+        if self.dropped:
+            raise KernelUnavailable(self.dropped)
+        if self.serving is None:
+            try:
+                self.serving = self.client.execute(SERVE, silent=True, store_history=False,
+                                                   allow_stdin=False)
+            except zmq.Again:
+                raise KernelUnavailable("the kernel does not take requests any more") from None
+        number = str(next(self.sequence))
+        self._write(f"Q{number} {request_text}\n", self._send_by())
+        reply, interrupted, _ = self._awaited(
+            lambda timeout, deadline: self._poll_channel(number, timeout, deadline), seconds)
+        return _time_limit_reply(seconds, reply) if interrupted else reply
+
+    def _awaited(self, poll: Callable[[float, float | None], Any], seconds: float | None):
+        """(the answer, whether the call was interrupted first, the wait's deadline):
+        `poll(timeout, deadline)` until it answers. The wait ends at the cell's deadline,
+        or `seconds` from now for a call with a time limit: the kernel is then interrupted
+        and the call fails with TimeLimitExceeded, whatever the kernel's own code did to
+        its timers and signals (the interrupted call should answer at once, with the
+        KeyboardInterrupt it got and the line it was at)."""
+        limit, deadline = self._limits(seconds)
+        while (remaining := deadline - time.monotonic()) > 0:
+            answer = poll(remaining, deadline)
+            if answer is not None:
+                return answer, False, deadline
+        self.interrupt()
+        if limit > self.deadline:
+            raise KernelUnavailable(OUT_OF_TEST_TIME)
+        end = time.monotonic() + min(INTERRUPT_GRACE, max(self.deadline - time.monotonic(), 0.0))
+        answer = None
+        while answer is None and time.monotonic() < end:
+            answer = poll(end - time.monotonic(), None)
+        if answer is None:
+            raise KernelUnavailable(f"the call {_did_not_finish(seconds)}, and the kernel did not "
+                                    "answer when interrupted")
+        return answer, True, deadline
+
+    def _send_by(self) -> float:
+        """When a line to the kernel must be out: CHANNEL_SEND_TIMEOUT, within the cell's time."""
+        return min(time.monotonic() + CHANNEL_SEND_TIMEOUT, self.deadline)
+
+    def _write(self, line: str, until: float) -> None:
+        try:
+            self.channel.settimeout(max(until - time.monotonic(), 0.001))
+            self.channel.sendall(line.encode())
+        except OSError as exc:  # a timeout (part of the line may be out), or the kernel gone
+            self.dropped = f"the kernel does not read the grader's requests ({exc})"
+            raise KernelUnavailable(self.dropped) from None
+
+    def _poll_channel(self, number: str, timeout: float, deadline: float | None) -> str | None:
+        """Handle what arrives within `timeout` on the channel and the kernel's channels:
+        the reply to request `number` (its text, returned), callbacks (run under
+        `deadline`; refused when it is None), the request's output."""
+        reply, callback = f"R{number} ".encode(), f"C{number} ".encode()
+        while (line := self._line()) is not None:
+            if line.startswith(reply):
+                return line[len(reply):].decode(errors="replace")
+            if line.startswith(callback):
+                prompt = line[len(callback):].decode(errors="replace")
+                answer = (self._callback(prompt, deadline) if deadline is not None
+                          else wire.dumps({"error": "the call's time is up"}))
+                self._write(f"A{number} {answer}\n", self._send_by())
+            # anything else: a stale reply (a request given up on), or noise from the kernel
+        ready = self._ready([self.channel, self.client.shell_channel.socket,
+                             self.client.iopub_channel.socket], timeout)
+        if self.client.iopub_channel.socket in ready:
+            self._drain_output(self.serving, time.monotonic())
+        if self.client.shell_channel.socket in ready:
+            self._shell_replies(time.monotonic() + SHELL_READ_SLICE)
+            if self.serving is None:
+                raise KernelUnavailable("the kernel stopped answering the grader's requests")
+        if self.channel.fileno() in ready or self.channel in ready:
+            self._read_channel()
+        elif not ready and not self.alive():
+            raise KernelUnavailable("the kernel died (did the code exceed the memory "
+                                    "or CPU limit, or end the process?)")
+        return None
+
+    def _ready(self, sockets: list, timeout: float) -> dict:
+        """Which of `sockets` have something to read within `timeout` (at most 1 s); a
+        connection ZeroMQ dropped (a message over MAX_KERNEL_MESSAGE) drops the kernel."""
+        poller = zmq.Poller()
+        for watched in [*sockets, *self.monitors]:
+            poller.register(watched, zmq.POLLIN)
+        ready = dict(poller.poll(timeout=max(min(timeout, 1.0), 0.0) * 1000))
+        if any(monitor in ready for monitor in self.monitors):
+            self.dropped = (f"the kernel sent a message of more than {MAX_KERNEL_MESSAGE >> 20} MiB, "
+                            "and its connection to the grader was dropped")
+            raise KernelUnavailable(self.dropped)
+        return ready
+
+    def _read_channel(self) -> None:
+        try:
+            self.channel.setblocking(False)
+            chunk = self.channel.recv(1 << 20)
+        except BlockingIOError:
+            return
+        except OSError:
+            chunk = b""
+        if not chunk:
+            raise KernelUnavailable("the kernel died (did the code exceed the memory "
+                                    "or CPU limit, or end the process?)")
+        self.pending += chunk
+        if len(self.pending) > MAX_KERNEL_MESSAGE and b"\n" not in chunk:
+            self.dropped = (f"the kernel sent a message of more than {MAX_KERNEL_MESSAGE >> 20} MiB, "
+                            "and its connection to the grader was dropped")
+            raise KernelUnavailable(self.dropped)
+
+    def _line(self) -> bytes | None:
+        end = self.pending.find(b"\n")
+        if end < 0:
+            return None
+        line = bytes(self.pending[:end])
+        del self.pending[:end + 1]
+        return line
+
+    def _shell_replies(self, until: float) -> None:
+        """Read the shell channel until `until` at most (a kernel may flood it): the
+        execute_reply to `serve` means it has ended."""
+        while time.monotonic() < until:
+            try:
+                msg = self.client.shell_channel.get_msg(timeout=0)
+            except queue.Empty:
+                return
+            parent = msg.get("parent_header") if isinstance(msg, dict) else None
+            if isinstance(parent, dict) and parent.get("msg_id") == self.serving \
+                    and msg.get("msg_type") == "execute_reply":
+                self.serving = None
+
+    def _stop_serving(self) -> None:
+        """End the test cell's `serve` and take its last output, within OUTPUT_GRACE; the
+        kernel is then free for the notebook's next cell. A `serve` that has not ended
+        by then (a call that swallowed its interrupt, a kernel flooding its channels)
+        leaves the channel out of step: it is dropped, and later requests fail."""
+        serving, until = self.serving, time.monotonic() + OUTPUT_GRACE
+        try:
+            self._write("E\n", until)
+            while self.serving is not None and time.monotonic() < until:
+                if self.client.shell_channel.socket.poll(max(until - time.monotonic(), 0) * 1000):
+                    self._shell_replies(until)
+                elif not self.alive():
+                    break
+            if self.serving is not None and not self.dropped:
+                self.dropped = "the kernel did not end the test cell's requests in time"
+            self._drain_output(serving, until)
+        except KernelUnavailable:
+            pass
+        finally:
+            self.serving, self.pending = None, bytearray()
+
+    def _send_as_expression(self, request_text: str, seconds: float | None) -> str | None:
+        """The transport of a kernel without a channel: `adcourse.remote.handle(request_text)`
+        as a user expression of an execute_request, its callbacks over stdin."""
         expression = ("__import__('adcourse.remote', fromlist=['handle'])"
                       f".handle({request_text!r})")
         if self.dropped:
@@ -528,48 +701,30 @@ class Bridge:
         return limit, min(self.deadline, limit)
 
     def _wait(self, msg_id: str, seconds: float | None = None) -> dict:
-        """The kernel's execute_reply to `msg_id`, serving its callbacks meanwhile.
-
-        The wait ends at the cell's deadline, or `seconds` from now for a call with a
-        time limit: the kernel is then interrupted and the call fails with
-        TimeLimitExceeded, whatever the kernel's own code did to its timers and signals.
-        """
-        limit, deadline = self._limits(seconds)
-        while True:
-            remaining = deadline - time.monotonic()
-            if remaining <= 0:
-                break
-            reply = self._poll(msg_id, remaining, deadline)
-            if reply is not None:
-                self._drain_output(msg_id, min(deadline, time.monotonic() + OUTPUT_GRACE))
-                return reply
-        self.interrupt()
-        if limit > self.deadline:
-            raise KernelUnavailable(OUT_OF_TEST_TIME)
-        # The call's own limit: the interrupted call should answer at once (with the
-        # KeyboardInterrupt it got, and the line it was at).
-        grace = min(INTERRUPT_GRACE, max(self.deadline - time.monotonic(), 0.0))
-        end = time.monotonic() + grace
-        reply = None
-        while reply is None and time.monotonic() < end:
-            reply = self._poll(msg_id, end - time.monotonic(), None)
-        if reply is None:
-            raise KernelUnavailable(f"the call {_did_not_finish(seconds)}, and the kernel did not "
-                                    "answer when interrupted")
+        """The kernel's execute_reply to `msg_id`, serving its callbacks meanwhile, within
+        the cell's deadline or the call's own limit (`_awaited`)."""
+        reply, interrupted, deadline = self._awaited(
+            lambda timeout, until: self._poll(msg_id, timeout, until), seconds)
+        if not interrupted:
+            self._drain_output(msg_id, min(deadline, time.monotonic() + OUTPUT_GRACE))
+            return reply
         try:
-            interrupted = reply["user_expressions"]["reply"]["data"]["text/plain"]
+            text = reply["user_expressions"]["reply"]["data"]["text/plain"]
         except (KeyError, TypeError):
-            interrupted = None
+            text = None
         return {"status": "ok", "user_expressions": {"reply": {"status": "ok", "data": {
-            "text/plain": _time_limit_reply(seconds, interrupted)}}}}
+            "text/plain": _time_limit_reply(seconds, text)}}}}
 
     def _drain_output(self, msg_id: str, until: float) -> None:
         """Keep the request's output that is still on its way: the execute_reply comes on
         the shell channel, the output on IOPub, ending with the request's `idle` status."""
         channel = self.client.iopub_channel
-        while msg_id not in self.idle and time.monotonic() < until:
+        while msg_id not in self.idle:
+            wait = until - time.monotonic()
+            if wait < -0.1:  # past its time (a flood): the rest is not kept
+                return
             try:
-                msg = channel.get_msg(timeout=max(until - time.monotonic(), 0.0))
+                msg = channel.get_msg(timeout=max(wait, 0.0))
             except queue.Empty:
                 return
             parent = msg.get("parent_header") if isinstance(msg, dict) else None
@@ -587,21 +742,14 @@ class Bridge:
         sockets = {self.client.shell_channel.socket: self.client.shell_channel,
                    self.client.stdin_channel.socket: self.client.stdin_channel,
                    self.client.iopub_channel.socket: self.client.iopub_channel}
-        poller = zmq.Poller()
-        for socket in [*sockets, *self.monitors]:
-            poller.register(socket, zmq.POLLIN)
-        ready = dict(poller.poll(timeout=max(min(timeout, 1.0), 0.0) * 1000))
-        if any(monitor in ready for monitor in self.monitors):
-            self.dropped = (f"the kernel sent a message of more than {MAX_KERNEL_MESSAGE >> 20} MiB, "
-                            "and its connection to the grader was dropped")
-            raise KernelUnavailable(self.dropped)
+        ready = self._ready(list(sockets), timeout)
         if not ready:
             if not self.alive():
                 raise KernelUnavailable("the kernel died (did the code exceed the memory "
                                         "or CPU limit, or end the process?)")
             return None
-        for socket in ready:
-            channel = sockets.get(socket)
+        for ready_socket in ready:
+            channel = sockets.get(ready_socket)
             if channel is None:
                 continue
             try:

@@ -73,9 +73,34 @@ class Result:
     not_preloaded: list = field(default_factory=list)  # what the worker's fork server failed to import
 
 
+def _unsynced_if_private(connection, _record) -> None:
+    """A job's gradebook is a throwaway copy (its results travel in the `Result`): SQLite
+    need not wait for the disk at each of nbgrader's commits (one per score) there. Any
+    other database, the course's gradebook among them, is left as it is."""
+    import sqlite3
+
+    if not isinstance(connection, sqlite3.Connection):
+        return
+    files = [row[2] for row in connection.execute("PRAGMA database_list") if row[1] == "main"]
+    folder = Path(files[0]).parent if files and files[0] else None
+    if folder is not None and folder.name.startswith(JOB_PREFIX) \
+            and folder.parent == Path(tempfile.gettempdir()):
+        connection.execute("PRAGMA synchronous = OFF")
+        connection.execute("PRAGMA journal_mode = MEMORY")
+
+
+def _private_gradebooks_unsynced() -> None:
+    from sqlalchemy import event
+    from sqlalchemy.engine import Engine
+
+    if not event.contains(Engine, "connect", _unsynced_if_private):
+        event.listen(Engine, "connect", _unsynced_if_private)
+
+
 def grade_submission(job: Job) -> Result:
     """Autograde `job` in a private course; never raises for a bad submission."""
     quiet_sqlalchemy_warnings()
+    _private_gradebooks_unsynced()
     start = time.perf_counter()
     result = Result(job.chapter, job.student, job.fingerprint,
                     worker=f"{socket.gethostname()}:{os.getpid()}")

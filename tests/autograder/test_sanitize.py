@@ -259,7 +259,7 @@ def test_a_cell_mistune_cannot_render_is_shown_as_text():
 def test_it_runs_after_the_outputs_are_cut_and_again_for_feedback():
     config = PyFileConfigLoader("nbgrader_config.py", path=str(ROOT)).load_config()
     names = [step.__name__ for step in config.Autograde.autograde_preprocessors]
-    assert names.index("LimitOutputSize") < names.index("SanitizeStudentContent") < names.index("SaveAutoGrades")
+    assert names.index("LimitOutputSize") < names.index("SanitizeStudentContent") < names.index("SaveAutoGradesAtOnce")
     assert config.GenerateFeedback.preprocessors[-1] is SanitizeStudentContent
     # A cut joins the start of one tag to the end of the output: text there becomes markup.
     tail = f'" onmouseover="{unit_js(1)}" title="'
@@ -322,3 +322,42 @@ def test_a_url_is_judged_after_nbconvert_strips_its_files_prefix():
 def _page_of(source: str) -> str:
     """The pages nbconvert's and nbgrader's templates make of one markdown cell, together."""
     return "\n".join(_pages(new_notebook(cells=[new_markdown_cell(source)])).values())
+
+
+def test_what_is_kept_between_pages_changes_no_byte_of_them():
+    """Sanitized sources, highlighted code and rendered markdown are kept per process
+    (the chapter's prose is the same in every submission): a page made from what was
+    kept is the page made from nothing."""
+    from autograder import exporters, sanitize
+
+    hostile = hostile_notebook()  # one notebook: its cells' ids are random
+
+    def pages() -> dict[str, str]:
+        return _pages(SanitizeStudentContent().preprocess(copy.deepcopy(hostile), {})[0])
+
+    def cold() -> dict[str, str]:
+        for table in (sanitize._SANITIZED, exporters._HIGHLIGHTED, exporters._RENDERED):
+            table.clear()
+        return pages()
+
+    first = cold()
+    kept = [dict(table) for table in (sanitize._SANITIZED, exporters._HIGHLIGHTED, exporters._RENDERED)]
+    assert all(kept), [len(table) for table in kept]
+    assert pages() == first
+    # Nothing was made again: the tables hold the very results of the first pages.
+    again = [dict(table) for table in (sanitize._SANITIZED, exporters._HIGHLIGHTED, exporters._RENDERED)]
+    assert all(a.keys() == b.keys() and all(a[k] is b[k] for k in a) for a, b in zip(kept, again))
+    assert cold() == first
+
+
+def test_the_tables_kept_between_pages_stay_within_their_budget():
+    from autograder.exporters import Remembered
+
+    table = Remembered(budget=1600)
+    made = []
+    for i in range(100):
+        table.get_or_make((f"cell {i:03d} " * 5,), lambda: made.append(1) or "x" * 40)
+        assert table.size <= 1600 and table.size == sum(len(k[0]) + len(v) for k, v in table.items())
+    assert len(made) == 100 and 0 < len(table) < 100
+    table.get_or_make(("y" * 500,), lambda: "z")  # longer than a sixteenth of the budget
+    assert ("y" * 500,) not in table

@@ -122,3 +122,28 @@ def test_grading_in_process_caps_only_the_grading_not_what_the_caller_does_betwe
         stored.append(bytearray(2 << 30))  # 2 GiB, as if writing many large results
         stored.clear()
         assert outcome == f"graded {job.student}"
+
+
+def test_only_a_jobs_private_gradebook_skips_waiting_for_the_disk(tmp_path):
+    import tempfile
+
+    from sqlalchemy import create_engine, text
+
+    from autograder import worker
+
+    worker._private_gradebooks_unsynced()
+
+    def synchronous(path) -> int:
+        engine = create_engine(f"sqlite:///{path}")
+        try:
+            with engine.connect() as connection:
+                return connection.execute(text("PRAGMA synchronous")).scalar()
+        finally:
+            engine.dispose()
+
+    with tempfile.TemporaryDirectory(prefix=worker.JOB_PREFIX) as job:
+        assert synchronous(f"{job}/gradebook.db") == 0  # OFF: a throwaway copy
+    assert synchronous(tmp_path / "gradebook.db") == 2  # FULL, SQLite's default: the course's
+    elsewhere = tmp_path / f"{worker.JOB_PREFIX}x"  # the name alone is not enough
+    elsewhere.mkdir()
+    assert synchronous(elsewhere / "gradebook.db") == 2
