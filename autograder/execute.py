@@ -324,9 +324,7 @@ class SealedExecute(Execute):
         finally:
             SALT.reset(salt)
             if self._bridge is not None:
-                self._bridge.client.stop_channels()
-                if self._bridge.channel is not None:
-                    self._bridge.channel.close()
+                self._bridge.client.stop_channels()  # its channel: closed by the provisioner
 
     def process_message(self, msg, cell, cell_index):
         # nbclient keeps every output message until its cell ends: bound what is kept as it

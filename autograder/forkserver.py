@@ -36,6 +36,8 @@ import threading
 from dataclasses import asdict
 from typing import Any
 
+from adcourse.remote import GRADER_FD_ENV
+
 from .sandbox import _PR_SET_PDEATHSIG, Policy, _libc, enter, kernel_environment
 
 #: What every kernel imports anyway, or a notebook of this course imports first.
@@ -51,9 +53,6 @@ PRELOAD = ("ipykernel.kernelapp", "ipykernel.ipkernel", "ipykernel.zmqshell", "i
 SERVER_ENV = {"OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1",
               "MPLBACKEND": "module://matplotlib_inline.backend_inline",
               "PYDEVD_DISABLE_FILE_VALIDATION": "1"}
-
-#: The kernel's environment variable naming its channel to the grader (a descriptor).
-GRADER_FD_ENV = "ADCOURSE_GRADER_FD"
 
 _CLONE_NEWNS, _CLONE_NEWPID, _CLONE_NEWNET = 0x00020000, 0x20000000, 0x40000000
 _MS_NOSUID, _MS_NODEV, _MS_NOEXEC, _MS_REC, _MS_PRIVATE = 2, 4, 8, 1 << 14, 1 << 18

@@ -62,6 +62,9 @@ from adcourse.remote import TimeLimitExceeded, alarm
 
 #: What the kernel runs while a test cell's requests come over its channel.
 SERVE = "__import__('adcourse.remote', fromlist=['serve']).serve()"
+#: Why a request failed when the kernel process is gone.
+KERNEL_DIED = "the kernel died (did the code exceed the memory or CPU limit, or end the process?)"
+
 #: Seconds a request may take to be written to the kernel's channel.
 CHANNEL_SEND_TIMEOUT = 10.0
 #: Seconds spent reading the shell channel at a time, while a request waits.
@@ -119,6 +122,9 @@ class GraderTimeLimit(BaseException):
 #: jupyter_client deserialises anything). A reply is at most wire.MAX_MESSAGE_CHARS of
 #: JSON text, which the message's own JSON may escape to twice that, plus its envelope.
 MAX_KERNEL_MESSAGE = 64 * 2**20
+#: Why a kernel that sent a longer message (or channel line) is dropped.
+OVERSIZED = (f"the kernel sent a message of more than {MAX_KERNEL_MESSAGE >> 20} MiB, "
+             "and its connection to the grader was dropped")
 
 #: Grace the kernel gets to answer after it was interrupted for a call's time limit.
 INTERRUPT_GRACE = 5.0
@@ -592,11 +598,10 @@ class Bridge:
             self._shell_replies(time.monotonic() + SHELL_READ_SLICE)
             if self.serving is None:
                 raise KernelUnavailable("the kernel stopped answering the grader's requests")
-        if self.channel.fileno() in ready or self.channel in ready:
+        if self.channel.fileno() in ready:  # ZeroMQ reports a plain socket by its descriptor
             self._read_channel()
         elif not ready and not self.alive():
-            raise KernelUnavailable("the kernel died (did the code exceed the memory "
-                                    "or CPU limit, or end the process?)")
+            raise KernelUnavailable(KERNEL_DIED)
         return None
 
     def _ready(self, sockets: list, timeout: float) -> dict:
@@ -607,8 +612,7 @@ class Bridge:
             poller.register(watched, zmq.POLLIN)
         ready = dict(poller.poll(timeout=max(min(timeout, 1.0), 0.0) * 1000))
         if any(monitor in ready for monitor in self.monitors):
-            self.dropped = (f"the kernel sent a message of more than {MAX_KERNEL_MESSAGE >> 20} MiB, "
-                            "and its connection to the grader was dropped")
+            self.dropped = OVERSIZED
             raise KernelUnavailable(self.dropped)
         return ready
 
@@ -621,12 +625,10 @@ class Bridge:
         except OSError:
             chunk = b""
         if not chunk:
-            raise KernelUnavailable("the kernel died (did the code exceed the memory "
-                                    "or CPU limit, or end the process?)")
+            raise KernelUnavailable(KERNEL_DIED)
         self.pending += chunk
         if len(self.pending) > MAX_KERNEL_MESSAGE and b"\n" not in chunk:
-            self.dropped = (f"the kernel sent a message of more than {MAX_KERNEL_MESSAGE >> 20} MiB, "
-                            "and its connection to the grader was dropped")
+            self.dropped = OVERSIZED
             raise KernelUnavailable(self.dropped)
 
     def _line(self) -> bytes | None:
@@ -745,8 +747,7 @@ class Bridge:
         ready = self._ready(list(sockets), timeout)
         if not ready:
             if not self.alive():
-                raise KernelUnavailable("the kernel died (did the code exceed the memory "
-                                        "or CPU limit, or end the process?)")
+                raise KernelUnavailable(KERNEL_DIED)
             return None
         for ready_socket in ready:
             channel = sockets.get(ready_socket)
