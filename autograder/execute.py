@@ -38,12 +38,13 @@ from nbgrader.preprocessors import Execute
 from traitlets import Bool, Integer, List, Type, Unicode, default
 
 from .forkserver import PRELOAD, fork_server
+from .hidden import banned_by
 from .sandbox import (
     Policy,
+    grants,
     kernel_environment,
     memory_bytes,
     probe,
-    readable_paths,
     sweep_orphaned,
 )
 from .sealed import Bridge, KernelUnavailable, exercise_names, run_test_cell
@@ -68,6 +69,9 @@ class SandboxKernelManager(AsyncKernelManager):
                                   "interpreter for every notebook").tag(config=True)
     preload = List(Unicode(), list(PRELOAD),
                    help="modules the fork server imports once for all kernels").tag(config=True)
+
+    #: Libraries the kernel cannot load (set by SealedExecute from the hidden tests' `BANNED`).
+    banned = List(Unicode(), [])
 
     client_class = Unicode("autograder.execute.SandboxKernelClient")
     client_factory = Type(klass="autograder.execute.SandboxKernelClient")
@@ -106,16 +110,20 @@ class SandboxKernelManager(AsyncKernelManager):
 
     def sandbox_policy(self) -> Policy:
         found = self.protections()
+        read, listable = grants(tuple(self.banned))
         return Policy(workdir=self.sandbox_workdir, cpu_seconds=self.cpu_seconds,
                       memory_bytes=memory_bytes(self.memory_limit), disk_bytes=memory_bytes(self.disk_limit),
                       uid=self.sandbox_uid if found["uid"].startswith("on") else None,
-                      read=readable_paths(), ports=[],
+                      read=read, listable=listable, ports=[], banned=list(self.banned),
                       landlock=found["landlock"].startswith("on"), seccomp=found["seccomp"] == "on")
 
     def format_kernel_cmd(self, extra_arguments=None):
         command = super().format_kernel_cmd(extra_arguments)
         if self.fork_server:
             return command
+        if self.banned:  # the forked kernel gets its stand-ins in autograder.forkserver
+            command.append(f"--IPKernelApp.exec_lines=__import__('adcourse.unavailable', fromlist=['refuse'])"
+                           f".refuse({list(self.banned)!r})")
         policy = self.sandbox_policy()
         policy.private_mounts = self.protections()["pidns"] == "on"  # unshare --mount below
         launcher = [sys.executable, "-m", "autograder.sandbox", json.dumps(asdict(policy)), "--"]
@@ -265,6 +273,12 @@ class SealedExecute(Execute):
         # The kernel is thrown away after its notebook: kill it rather than wait for it.
         return "immediate"
 
+    def create_kernel_manager(self):
+        km = super().create_kernel_manager()
+        if isinstance(km, SandboxKernelManager):
+            km.banned = list(self._banned)
+        return km
+
     # --- what the gradebook says ------------------------------------------------------
     def _load_tests(self, resources) -> None:
         from nbgrader.api import Gradebook
@@ -277,6 +291,7 @@ class SealedExecute(Execute):
             code = [cell for cell in notebook.source_cells if cell.cell_type == "code"]
             # Test cells: graded, not answers (a graded answer is a written one).
             self._tests = {c.name: c.source for c in code if c.name in graded - answers}
+            self._banned = banned_by(self._tests.values())
             self._answer_cells = answers
             self._student_names = exercise_names([c.source for c in code if c.name in answers])
 
@@ -286,11 +301,16 @@ class SealedExecute(Execute):
         self._bridge = None
         self._cell_seconds = 0.0
         self._output_chars, self._output_dropped = 0, 0
+        self._banned = ()  # stock nbgrader's tests run in the kernel, and need what they import
         if self.sealed:
             self._load_tests(resources)
         else:
             self._tests = {}
-        found = SandboxKernelManager(parent=self).protections()
+        found = dict(SandboxKernelManager(parent=self).protections())
+        if self._banned:
+            libraries = ", ".join(self._banned)
+            found["ban"] = (f"{libraries}: unreadable in the kernel" if found["landlock"].startswith("on")
+                            else f"{libraries}: watched in the kernel only (without Landlock it can read them)")
         self.log.info("sandbox for %s: %s", resources.get("nbgrader", {}).get("student", "?"),
                       "; ".join(f"{k} {v}" for k, v in found.items()))
         # Replaced whole: what a submission put there (a forged "stopped") is never read back.

@@ -45,7 +45,7 @@ PRELOAD = ("ipykernel.kernelapp", "ipykernel.ipkernel", "ipykernel.zmqshell", "i
            "IPython.core.interactiveshell", "IPython.core.completer", "IPython.core.history",
            "IPython.extensions", "jedi", "debugpy", "pdb", "sqlite3", "tornado.ioloop",
            "numpy", "matplotlib", "matplotlib.pyplot", "matplotlib_inline.backend_inline",
-           "ipywidgets", "adcourse.functions", "adcourse.checking", "adcourse.remote",
+           "ipywidgets", "adcourse.functions", "adcourse.checking", "adcourse.remote", "adcourse.unavailable",
            "adcourse.numerical")
 
 #: Set in the server's environment: single-threaded BLAS (workers already use every
@@ -200,7 +200,7 @@ def _child(policy: Policy, request: dict, report: int, close: tuple, grader: int
         if grader is not None:
             os.set_inheritable(grader, False)  # no process the kernel starts gets it
             env[GRADER_FD_ENV] = str(grader)
-        _become_kernel(connection, env, policy.workdir, report)
+        _become_kernel(connection, env, policy.workdir, report, policy.banned)
     except BaseException as exc:  # noqa: BLE001 (a child must never return into the server)
         try:
             os.write(report, f"error {type(exc).__name__}: {exc}\n".encode())
@@ -223,7 +223,7 @@ def _max_fd() -> int:
     return os.sysconf("SC_OPEN_MAX") if os.sysconf("SC_OPEN_MAX") > 0 else 1 << 16
 
 
-def _become_kernel(connection: str, env: dict, workdir: str, report: int) -> None:
+def _become_kernel(connection: str, env: dict, workdir: str, report: int, banned: list[str]) -> None:
     os.environ.clear()
     os.environ.update(env)
     for name in [m for m in sys.modules if m == "autograder" or m.startswith("autograder.")]:
@@ -235,6 +235,10 @@ def _become_kernel(connection: str, env: dict, workdir: str, report: int) -> Non
         sys.modules["numpy"].random.seed()
     import tempfile
     tempfile.tempdir = None
+    if banned:  # unreadable already (Policy.read); `import` gives stand-ins that say so
+        from adcourse.unavailable import refuse
+
+        refuse(banned)
     os.write(report, b"ok\n")
     os.close(report)
     from ipykernel.kernelapp import IPKernelApp

@@ -107,11 +107,13 @@ def _fs_rights(abi: int) -> int:
     return rights
 
 
-def apply_landlock(read: list[str], write: list[str], ports: list[int], sockets: tuple[str, ...] = ()) -> int:
+def apply_landlock(read: list[str], write: list[str], ports: list[int], sockets: tuple[str, ...] = (),
+                   listable: tuple[str, ...] = ()) -> int:
     """Restrict this process (and its children) for good; return the ABI used.
 
-    `read` paths may be read, `write` ones changed in every way, and in `sockets` only
-    Unix sockets may be made and removed (where a kernel binds its channels)."""
+    `read` paths may be read, `write` ones changed in every way, in `sockets` only
+    Unix sockets may be made and removed (where a kernel binds its channels), and of
+    `listable` folders only the names of their entries may be read."""
     abi = landlock_abi()
     if abi < 1:
         raise OSError("Landlock is not available")
@@ -135,7 +137,8 @@ def apply_landlock(read: list[str], write: list[str], ports: list[int], sockets:
     read_rights = _FS_EXECUTE | _FS_READ_FILE | _FS_READ_DIR
     file_only = _FS_EXECUTE | _FS_READ_FILE | _FS_WRITE_FILE | _FS_TRUNCATE * (abi >= 3)
     socket_rights = read_rights | _FS_MAKE_SOCK | _FS_REMOVE_FILE
-    for paths, rights in ((read, read_rights), (write, handled), (sockets, socket_rights)):
+    for paths, rights in ((read, read_rights), (write, handled), (sockets, socket_rights),
+                          (listable, _FS_READ_DIR)):
         for path in paths:
             try:
                 fd = os.open(path, os.O_PATH | os.O_CLOEXEC)
@@ -189,47 +192,102 @@ def system_paths(pid: int) -> list[str]:
 
 
 # --- what the sandbox may read ----------------------------------------------------------
-def readable_paths() -> list[str]:
-    """Python, its packages (all but the grader's), and the student-side package."""
+def readable_paths(banned: tuple[str, ...] = ()) -> list[str]:
+    """What a kernel may read: Python, its packages (all but the grader's and the
+    `banned` libraries), and the student-side package (see `grants`)."""
+    return grants(banned)[0]
+
+
+def grants(banned: tuple[str, ...] = ()) -> tuple[list[str], list[str]]:
+    """(read, listable): the paths a kernel may read, and the folders above what it may
+    not read (every copy of the grader's package and of the `banned` libraries), whose
+    entries' names it may list and nothing more (Python's import system lists them).
+
+    A grant is by inode, whatever path names it: a folder holding what must stay
+    unreadable, or a link to one (a virtual environment's `lib64 -> lib`, Debian's
+    `/lib -> usr/lib`), is replaced by grants of its other parts."""
     import adcourse
 
     paths = set(SYSTEM_READ) | {sys.base_prefix, sys.prefix, os.path.realpath(sys.executable)}
-    roots = set(site.getsitepackages()) | {site.getusersitepackages()}
-    for root in roots:
-        if not os.path.isdir(root):
-            continue
-        paths.discard(root)
-        for entry in os.listdir(root):
-            if entry.split(".")[0] in HIDDEN_PACKAGES or entry.startswith(HIDDEN_PACKAGES):
-                continue
-            paths.add(os.path.join(root, entry))
-    # sys.prefix may contain site-packages: grant its other parts, not the whole tree.
-    for prefix in {sys.prefix, sys.base_prefix}:
-        if any(r.startswith(prefix + os.sep) for r in roots):
-            paths.discard(prefix)
-            for entry in _siblings_outside(prefix, roots):
-                paths.add(entry)
+    paths |= {root for root in {*site.getsitepackages(), site.getusersitepackages()} if os.path.isdir(root)}
     paths.add(str(Path(adcourse.__file__).resolve().parent))
     try:
         import matplotlib
         paths.add(matplotlib.get_cachedir())
     except Exception:
         pass
-    return sorted(paths)
+    read, listable = _leaving_out(paths, copies_of(HIDDEN_PACKAGES + tuple(banned), paths))
+    return sorted(read), sorted(listable)
 
 
-def _siblings_outside(prefix: str, keep_out: set[str]) -> list[str]:
-    """Every path under `prefix` that is neither inside nor above a path of `keep_out`."""
+#: Where, under a readable folder, an installation of Python keeps packages.
+PACKAGE_FOLDERS = ("lib/python3*/site-packages", "lib/python3*/dist-packages", "lib/python3/dist-packages",
+                   "local/lib/python3*/site-packages", "local/lib/python3*/dist-packages")
+
+
+def _package_of(entry: str) -> str:
+    """The top-level package a folder entry of site-packages belongs to: "sympy" for
+    sympy/, sympy-1.14.0.dist-info and sympy.py."""
+    return entry.split(".")[0].split("-")[0]
+
+
+def copies_of(libraries, paths) -> set[str]:
+    """Every installed copy of `libraries` (their package folders, modules and metadata)
+    in a package folder of any Python found in or under `paths`, or on sys.path."""
+    import glob
+
+    folders = {*site.getsitepackages(), site.getusersitepackages(), *sys.path}
+    for path in paths:
+        folders.update((path, os.path.dirname(path)))
+        for pattern in PACKAGE_FOLDERS:
+            folders.update(glob.glob(os.path.join(path, pattern)))
+    found = set()
+    for folder in folders:
+        try:
+            entries = os.listdir(folder) if folder and os.path.isdir(folder) else []
+        except OSError:
+            continue
+        found.update(os.path.join(folder, e) for e in entries if _package_of(e) in libraries)
+    return found
+
+
+def _leaving_out(paths: set[str], out: set[str]) -> tuple[set[str], set[str]]:
+    """(read, listable): `paths` with every path of `out`, and what is under it, no
+    longer granted; a grant above one is replaced by grants of its other parts, and the
+    folders in between become listable."""
+    out = {os.path.realpath(o) for o in out}
+    read, listable = set(), set()
+    for path in paths:
+        real = os.path.realpath(path)
+        if any(real == o or real.startswith(o + os.sep) for o in out):
+            continue
+        if os.path.isdir(real) and any(o.startswith(real + os.sep) for o in out):
+            read.update(_siblings_outside(real, out, listable))
+        else:
+            read.add(path)
+    return read, listable
+
+
+def _siblings_outside(prefix: str, keep_out: set[str], walked: set[str] | None = None) -> list[str]:
+    """Every path under `prefix` that is neither inside nor above a path of `keep_out`
+    (real paths: a link is taken for what it points to); the folders walked through on
+    the way to `keep_out` are added to `walked`."""
     result = []
-    stack = [prefix]
+    stack, seen = [prefix], set()
     while stack:
         folder = stack.pop()
+        if folder in seen:
+            continue
+        seen.add(folder)
+        if walked is not None:
+            walked.add(folder)
         for entry in os.listdir(folder):
             path = os.path.join(folder, entry)
-            if path in keep_out:
+            real = os.path.realpath(path)
+            if any(real == k or real.startswith(k + os.sep) for k in keep_out):
                 continue
-            if any(k.startswith(path + os.sep) for k in keep_out) and os.path.isdir(path):
-                stack.append(path)
+            if any(k.startswith(real + os.sep) for k in keep_out) and os.path.isdir(real):
+                stack.append(real)
             else:
                 result.append(path)
     return result
@@ -250,6 +308,8 @@ class Policy:
     seccomp: bool = True
     disk_bytes: int = 256 * 2**20     # all the files a kernel writes, where it can be enforced
     private_mounts: bool = False      # the process has a mount namespace of its own
+    banned: list[str] = field(default_factory=list)  # libraries left out of `read` (adcourse.unavailable)
+    listable: list[str] = field(default_factory=list)  # folders whose entries may only be listed
 
 
 def probe(uid: int | None = 65534) -> dict[str, str]:
@@ -422,7 +482,7 @@ def enter(policy: Policy, connection_file: str, environ: dict[str, str]) -> tupl
     drop_capabilities()
     if policy.landlock:
         apply_landlock([*policy.read, *system_paths(os.getpid())], [str(scratch), *SYSTEM_WRITE],
-                       policy.ports)
+                       policy.ports, listable=tuple(policy.listable))
     if policy.seccomp:
         seccomp.apply()
     os.chdir(home)

@@ -29,13 +29,13 @@ What the grader relies on, and what it does not:
   deadline); a reply or a callback request is JSON text of at most
   `wire.MAX_MESSAGE_CHARS` (24 MiB, room for `wire.MAX_ARRAY_BYTES`, 16 MiB, of arrays in
   base64) and `wire.MAX_VALUES` values, checked before `json.loads`; nothing is evaluated.
-- **The library watch is the kernel's.** `Remote.watching` asks the kernel to run a call
-  under `adcourse.remote.watched`, which an audit hook protects while the call runs (no
-  new profile or trace function, no ctypes, no processes, no threads unseen). The
-  verdict still comes from the kernel: a kernel whose request handling is replaced
-  wholesale (IPython's `user_expressions`, `adcourse.remote.handle`) answers without any
-  watch, and memory-level tricks defeat any check inside a process. The ban is complete
-  only where the sandbox does not let a kernel read the library at all.
+- **Banned libraries cannot run in the kernel.** A chapter's hidden tests name the
+  libraries no answer may use (`BANNED`, collected by `autograder.hidden.banned_by`);
+  the kernel's sandbox cannot read them and `import` gives a stand-in that says so
+  (`adcourse.unavailable`). `Remote.watching` also runs each such call under
+  `adcourse.remote.watched`, an in-kernel watch whose verdict comes from the kernel:
+  it names the library in the feedback, and it is the only ban where the sandbox has
+  no Landlock.
 
 `Loopback` is a `Bridge` whose kernel end runs in this process, on a dict of the
 student's names: the same requests, replies and callbacks, for tests of the checking

@@ -2,7 +2,8 @@
 real pipeline (`autograder sample` + `autograder grade`) beside honest ones.
 
 Each attack tries one way to get a point or to cost the grader without bound: switching
-off a time limit or the library watch from inside the kernel, answering with an object
+off a time limit or the library watch from inside the kernel, loading a banned library
+from its files, answering with an object
 whose own comparisons say "equal", making the grader compute for ever in a callback,
 and replying with a message built to exhaust the grader's memory. The tests check that
 no undeserved point was given, that the honest students are graded as when alone, and
@@ -115,6 +116,22 @@ def diff(expr, var):
     worker.join()
     return result[0]
 '''}, "solution"),
+        # The stand-in removed, and SymPy looked for in every Python's package folders.
+        "h_sympy_from_files": ("diff", {"diff": SYMPY_DIFF + '''
+import glob, importlib, sys
+sys.meta_path[:] = [f for f in sys.meta_path if type(f).__module__ != "adcourse.unavailable"]
+for name in [m for m in sys.modules if m.split(".")[0] == "sympy"]:
+    del sys.modules[name]
+sys.path[:0] = sorted({p.rsplit("/", 1)[0] for prefix in (sys.prefix, sys.base_prefix, "/usr", "/usr/local")
+                       for p in glob.glob(prefix + "/lib/python3*/*-packages/sympy")})
+print("FOLDERS", len(sys.path))
+importlib.invalidate_caches()
+try:
+    import sympy
+    print("SYMPY LOADED", sympy.__version__)
+except BaseException as exc:
+    print("SYMPY REFUSED", type(exc).__name__)
+'''}, "solution"),
         "h_yes_objects": ("simplify, count_nodes", {
             "simplify": YES + "def simplify(expr): return Yes()\n",
             "count_nodes": "def count_nodes(expr): return Yes()\n"}, "solution"),
@@ -221,6 +238,10 @@ def test_the_attacks_lose_every_test_they_aim_at(graded):
     if chapter == "02_symbolic":  # the kernel, forked from the server, has the audit hook
         printed = printed_by(graded, "h_sympy_unwatched", "symbolic.ipynb")
         assert "GUARD True" in printed and "REFUSED" in printed and "REPLACED" not in printed, printed
+        printed = printed_by(graded, "h_sympy_from_files", "symbolic.ipynb")
+        assert "SYMPY REFUSED" in printed and "SYMPY LOADED" not in printed, printed
+        assert "sympy is not available while this notebook is graded" in printed, printed
+        assert "ban symengine, sympy: unreadable in the kernel" in graded["log"], graded["log"][-3000:]
     if chapter == "04_reverse":
         score, top = cell_scores(graded["root"], chapter, "h_timer_off")["test_backward_hidden"]
         assert score == 0.0

@@ -177,7 +177,7 @@ FEEDBACK = {
     ],
     "02_symbolic": [
         ("ana_no_chain", "the chain rule is missing"),
-        ("bo_sympy", "the answer was computed with sympy"),
+        ("bo_sympy", "sympy is not available while this notebook is graded"),
         ("cy_product_rule", "the product rule was taken as (u v)' = u' v'"),
         ("eli_lazy_simplify", "larger than what the rules give"),
         ("gus_shared_once", "was counted once"),

@@ -9,3 +9,33 @@ that call in its own process, the names bound to the student's answers in the ke
 stock nbgrader runs it in the kernel. A function raises `CheckFailure` when the answers
 fail and returns None when they pass.
 """
+from __future__ import annotations
+
+import ast
+import importlib
+
+
+def banned_by(sources) -> tuple[str, ...]:
+    """The libraries no answer may use while test cells of these `sources` are graded:
+    the `BANNED` of every hidden-test module they import (`from autograder.hidden
+    import symbolic`). The grader keeps them out of the kernel (`adcourse.unavailable`)."""
+    modules = set()
+    for source in sources:
+        try:
+            tree = ast.parse(source)
+        except (SyntaxError, ValueError):
+            continue
+        for node in ast.walk(tree):
+            if isinstance(node, ast.ImportFrom) and node.module == __name__:
+                modules.update(f"{__name__}.{alias.name}" for alias in node.names)
+            elif isinstance(node, ast.ImportFrom) and (node.module or "").startswith(__name__ + "."):
+                modules.add(node.module)
+            elif isinstance(node, ast.Import):
+                modules.update(a.name for a in node.names if a.name.startswith(__name__ + "."))
+    banned = set()
+    for name in sorted(modules):
+        try:
+            banned.update(getattr(importlib.import_module(name), "BANNED", ()))
+        except ImportError:
+            continue
+    return tuple(sorted(banned))

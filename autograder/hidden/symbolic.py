@@ -8,6 +8,11 @@ from __future__ import annotations
 from autograder.cases import symbolic as cases
 from autograder.checking import compare
 
+#: Libraries the kernel cannot load while this chapter is graded (`banned_by`): no answer
+#: can run them, whatever it does in the kernel. `forbid=` below also watches each call
+#: where the sandbox cannot keep them out (no Landlock).
+BANNED = cases.FORBIDDEN
+
 
 def test_diff_hidden(diff):
     """`diff` on random expressions: the derivative's values against the reference's."""
