@@ -14,7 +14,9 @@ What the grader relies on, and what it does not:
   (`==`, `<`, ...), asking its truth value or making an array of it raises `NotData`
   instead of asking the student's `__eq__` or `__lt__`, and `check_close` and `compare`
   fail an answer that is (or holds) a proxy. Attributes, items and arithmetic of a
-  student's object are answers, computed in the kernel and judged here.
+  student's object are answers, computed in the kernel and judged here (private names
+  are refused: libraries look for their protocols by them). Text from the kernel is
+  never run: SymPy here parses no string (`refuse_sympy_text`).
 - **Time limits are kept from outside.** Each request waits at most until the test
   cell's deadline, and a call with its own limit (`Remote.within`, `compare(...,
   seconds=)`) at most that many seconds: each such call is a request of its own, and
@@ -240,7 +242,9 @@ class Remote(wire.Proxy):
         return Remote(self._bridge, self._token, self._label, self._globals, self._watch, seconds)
 
     def __getattr__(self, name):
-        if name.startswith("__"):
+        # Private names are no exercise's contract, and libraries look for their own
+        # protocols by them (SymPy's `_sympy_`, NumPy's and IPython's `_repr_*_`).
+        if name.startswith("_"):
             raise AttributeError(name)
         return self._bridge.request({"op": "getattr", "target": self._token, "name": name})[0]
 
@@ -921,12 +925,41 @@ def _grader_time(seconds: float):
         yield
 
 
+def refuse_sympy_text() -> None:
+    """Make SymPy in this process refuse to parse text (once; where SymPy is installed).
+
+    `sympify`, and through it `expand`, `simplify`, `Poly` and every SymPy function given
+    something that is not an expression, turns a string (or an object's `str`) into an
+    expression by evaluating it as Python. In the grader a string may come from the
+    kernel (an attribute of a student's object), so a test that handed one to SymPy would
+    run the student's text here: with this, it fails instead (`NotData`)."""
+    global _SYMPY_TEXT_REFUSED
+    if _SYMPY_TEXT_REFUSED:
+        return
+    _SYMPY_TEXT_REFUSED = True
+    try:
+        from sympy.parsing import sympy_parser
+    except ImportError:
+        return
+
+    def parse_expr(text, *args, **kwargs):
+        raise NotData(f"SymPy was given the text {str(text)[:60]!r} to turn into an expression: the "
+                      "grader never parses text (it would run it), and an answer must be an "
+                      "expression, not a string")
+
+    sympy_parser.parse_expr = parse_expr
+
+
+_SYMPY_TEXT_REFUSED = False
+
+
 def run_test_cell(bridge: Bridge, source: str, label: str, student_names: set[str],
                   seconds: float) -> tuple[list[tuple[str, str]], BaseException | None]:
     """Execute a test cell here; return (output streams, the exception it raised or None).
 
     The kernel's part is bounded by the bridge's deadline (`seconds`), the grader's own
     part by `_grader_time` (`seconds` + GRADER_GRACE)."""
+    refuse_sympy_text()
     captured = io.StringIO()
     error: BaseException | None = None
     bridge.begin(seconds)

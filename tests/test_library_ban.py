@@ -98,7 +98,7 @@ def test_a_banned_library_cannot_be_run_or_read_in_the_kernel(fork_server):
     NotebookClient(nb, km=km, timeout=120).execute()
     use, attack = printed(nb.cells[0]), printed(nb.cells[1])
     assert "MODULE StandIn" in use, use
-    assert "USED LibraryUsed sympy is not available while this notebook is graded (`sympy.diff` was used)" in use, use
+    assert "USED LibraryUsed sympy is not available while this notebook is graded (`sympy.diff` was used here)" in use, use
     line = next((x for x in attack.splitlines() if x.startswith("OUTCOME ")), None)
     assert line is not None, attack
     outcome = json.loads(line.removeprefix("OUTCOME "))
@@ -152,3 +152,22 @@ def test_a_link_grants_nothing_that_is_left_out(tmp_path):
         assert not any(o == real or o.startswith(real + os.sep) or real.startswith(o + os.sep) for o in out), path
     assert listable == {str(tmp_path / "venv"), str(tmp_path / "venv" / "lib"),
                         str(tmp_path / "venv" / "lib" / "python3.11"), str(packages)}
+
+
+def test_copies_anywhere_under_a_readable_folder_are_left_out(tmp_path):
+    """A conda package cache, another environment, a copy another package vendors."""
+    from autograder.sandbox import _leaving_out, copies_anywhere
+
+    copies = [tmp_path / "pkgs" / "sympy-1.14.0-py_0" / "site-packages" / "sympy",
+              tmp_path / "envs" / "other" / "lib" / "python3.11" / "site-packages" / "sympy",
+              tmp_path / "lib" / "somepkg" / "_vendor" / "sympy"]
+    for copy in copies:
+        copy.mkdir(parents=True)
+        (copy / "__init__.py").write_text("")
+    (tmp_path / "lib" / "somepkg" / "core.py").write_text("")
+    (tmp_path / "sympy-1.14.0-py3-none-any.whl").write_text("")
+    out = copies_anywhere(("sympy",), (str(tmp_path),))
+    read, _ = _leaving_out({str(tmp_path)}, set(out))
+    assert str(tmp_path / "lib" / "somepkg" / "core.py") in read
+    for path in read:
+        assert "sympy" not in os.path.relpath(path, tmp_path), path

@@ -293,18 +293,18 @@ def test_a_proxy_is_what_the_hidden_test_gets():
 
 def test_a_function_returned_by_a_watched_call_is_watched_when_called():
     """A `compile_expr` that returns a function doing the banned work only when called."""
-    student = answer_cells("def compile_later(expr):\n"
+    student = answer_cells("def compile_later(power):\n"
                            "    def run(x):\n"
                            "        import sympy\n"
                            "        t = sympy.Symbol('t')\n"
-                           "        return float(sympy.sympify(expr).subs(t, x))\n"
+                           "        return float((t ** power).subs(t, x))\n"
                            "    return run\n")
     found = loopback(student).lookup({"compile_later"})
-    compiled = found["compile_later"].watching(("sympy",))("t**2")
+    compiled = found["compile_later"].watching(("sympy",))(2)
     with pytest.raises(RemoteError, match="computed with sympy") as used:
         compiled(3.0)
     assert used.value.ename == "LibraryUsed"
-    assert found["compile_later"]("t**2")(3.0) == 9.0, "unwatched, the same function works"
+    assert found["compile_later"](2)(3.0) == 9.0, "unwatched, the same function works"
 
 
 LAZY_DIFF = r'''

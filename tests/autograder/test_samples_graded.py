@@ -1,0 +1,148 @@
+"""Every sample submission graded as the sealed grader grades it, over the loopback bridge.
+
+A sample's notebook (`autograder.samples.assemble`) is run here in notebook order: its
+setup cell and answer cells in a namespace that stands for the kernel, and each test
+cell of the instructor's notebook (visible and hidden: the sources the gradebook keeps)
+at its place, through `run_test_cell` over a `Loopback` on that namespace, under the
+salt grading draws for that student. So the requests, encoding, callbacks, copy-back
+and failure messages are those of grading; what a loopback does not model (a sandboxed
+kernel, nbgrader's scoring and pages) is tested for a few samples of each chapter
+through the whole pipeline (tests/test_pipeline.py).
+
+Checked for every sample: the test cells it fails are exactly those its `# loses:`
+line declares (every cell of an exercise it does not lose passes; each exercise it
+loses fails a cell); the alternative right answers pass everything; and the failure
+messages hold the words `tests/expected.py` lists for the typical mistakes.
+"""
+from __future__ import annotations
+
+import contextlib
+import io
+import linecache
+import warnings
+from functools import lru_cache
+
+import matplotlib
+import nbformat
+import numpy as np
+import pytest
+
+from autograder.cases import SALT, salt_for
+from autograder.course import chapters, notebook_name
+from autograder.samples import assemble, samples
+from autograder.scores import exercise_of
+from autograder.sealed import Loopback, exercise_names, run_test_cell
+
+from ..conftest import ROOT
+from ..expected import ALTERNATIVES, FEEDBACK, IN_A_KERNEL_ONLY
+
+matplotlib.use("Agg")
+
+CHAPTERS = [c for c in chapters(ROOT) if (ROOT / "samples" / c).is_dir()]
+#: A test cell's time limit, as nbgrader_config.py sets it for grading.
+SECONDS = 120.0
+
+
+@lru_cache(maxsize=None)
+def instructor(chapter):
+    return nbformat.read(ROOT / "solutions" / chapter / notebook_name(ROOT, chapter), as_version=4)
+
+
+def _meta(cell) -> dict:
+    return cell.get("metadata", {}).get("nbgrader", {})
+
+
+@lru_cache(maxsize=None)
+def grade_cells(chapter) -> dict[str, str]:
+    """grade_id -> source of each autograded test cell (graded, not an answer)."""
+    return {_meta(c)["grade_id"]: c.source for c in instructor(chapter).cells
+            if c.cell_type == "code" and _meta(c).get("grade") and not _meta(c).get("solution")}
+
+
+@lru_cache(maxsize=None)
+def answer_ids(chapter) -> tuple[str, ...]:
+    return tuple(_meta(c)["grade_id"] for c in instructor(chapter).cells if _meta(c).get("solution"))
+
+
+@lru_cache(maxsize=None)
+def graded(chapter: str, student: str) -> dict[str, str | None]:
+    """grade_id -> None for each test cell the sample passes, else its failure message."""
+    sample = next(s for s in samples(ROOT, chapter) if s.student == student)
+    nb = assemble(ROOT, chapter, sample)
+    answers = [c for c in nb.cells if _meta(c).get("grade_id") in answer_ids(chapter)]
+    names = exercise_names([c.source for c in answers if c.cell_type == "code"])
+    notebook = notebook_name(ROOT, chapter)
+    token = SALT.set(salt_for(f"{chapter}/{notebook}", student, [c.source for c in answers]))
+    namespace: dict = {"__name__": "__main__"}
+    results: dict[str, str | None] = {}
+    code = [c for c in nb.cells if c.cell_type == "code"]
+    try:
+        with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()), \
+                warnings.catch_warnings(), np.errstate(all="ignore"):
+            warnings.simplefilter("ignore")
+            for number, cell in enumerate(code):
+                grade_id = _meta(cell).get("grade_id")
+                if grade_id in grade_cells(chapter):
+                    _, error = run_test_cell(Loopback(namespace), grade_cells(chapter)[grade_id],
+                                             f"test {grade_id}", names, SECONDS)
+                    results[grade_id] = None if error is None else f"{type(error).__name__}: {error}"
+                elif number == 0 or cell in answers:  # the setup cell, and the answers
+                    filename = f"<cell {number}>"
+                    linecache.cache[filename] = (len(cell.source), None, cell.source.splitlines(True), filename)
+                    try:
+                        exec(compile(cell.source, filename, "exec"), namespace)
+                    except Exception:  # noqa: BLE001 (as in a kernel: the cell fails, the rest runs)
+                        pass
+    finally:
+        SALT.reset(token)
+    return results
+
+
+SAMPLES = [(c, s.student) for c in CHAPTERS for s in samples(ROOT, c) if s.student != "instructor"]
+
+
+@pytest.mark.parametrize("chapter, student", SAMPLES, ids=[f"{c}-{s}" for c, s in SAMPLES])
+def test_each_sample_fails_exactly_the_cells_it_declares(chapter, student):
+    sample = next(s for s in samples(ROOT, chapter) if s.student == student)
+    results = graded(chapter, student)
+    assert set(results) == set(grade_cells(chapter)), "every test cell ran"
+    names = list(answer_ids(chapter))
+    wrong = []
+    for cell, failure in results.items():
+        exercise = exercise_of(cell, names)
+        if "*" in sample.loses and failure is None:
+            wrong.append(f"{cell} passes, but the sample loses everything")
+        elif cell in sample.loses and failure is None:
+            wrong.append(f"{cell} passes, but the sample declares it lost")
+        elif "*" not in sample.loses and exercise not in sample.loses and cell not in sample.loses and failure:
+            wrong.append(f"{cell} fails, which the sample's mistakes do not touch: {failure[:300]}")
+    for exercise in sample.loses:
+        cells = [c for c in results if exercise_of(c, names) == exercise]
+        if exercise in names and cells and all(results[c] is None for c in cells):
+            wrong.append(f"{exercise} keeps every point")
+    assert not wrong, "\n".join(wrong)
+
+
+@pytest.mark.parametrize("chapter", CHAPTERS)
+def test_the_instructors_notebook_passes_every_test_cell(chapter):
+    failed = {cell: why for cell, why in graded(chapter, "instructor").items() if why}
+    assert not failed, failed
+
+
+@pytest.mark.parametrize("chapter", CHAPTERS)
+def test_the_alternative_answers_pass_every_test_cell(chapter):
+    assert ALTERNATIVES[chapter]
+    for student in ALTERNATIVES[chapter]:
+        failed = {cell: why for cell, why in graded(chapter, student).items() if why}
+        assert not failed, (student, failed)
+
+
+FEEDBACK_CASES = [(c, s, w) for c in CHAPTERS for s, w in FEEDBACK[c]]
+
+
+@pytest.mark.parametrize("chapter, student, words", FEEDBACK_CASES,
+                         ids=[f"{c}-{s}-{w[:30]}" for c, s, w in FEEDBACK_CASES])
+def test_the_failure_names_the_mistake(chapter, student, words):
+    words = IN_A_KERNEL_ONLY.get((chapter, student), words)
+    messages = [why for why in graded(chapter, student).values() if why]
+    assert any(words in why for why in messages), "\n".join(m[:400] for m in messages)

@@ -1,0 +1,109 @@
+"""What the sample classes must be graded as, beyond each sample's own `# loses:` line:
+the samples whose right answers are written differently, and the words the feedback of
+the typical mistakes must hold. Checked for every sample over the loopback bridge
+(tests/autograder/test_samples_graded.py) and, for the samples of `THROUGH_NBGRADER`,
+through the whole pipeline (tests/test_pipeline.py)."""
+from __future__ import annotations
+
+#: Samples whose answers are right but written differently: full marks.
+ALTERNATIVES = {"01_numerical": ("kim_alternative", "lea_warnings"),
+                "02_symbolic": ("kai_alternative",),
+                "03_forward": ("jade_alternative",),
+                "04_reverse": ("lia_alternative",),
+                "05_matrix_calculus": ("nora_alternative",),
+                "06_tensor_autodiff": ("kai_alternative",),
+                "07_nonsmooth": ("kai_alternative",)}
+
+
+FEEDBACK = {
+    "01_numerical": [
+        ("cleo_one_sided", "a one-sided difference (f(x+h) - f(x)) / h was used"),
+        ("gia_transposed", "the result is transposed"),
+        ("hugo_in_place", "modified its argument 2 in place"),
+        ("iris_no_floor", "the floor was left out"),
+        ("erin_complex", "was not divided by h"),
+        ("finn_richardson_swapped", "the weights are swapped"),
+        ("jack_signed_errors", "absolute values (np.abs) are expected"),
+        ("untouched", "is not answered yet"),
+    ],
+    "02_symbolic": [
+        ("ana_no_chain", "the chain rule is missing"),
+        ("bo_sympy", "sympy is not available while this notebook is graded"),
+        ("cy_product_rule", "the product rule was taken as (u v)' = u' v'"),
+        ("eli_lazy_simplify", "larger than what the rules give"),
+        ("gus_shared_once", "was counted once"),
+        ("hal_off_by_one", "one step too many"),
+        ("ivy_variable_order", "the variables were taken in alphabetical order"),
+        ("untouched", "is not answered yet"),
+    ],
+    "03_forward": [
+        ("dora_rpow", "lost the factor log(number)"),
+        ("eve_no_chain", "the chain rule is missing"),
+        ("finn_value", "the value f(x) was returned"),
+        ("hana_transposed", "the result is transposed"),
+        ("ian_first_derivative", "the first derivative was returned"),
+        ("untouched", "is not answered yet"),
+    ],
+    "04_reverse": [
+        ("max_overwrite", "overwritten instead of accumulated"),
+        ("ned_recursive", "recursion"),
+        ("ola_paths", "follows every path instead of visiting each node once"),
+        ("pia_rtruediv", "number / Var has the wrong sign"),
+        ("quin_grad_order", "the partial derivatives are in the wrong order"),
+        ("rae_relu", "relu'(0) is 0 in this course"),
+        ("sam_twice", "backward called twice changed the gradients"),
+        ("untouched", "is not answered yet"),
+    ],
+    "05_matrix_calculus": [
+        ("liam_logdet_inverse", "X^-1 was returned, the transpose of the gradient"),
+        ("mia_symmetric_quadratic", "2 A X holds only for a symmetric A"),
+        ("noah_half_least_squares", "off by a factor of 2"),
+        ("olga_transposed_softmax", "transposed"),
+        ("pia_logistic_sum", "the loss is their mean"),
+        ("quin_vjp_no_transpose", "dL/dA = G B was returned; it is G B^T"),
+        ("ruth_unbroadcast_no_keepdims", "the values are right but the shape is not"),
+        ("sam_mlp_no_tanh_prime", "tanh' is missing"),
+        ("untouched", "is not answered yet"),
+    ],
+    "06_tensor_autodiff": [
+        ("ana_no_unbroadcast", "broadcasting was not undone"),
+        ("ben_matmul_transpose", "the matmul VJP misses a transpose"),
+        ("cleo_overwrite", "a gradient was overwritten instead of accumulated"),
+        ("dan_keepdims", "removed the summed axes"),
+        ("eva_division_sign", "the division VJP for the denominator has the wrong sign"),
+        ("finn_relu", "the relu VJP must multiply g by the step"),
+        ("gus_loss_tensors", "the losses must be floats"),
+        ("untouched", "is not answered yet"),
+    ],
+    "07_nonsmooth": [
+        ("ana_nan_kink", "x / abs(x) is 0/0 = nan there"),
+        ("ben_shrink", "none is set to 0"),
+        ("ben_shrink", "never sets one to 0"),
+        ("cleo_threshold_lam", "the threshold is lam; the proximal step of ISTA"),
+        ("dan_step_norm", "the step is 1 / norm(A, 2); 1/L is 1 / norm(A, 2)**2"),
+        ("eve_gradient_sign", "the gradient's sign is flipped"),
+        ("finn_momentum", "the momentum is computed from the extrapolated points"),
+        ("gia_fixed_step", "the step is fixed at step0"),
+        ("hugo_frobenius", "the Frobenius norm"),
+        ("untouched", "is not answered yet"),
+    ],
+}
+
+
+#: The samples each chapter's pipeline test grades through nbgrader (besides the
+#: instructor's notebook and the untouched one): an alternative right answer and a
+#: mistake (in 02_symbolic the one the sandbox's library ban catches); the other
+#: samples' losses and feedback are checked over the loopback bridge.
+THROUGH_NBGRADER = {
+    "01_numerical": ("kim_alternative", "lea_warnings", "cleo_one_sided"),
+    "02_symbolic": ("kai_alternative", "bo_sympy"),
+    "03_forward": ("jade_alternative", "dora_rpow"),
+    "04_reverse": ("lia_alternative", "max_overwrite"),
+    "05_matrix_calculus": ("nora_alternative", "liam_logdet_inverse"),
+    "06_tensor_autodiff": ("kai_alternative", "ana_no_unbroadcast"),
+    "07_nonsmooth": ("kai_alternative", "ana_nan_kink"),
+}
+
+#: Feedback that only a graded kernel gives: SymPy cannot be loaded there, while the
+#: loopback's kernel end (this process) has it, and its watch names it instead.
+IN_A_KERNEL_ONLY = {("02_symbolic", "bo_sympy"): "the answer was computed with sympy"}
