@@ -22,7 +22,7 @@ demo: install
 	$(BIN)/autograder demo
 
 test: install
-	$(BIN)/python -m pytest -n 2 --dist loadgroup
+	$(BIN)/python -m pytest -n 2 --dist loadfile
 
 build: install
 	$(BIN)/autograder build

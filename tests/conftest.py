@@ -95,21 +95,3 @@ def _cell_maxima(root: Path, chapter: str) -> dict[str, float]:
         return {cell.name: cell.max_score for notebook in gb.find_assignment(chapter).notebooks
                 for cell in notebook.grade_cells}
 
-
-#: Modules whose tests share a class graded once per chapter (a fixture `graded`
-#: parametrized by chapter): their chapters may run on different workers.
-BY_CHAPTER = {"test_pipeline.py", "test_hostile_grader.py"}
-
-
-def pytest_collection_modifyitems(config, items):
-    """pytest-xdist groups, for `--dist loadgroup`: each test goes with the other tests of
-    its module (whose module-scoped fixtures it shares), but the chapters of BY_CHAPTER
-    modules each form a group of their own, so that they spread over the workers."""
-    for item in items:
-        if item.get_closest_marker("xdist_group"):
-            continue
-        group = item.nodeid.split("::")[0]
-        callspec = getattr(item, "callspec", None)
-        if item.path.name in BY_CHAPTER and callspec is not None and "graded" in callspec.params:
-            group += f"[{callspec.params['graded']}]"
-        item.add_marker(pytest.mark.xdist_group(group))

@@ -128,12 +128,25 @@ def _answer_cell(page, definition: str):
     return cell
 
 
-def _replace_and_run(page, cell, code: str) -> None:
+#: The test cell has run again: its prompt shows a number other than before, and no *.
+RAN_AGAIN = """([prompt, before]) => {
+    const now = prompt.textContent;
+    return now !== before && /\\d/.test(now) && !now.includes('*');
+}"""
+
+
+def _replace_and_run(page, cell, code: str, test) -> None:
+    """Replace the answer cell's code, run it and the visible test after it, and wait
+    until that test has run again (its prompt's number changes: the kernel can say idle
+    before the two cells are even queued)."""
+    prompt = test.locator(".jp-InputPrompt").element_handle()
+    before = prompt.text_content()
     cell.locator(".cm-content").click()
     page.keyboard.press("Control+a")
     page.keyboard.insert_text(code)
     page.keyboard.press("Shift+Enter")   # run the answer; the visible test cell is next
     page.keyboard.press("Shift+Enter")   # run the visible test
+    page.wait_for_function(RAN_AGAIN, arg=[prompt, before], timeout=60_000, polling=200)
     page.wait_for_function(IDLE, timeout=60_000)
 
 
@@ -148,13 +161,13 @@ def test_a_sign_error_shows_in_the_visible_test_and_goes_away_when_fixed(page, s
         page.locator(".jp-NotebookPanel:not(.lm-mod-hidden) .jp-Cell").evaluate_all(
             "(cells, marker) => cells.findIndex(c => c.textContent.includes(marker))",
             "def central_difference") + 1)
-    _replace_and_run(page, answer, WRONG_CENTRAL)
+    _replace_and_run(page, answer, WRONG_CENTRAL, test)
     test.scroll_into_view_if_needed()
     message = test.locator(".jp-OutputArea").inner_text()
     shoot(page, request.node.name, "visible-test-message")
     assert "central_difference(np.sin, 1.0)" in message and "the sign is flipped" in message, message
     assert "NotImplementedError" not in message
-    _replace_and_run(page, answer, RIGHT_CENTRAL)
+    _replace_and_run(page, answer, RIGHT_CENTRAL, test)
     test.scroll_into_view_if_needed()
     shoot(page, request.node.name, "visible-test-passes")
     assert "Error" not in test.locator(".jp-OutputArea").inner_text()
