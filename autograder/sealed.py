@@ -51,6 +51,7 @@ import contextlib
 import io
 import math
 import queue
+import signal
 import socket
 import threading
 import time
@@ -907,6 +908,10 @@ class Loopback(Bridge):
 GRADER_GRACE = 2.0
 
 
+#: Seconds after which an expired grader time limit fires again, while it has not ended the work.
+EXPIRED_AGAIN = 0.05
+
+
 @contextlib.contextmanager
 def _grader_time(seconds: float):
     """Stop the work of a test cell in the grader (decoding the kernel's answers, SymPy on
@@ -918,6 +923,9 @@ def _grader_time(seconds: float):
         return
 
     def expire(signum, frame):
+        # Again in a moment, until it gets through: an exception raised where Python
+        # ignores it (a gc callback, a __del__) would otherwise end the limit.
+        signal.setitimer(signal.ITIMER_REAL, EXPIRED_AGAIN)
         raise GraderTimeLimit(f"checking this answer took the grader more than the test's "
                               f"{seconds - GRADER_GRACE:g} s (is the answer far larger than it should be?)")
 

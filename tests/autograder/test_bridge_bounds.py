@@ -280,6 +280,20 @@ def test_the_graders_own_work_in_a_test_is_stopped_at_its_time_limit(monkeypatch
     assert error is None
 
 
+def test_the_graders_time_limit_holds_when_its_first_signal_is_swallowed(monkeypatch):
+    """Python ignores an exception raised in a gc callback or a __del__ (SymPy's
+    expansions run under them): the limit fires again until the work stops."""
+    from autograder import sealed
+
+    monkeypatch.setattr(sealed, "GRADER_GRACE", 0.0)
+    source = ("try:\n    while True:\n        pass\nexcept BaseException:\n    swallowed = True\n"
+              "while True:\n    pass\n")
+    _, error = run_test_cell(NoKernel(), source, "test x", set(), 0.3)
+    assert type(error).__name__ == "GraderTimeLimit", error
+    import signal
+    assert signal.getitimer(signal.ITIMER_REAL) == (0.0, 0.0), "no timer left behind"
+
+
 class SlowLookup(NoKernel):
     """A kernel's answer that takes the grader long to decode (keys that collide on hash)."""
 
