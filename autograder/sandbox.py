@@ -288,7 +288,7 @@ def _leaving_out(paths: set[str], out: set[str]) -> tuple[set[str], set[str]]:
     return read, listable
 
 
-def _siblings_outside(prefix: str, keep_out: set[str], walked: set[str] | None = None) -> list[str]:
+def _siblings_outside(prefix: str, keep_out: set[str], walked: set[str]) -> list[str]:
     """Every path under `prefix` that is neither inside nor above a path of `keep_out`
     (real paths: a link is taken for what it points to); the folders walked through on
     the way to `keep_out` are added to `walked`."""
@@ -299,8 +299,7 @@ def _siblings_outside(prefix: str, keep_out: set[str], walked: set[str] | None =
         if folder in seen:
             continue
         seen.add(folder)
-        if walked is not None:
-            walked.add(folder)
+        walked.add(folder)
         for entry in os.listdir(folder):
             path = os.path.join(folder, entry)
             real = os.path.realpath(path)

@@ -48,6 +48,7 @@ from __future__ import annotations
 import ast
 import builtins
 import contextlib
+import functools
 import io
 import math
 import queue
@@ -933,6 +934,7 @@ def _grader_time(seconds: float):
         yield
 
 
+@functools.cache
 def refuse_sympy_text() -> None:
     """Make SymPy in this process refuse to parse text (once; where SymPy is installed).
 
@@ -941,10 +943,6 @@ def refuse_sympy_text() -> None:
     expression by evaluating it as Python. In the grader a string may come from the
     kernel (an attribute of a student's object), so a test that handed one to SymPy would
     run the student's text here: with this, it fails instead (`NotData`)."""
-    global _SYMPY_TEXT_REFUSED
-    if _SYMPY_TEXT_REFUSED:
-        return
-    _SYMPY_TEXT_REFUSED = True
     try:
         from sympy.parsing import sympy_parser
     except ImportError:
@@ -956,9 +954,6 @@ def refuse_sympy_text() -> None:
                       "expression, not a string")
 
     sympy_parser.parse_expr = parse_expr
-
-
-_SYMPY_TEXT_REFUSED = False
 
 
 def run_test_cell(bridge: Bridge, source: str, label: str, student_names: set[str],
