@@ -1,10 +1,13 @@
 """Shared fixtures: the repository root, a scratch copy of the course, a PostgreSQL server."""
 from __future__ import annotations
 
+import atexit
+import functools
 import os
 import shutil
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -19,14 +22,28 @@ settings.load_profile("course")
 COURSE_FILES = ("nbgrader_config.py", "solutions", "course", "samples")
 
 
-def copy_course(target: Path) -> Path:
+def copy_course(target: Path, built: bool = False) -> Path:
+    """A scratch copy of the course at `target`. With `built`, its gradebook already holds
+    every chapter, as after `autograder build` (which the first `grade` of a chapter
+    otherwise runs): for tests about grading, not about setting a course up."""
     for name in COURSE_FILES:
         source = ROOT / name
         if source.is_dir():
             shutil.copytree(source, target / name)
         else:
             shutil.copy(source, target / name)
+    if built:
+        shutil.copy(_built_gradebook(), target / "gradebook.db")
     return target
+
+
+@functools.cache
+def _built_gradebook() -> Path:
+    """The gradebook `autograder build` makes for the whole course, made once per process."""
+    folder = Path(tempfile.mkdtemp(prefix="autograder-built-course-"))
+    atexit.register(shutil.rmtree, folder, ignore_errors=True)
+    autograder(copy_course(folder), "build")
+    return folder / "gradebook.db"
 
 
 @pytest.fixture(scope="session")

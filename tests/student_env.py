@@ -69,17 +69,17 @@ def student_site(target: Path, wheel: Path | None) -> Path:
         if entry.name in skip or (target / entry.name).exists():
             continue
         if entry.name == "__pycache__":
-            _link_tree(Path(entry.path), target / entry.name,
+            link_tree(Path(entry.path), target / entry.name,
                        keep=lambda name: name.split(".", 1)[0] not in stems)
         elif entry.is_dir(follow_symlinks=False):
-            _link_tree(Path(entry.path), target / entry.name)
+            link_tree(Path(entry.path), target / entry.name)
         else:
             _link(Path(entry.path), target / entry.name)
     os.chmod(target, 0o755)
     return target
 
 
-def _link_tree(source: Path, target: Path, keep=lambda name: True) -> None:
+def link_tree(source: Path, target: Path, keep=lambda name: True) -> None:
     for folder, dirs, files in os.walk(source):
         relative = Path(folder).relative_to(source)
         (target / relative).mkdir(mode=0o755, exist_ok=True)
@@ -100,3 +100,52 @@ def _link(source: Path, target: Path) -> None:
         os.link(source, target)
     except OSError:  # another file system, or links refused: a copy
         shutil.copy2(source, target)
+
+
+def same_python(python: Path) -> bool:
+    """`python` runs the Python version of this one (and so can run its packages)."""
+    if not python.is_file():
+        return False
+    version = subprocess.run([str(python), "-c", "import sys; print(sys.version_info[:2])"],
+                             check=False, capture_output=True, text=True).stdout.strip()
+    return version == str(tuple(sys.version_info[:2]))
+
+
+def installed_with(requirements: list[str]) -> set[str]:
+    """Names of the distributions that installing `requirements` brings (as installed here),
+    the extras they ask for included (nbconvert's `bleach[css]` brings tinycss2)."""
+    from packaging.requirements import Requirement
+
+    names, seen = set(), set()
+    todo = [(Requirement(r), frozenset({""})) for r in requirements]
+    while todo:
+        requirement, extras_of_requirer = todo.pop()
+        if requirement.marker and not any(requirement.marker.evaluate({"extra": extra})
+                                          for extra in extras_of_requirer):
+            continue
+        name = requirement.name.lower().replace("_", "-")
+        key = (name, frozenset(requirement.extras))
+        if key in seen:
+            continue
+        seen.add(key)
+        names.add(name)
+        try:
+            todo += [(Requirement(r), frozenset({"", *requirement.extras}))
+                     for r in importlib.metadata.requires(requirement.name) or []]
+        except importlib.metadata.PackageNotFoundError:
+            pass
+    return names
+
+
+def link_distributions(names: set[str], target: Path) -> None:
+    """The files of these distributions installed here (what their RECORD lists inside the
+    site folder), hard-linked (or copied) into the site folder `target`."""
+    site = Path(sysconfig.get_paths()["purelib"])
+    for dist in importlib.metadata.distributions(path=[str(site)]):
+        if dist.metadata["Name"].lower().replace("_", "-") not in names:
+            continue
+        for file in dist.files or []:
+            if file.parts and file.parts[0] != ".." and (site / file).is_file():
+                (target / file).parent.mkdir(mode=0o755, parents=True, exist_ok=True)
+                if not (target / file).exists():
+                    _link(site / file, target / file)

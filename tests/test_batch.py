@@ -43,7 +43,7 @@ def submission_rows(root: Path, chapter: str) -> list[str]:
 
 @pytest.fixture
 def small_class(tmp_path):
-    root = copy_course(tmp_path)
+    root = copy_course(tmp_path, built=True)
     keep_samples(root, CHAPTER, SMALL)
     autograder(root, "sample", CHAPTER)
     return root
@@ -103,7 +103,8 @@ def forward_difference(f, x, h=1e-6):
 
 
 def test_kernels_forked_one_after_another_share_nothing(tmp_path):
-    """One worker, one fork server: the second student's kernel sees nothing of the first."""
+    """One worker, one fork server: the second student's kernel sees nothing of the first.
+    (A course never built: the first `grade` puts the chapter in the gradebook itself.)"""
     root = copy_course(tmp_path)
     keep_samples(root, CHAPTER, set())
     (root / "samples" / CHAPTER / "a_leaker.py").write_text(LEAKER)

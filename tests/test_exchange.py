@@ -37,12 +37,14 @@ from autograder.samples import Sample, assemble, parse_sample
 from autograder.scores import read_scores
 
 from .conftest import ROOT, autograder, copy_course
-from .student_env import build_wheel, student_site
+from .student_env import build_wheel, same_python, student_site
 
 CHAPTER = "01_numerical"
 NOTEBOOK = "numerical.ipynb"
 NOBODY = 65534
 SYSTEM_PYTHON = Path("/usr/bin/python3")
+pytestmark = pytest.mark.pipeline
+
 #: nbgrader's records in a collected submission, besides its notebooks.
 RECORDS = {"timestamp.txt", "submission_secret.txt"}
 
@@ -92,7 +94,7 @@ class Student:
         if self.other_account:
             # The instructor's interpreter may sit under /root, which other accounts
             # cannot read; the system's Python of the same version runs the same packages.
-            if not _same_python(SYSTEM_PYTHON):
+            if not same_python(SYSTEM_PYTHON):
                 pytest.skip(f"needs {SYSTEM_PYTHON} of Python {sys.version_info[:2]} for the student account")
             self.python = [str(SYSTEM_PYTHON), "-S"]
         self.give_back(home)
@@ -119,14 +121,6 @@ def chown_tree(path: Path, uid: int) -> None:
         os.chown(folder, uid, uid)
         for name in files:
             os.chown(os.path.join(folder, name), uid, uid, follow_symlinks=False)
-
-
-def _same_python(python: Path) -> bool:
-    if not python.is_file():
-        return False
-    version = subprocess.run([str(python), "-c", "import sys; print(sys.version_info[:2])"],
-                             check=False, capture_output=True, text=True).stdout.strip()
-    return version == str(tuple(sys.version_info[:2]))
 
 
 def instructor(course: Path, *args: str) -> str:
@@ -165,7 +159,7 @@ def accounts(wheel):
         exchange.mkdir()
         os.chmod(exchange, 0o777)  # as on shared storage: every account creates its folders
         (base / "instructor").mkdir()
-        course = copy_course(base / "instructor")
+        course = copy_course(base / "instructor", built=True)
         home = base / "student"
         home.mkdir()
         site = student_site(base / "student-site", wheel)
@@ -245,7 +239,7 @@ class Class:
             self.exchange.mkdir()
             os.chmod(self.exchange, 0o777)
             self.course.mkdir()
-            copy_course(self.course)
+            copy_course(self.course, built=True)
             instructor(self.course, "release_assignment", CHAPTER, f"--Exchange.root={self.exchange}")
         else:
             shutil.copytree(released / "course", self.course, symlinks=True)

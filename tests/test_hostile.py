@@ -28,6 +28,8 @@ from .conftest import ROOT, assert_graded_as_declared, copy_course, keep_samples
 
 CHAPTER = "01_numerical"
 MARKER = "7321"  # in the argv of the processes a submission tries to leave behind
+pytestmark = pytest.mark.pipeline
+
 
 WRONG = '''
 def forward_difference(f, x, h=1e-6): return 0.0 * x
@@ -145,10 +147,14 @@ def relative_error(a, b, floor=1e-8):
 import adcourse.remote
 adcourse.remote.handle = lambda text: '{{"ok": 1.0}}'
 '''}),
-    "h_infinite_loop": ("central_difference, test_richardson_visible", {"central_difference": '''
-def central_difference(f, x, h=1e-5):
+    # An answer that never returns, in an exercise no other cell calls, and called by the
+    # answer cell itself: that cell (not a test) and the exercise's visible and hidden
+    # tests each run to the cell's time limit, and the cells after them are graded.
+    "h_infinite_loop": ("numerical_jacobian", {"numerical_jacobian": '''
+def numerical_jacobian(f, x, h=1e-5):
     while True:
         pass
+numerical_jacobian(np.sin, np.zeros(1))
 '''}),
     "h_memory_bomb": ("complex_step", {"complex_step": '''
 def complex_step(f, x, h=1e-20):
@@ -312,9 +318,9 @@ def leftover_processes() -> list[str]:
 
 @pytest.fixture(scope="module")
 def batch(tmp_path_factory):
-    root = copy_course(tmp_path_factory.mktemp("hostile"))
+    root = copy_course(tmp_path_factory.mktemp("hostile"), built=True)
     with open(root / "nbgrader_config.py", "a") as config:
-        config.write("\nc.SealedExecute.timeout = 20\nc.SandboxKernelManager.memory_limit = '3G'\n")
+        config.write("\nc.SealedExecute.timeout = 10\nc.SandboxKernelManager.memory_limit = '3G'\n")
     folder = root / "samples" / CHAPTER
     for path in folder.glob("*.py"):
         if path.stem not in HONEST:
@@ -542,6 +548,20 @@ def test_rewritten_test_cells_are_ignored(batch):
     assert batch["rows"]["h_rewritten_tests"].total == 0.0
 
 
+def test_a_cell_that_never_ends_is_interrupted_and_the_rest_is_graded(batch):
+    """Not a test cell: nbgrader interrupts the kernel at the cell's time limit, the
+    notebook is not stopped, and the exercises after it keep their marks."""
+    graded = nbformat.read(batch["root"] / "autograded" / "h_infinite_loop" / CHAPTER / "numerical.ipynb", 4)
+    interrupted = [cell for cell in graded.cells if cell.cell_type == "code"
+                   and not cell.metadata.get("nbgrader", {}).get("grade")
+                   and any(o.get("ename") in ("KeyboardInterrupt", "CellTimeoutError") for o in cell.outputs)]
+    assert [c.metadata["nbgrader"].get("grade_id") for c in interrupted] == ["numerical_jacobian"], interrupted
+    assert graded.metadata["autograder"].get("stopped") is None, graded.metadata["autograder"]
+    row = batch["rows"]["h_infinite_loop"]
+    assert row.scores["relative_error"] == batch["maximum"]["relative_error"]
+    assert row.scores["gradient_check"] == batch["maximum"]["gradient_check"]
+
+
 def test_grade_log_says_whose_kernel_died(batch):
     assert re.search(r"STOPPED EARLY: h_kill_kernel: the kernel died", batch["grading"].stdout)
 
@@ -562,9 +582,8 @@ def test_an_interrupted_parallel_batch_rerun_grades_everyone_exactly_once(tmp_pa
 
     from .test_batch import journal
 
-    root = copy_course(tmp_path)
-    keep = {"ada_complete", "cleo_one_sided", "untouched", "kim_alternative", "gia_transposed",
-            "dan_factor_two", "erin_complex"}
+    root = copy_course(tmp_path, built=True)
+    keep = {"ada_complete", "cleo_one_sided", "untouched", "kim_alternative", "dan_factor_two"}
     keep_samples(root, CHAPTER, keep)
     run = [sys.executable, "-m", "autograder", "--root", str(root)]
     subprocess.run(run + ["sample", CHAPTER], check=True, capture_output=True)

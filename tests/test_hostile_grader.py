@@ -23,7 +23,10 @@ from autograder.samples import samples
 from autograder.scores import exercise_of, read_scores
 
 from .conftest import ROOT, copy_course
+from . import test_hostile_symbolic as symbolic
 from .test_hostile import write_sample
+pytestmark = pytest.mark.pipeline
+
 
 YES = '''
 class Yes:
@@ -135,10 +138,14 @@ except BaseException as exc:
         "h_yes_objects": ("simplify, count_nodes", {
             "simplify": YES + "def simplify(expr): return Yes()\n",
             "count_nodes": "def count_nodes(expr): return Yes()\n"}, "solution"),
+        # Small answers that would make the grader work without bound (expression swell,
+        # a chain of shared additions): tests/test_hostile_symbolic.py.
+        **symbolic.submissions(),
     }),
     "04_reverse": (20, ("lia_alternative", "ned_recursive"), {
-        # A right backward that switches off the kernel's alarm and takes 5.5 s a call.
-        "h_timer_off": ("backward", {"backward": '''
+        # A right backward that switches off the kernel's alarm and takes 5.5 s a call
+        # from a test (the notebook's own timing plots call it on large graphs too).
+        "h_timer_off": ("backward", {"backward": symbolic.BY_THE_GRADER + '''
 import signal, time
 def backward(output):
     signal.setitimer(signal.ITIMER_REAL, 0)
@@ -159,7 +166,7 @@ def backward(output):
     for node in reversed(order):
         for parent, local in node.parents:
             parent.grad += node.grad * local
-    if len(order) > 50:
+    if len(order) > 50 and _by_the_grader():
         time.sleep(5.5)
 '''}, "solution"),
     }),
@@ -178,7 +185,7 @@ MEASURE = ("import json, resource, subprocess, sys\n"
 def graded(request, tmp_path_factory):
     chapter = request.param
     timeout, honest, hostile = CHAPTERS[chapter]
-    root = copy_course(tmp_path_factory.mktemp(f"grader-{chapter}"))
+    root = copy_course(tmp_path_factory.mktemp(f"grader-{chapter}"), built=True)
     with open(root / "nbgrader_config.py", "a") as config:
         config.write(f"\nc.SealedExecute.timeout = {timeout}\n")
     folder = root / "samples" / chapter
@@ -281,3 +288,21 @@ def test_the_grader_spends_bounded_memory_and_time_on_hostile_replies(graded):
     assert use["cpu"] < 400, use
     for student in ("h_huge_reply", "h_oversized_reply", "h_callback_flood"):
         assert student in graded["rows"], f"{student} has no grade"
+
+
+def test_answers_that_would_make_the_grader_work_without_bound_fail_within_bounds(graded):
+    """Chapter 02's swelling `diff` and chained `simplify` fail, saying why, in bounded
+    feedback, and the grader's peak memory stays under its bound."""
+    if graded["chapter"] != "02_symbolic":
+        pytest.skip("the answers that swell are in 02_symbolic")
+    rows, root = graded["rows"], graded["root"]
+    assert rows["h_swelling_diff"].scores["diff"] == 0.0
+    assert rows["h_chained_simplify"].scores["simplify"] == 0.0
+    assert graded["use"]["max_rss_kib"] * 1024 < symbolic.GRADER_BOUND, graded["use"]
+    feedback = {s: "".join(p.read_text() for p in (root / "feedback" / s / "02_symbolic").glob("*.html"))
+                for s in ("h_swelling_diff", "h_chained_simplify")}
+    assert "32,767 nodes when printed as a tree" in feedback["h_swelling_diff"]
+    assert "distinct nodes: larger than" in feedback["h_chained_simplify"]  # measured, not timed out
+    assert "no answer within the time limit" not in feedback["h_chained_simplify"]
+    for student, page in feedback.items():
+        assert len(page) < 2_000_000, (student, len(page))

@@ -2,22 +2,20 @@
 
 Two answers of a few lines: a `diff` that returns x + 1 squared 13 times (16 shared
 nodes, a tree of 32,767, (x + 1)**8192 once SymPy expands it), and a `simplify` that
-returns a chain of 60,000 shared additions (a tree of 2**60,000 nodes). The grader's
+returns a chain of 20,000 shared additions (a tree of 2**20,000 nodes). The grader's
 work on them is bounded: sizes are measured on the graph before SymPy or printing, a
 message is a bounded prefix, and the test fails saying how large the answer is.
 
-First in this process, with the answers as local functions (the notebook's own test
-cells, as the grader runs them), then through the real pipeline (`autograder sample`,
-`autograder grade`) beside honest submissions, with the grader's peak memory measured
-from outside the grading processes.
+Here, with the answers as local functions (the notebook's own test cells, as the grader
+runs them). The same answers, written as submissions, go through the
+real pipeline in tests/test_hostile_grader.py, in chapter 02's class of attacks on the
+grader, with the grader's peak memory measured from outside the grading processes
+(`submissions()` below).
 """
 from __future__ import annotations
 
 import contextlib
 import io
-import json
-import subprocess
-import sys
 import tracemalloc
 
 import nbformat
@@ -28,7 +26,7 @@ from adcourse import expressions as E
 from autograder.checking import CheckFailure
 from autograder.sealed import trusted_namespace
 
-from .conftest import ROOT, copy_course, keep_samples
+from .conftest import ROOT
 
 CHAPTER = "02_symbolic"
 #: Memory the grader may use on these answers (its peak, traced here; the resident set
@@ -43,7 +41,7 @@ for _ in range(13):
     SWELL = SWELL * SWELL
 
 
-def _chain(n=60_000):
+def _chain(n=20_000):
     u = E.Var("x")
     for _ in range(n):
         u = u + u
@@ -175,7 +173,7 @@ def test_the_chained_simplify_fails_with_bounded_messages():
         cases.simplified_values(lambda expr: deep, given)
 
 
-# --- through the pipeline -----------------------------------------------------------------
+# --- the same answers, for the pipeline (graded in tests/test_hostile_grader.py) -----------
 
 #: Each answer is hostile to the grader only: called from the notebook's own cells (the
 #: plots of expression swell) it behaves, called by a test it returns the large answer.
@@ -189,8 +187,7 @@ def _by_the_grader():
         frame = frame.f_back
     return False
 '''
-HOSTILE = {
-    "h_swelling_diff": ("diff", "diff", BY_THE_GRADER + '''
+SWELLING_DIFF = BY_THE_GRADER + '''
 def diff(expr, var):
     if _by_the_grader():
         u = Var("x") + 1
@@ -198,18 +195,24 @@ def diff(expr, var):
             u = u * u
         return u
     return _honest(expr, var)
-'''),
-    "h_chained_simplify": ("simplify", "simplify", BY_THE_GRADER + '''
+'''
+#: Through the pipeline a chain of 5,000 (a tree of 2**5,000 nodes, deeper than any
+#: recursion limit): as large for the grader's measures, and less for the kernel to send.
+CHAINED_SIMPLIFY = BY_THE_GRADER + '''
 def simplify(expr):
     if _by_the_grader():
         u = Var("x")
-        for _ in range(60_000):
+        for _ in range(5_000):
             u = u + u
         return u
     return expr
-'''),
-}
-HONEST = ("instructor", "kai_alternative", "cy_product_rule")
+'''
+
+
+def submissions() -> dict[str, tuple[str, dict[str, str], str]]:
+    """student -> (what it loses, {answer cell: source}, base), as test_hostile_grader takes them."""
+    return {"h_swelling_diff": ("diff", {"diff": SWELLING_DIFF + "\n" + _honest_diff_source()}, "solution"),
+            "h_chained_simplify": ("simplify", {"simplify": CHAINED_SIMPLIFY}, "solution")}
 
 
 def _honest_diff_source() -> str:
@@ -217,54 +220,3 @@ def _honest_diff_source() -> str:
     source = next(c.source for c in nb.cells if c.get("metadata", {}).get("nbgrader", {}).get("grade_id") == "diff")
     lines = [line for line in source.splitlines() if line.strip() not in ("### BEGIN SOLUTION", "### END SOLUTION")]
     return "\n".join(lines).replace("diff(", "_honest(")
-
-
-@pytest.mark.pipeline
-def test_hostile_symbolic_answers_through_the_pipeline(tmp_path_factory):
-    root = copy_course(tmp_path_factory.mktemp("hostile-symbolic"))
-    keep_samples(root, CHAPTER, set(HONEST))
-    folder = root / "samples" / CHAPTER
-    for student, (loses, cell, source) in HOSTILE.items():
-        if cell == "diff":
-            source = source + "\n" + _honest_diff_source()
-        (folder / f"{student}.py").write_text(
-            f"# a hostile answer\n# base: solution\n# loses: {loses}\n# %% {cell}\n{source}\n")
-    run = [sys.executable, "-m", "autograder", "--root", str(root)]
-    subprocess.run(run + ["sample", CHAPTER], check=True, capture_output=True)
-    # The grader's peak resident memory, read outside it: the largest of every process
-    # the grading started (coordinator, workers, kernels), once they have ended.
-    measure = ("import json, resource, subprocess, sys\n"
-               "done = subprocess.run(sys.argv[1:], capture_output=True, text=True)\n"
-               "print(json.dumps({'rc': done.returncode, 'out': done.stdout[-4000:], 'err': done.stderr[-4000:],"
-               " 'maxrss': resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss * 1024}))\n")
-    result = subprocess.run([sys.executable, "-c", measure, *run, "grade", CHAPTER],
-                            capture_output=True, text=True, timeout=1500)
-    report = json.loads(result.stdout)
-    assert report["rc"] == 0, report
-    print(f"grader peak resident memory: {report['maxrss'] / 2**20:.0f} MiB")
-    assert report["maxrss"] < GRADER_BOUND, report["maxrss"]
-    from autograder.samples import samples
-    from autograder.scores import exercise_of, read_scores
-
-    from .conftest import _cell_maxima
-
-    names, maximum, rows = read_scores(root, CHAPTER)
-    rows = {r.student: r for r in rows}
-    assert set(rows) == set(HONEST) | set(HOSTILE)
-    top = _cell_maxima(root, CHAPTER)
-    for sample in samples(root, CHAPTER):  # the scratch course's: honest and hostile
-        for cell, score in rows[sample.student].cells.items():
-            owner = exercise_of(cell, names)
-            if owner not in sample.loses and cell not in sample.loses and not owner.startswith("written"):
-                assert score == top[cell], (sample.student, cell, score)
-    assert rows["h_swelling_diff"].scores["diff"] == 0.0
-    assert rows["h_chained_simplify"].scores["simplify"] == 0.0
-    feedback = {s: "".join(p.read_text() for p in (root / "feedback" / s / CHAPTER).glob("*.html"))
-                for s in HOSTILE}
-    assert "32,767 nodes when printed as a tree" in feedback["h_swelling_diff"]
-    # Each case's 60,000-node answer is encoded under the library watch, which a loaded
-    # machine can take past the cell's time limit: either way it fails saying why.
-    assert ("distinct nodes: larger than" in feedback["h_chained_simplify"]
-            or "no answer within the time limit of the test" in feedback["h_chained_simplify"])
-    for student, page in feedback.items():
-        assert len(page) < 2_000_000, (student, len(page))

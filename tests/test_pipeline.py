@@ -48,7 +48,12 @@ def autograder(root: Path, *args: str, check: bool = True) -> subprocess.Complet
 
 @pytest.fixture(scope="module")
 def course_root(tmp_path_factory):
-    return copy_course(tmp_path_factory.mktemp("course"))
+    """One scratch course for every chapter, built once as an instructor does (`autograder
+    build`: one nbgrader process for the whole course). A chapter's first `grade` in a
+    course never built builds it itself: tests/test_sandbox_variants.py grades so."""
+    root = copy_course(tmp_path_factory.mktemp("course"))
+    autograder(root, "build")
+    return root
 
 
 _GRADED: dict = {}

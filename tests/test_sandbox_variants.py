@@ -2,21 +2,25 @@
 
 The main suite grades as root with an interpreter under /root, which the sandbox's
 unprivileged user cannot read (so it keeps root's uid, without capabilities). Here
-the course is installed with the system's Python, readable by everyone, and graded
+the course is installed with the system's Python, readable by everyone (this
+environment's packages linked into a virtual environment of it), and graded
 twice: by an unprivileged user, as on an instructor's laptop (Landlock, rlimits, no
 namespaces), and by root, which then runs each kernel as the unprivileged user.
 """
 from __future__ import annotations
 
+import importlib.metadata
 import os
 import shutil
 import subprocess
+import sys
 import tempfile
 from pathlib import Path
 
 import pytest
 
 from .conftest import ROOT
+from .student_env import installed_with, link_distributions, link_tree, same_python
 
 SYSTEM_PYTHON = Path("/usr/bin/python3")
 NOBODY = 65534
@@ -30,6 +34,7 @@ def forward_difference(f, x, h=1e-6):
 '''
 
 pytestmark = [
+    pytest.mark.pipeline,
     pytest.mark.skipif(os.geteuid() != 0, reason="needs root to act as another user"),
     pytest.mark.skipif(not SYSTEM_PYTHON.is_file() or not shutil.which("setpriv"),
                        reason="needs the system's /usr/bin/python3 and setpriv"),
@@ -56,20 +61,66 @@ def install():
 
 
 def _install(base: Path) -> Path:
+    """The checkout copied to base/project and installed (editable, as `make install` does)
+    in a virtual environment of the system's Python at base/venv. Its other packages are
+    this environment's: the project's declared dependencies, hard-linked (or copied) into
+    the new environment's site folder (tests/student_env.py), with its Jupyter data and
+    configuration (share/, etc/), so nothing is downloaded; all of it is readable by
+    everyone. The links share this environment's files: nothing here may chown or write
+    them (only the new folders are the unprivileged user's)."""
+    if not same_python(SYSTEM_PYTHON):
+        why = f"needs {SYSTEM_PYTHON} of Python {sys.version_info[:2]} to run this environment's packages"
+        if os.environ.get("CI"):
+            pytest.fail(why)
+        pytest.skip(why)
     project = base / "project"
     shutil.copytree(ROOT, project, ignore=shutil.ignore_patterns(
         ".venv", ".git", "submitted", "autograded", "feedback", "reports", "gradebook.db*",
-        "*.egg-info", "__pycache__", ".pytest_cache", ".hypothesis"))
+        "*.egg-info", "__pycache__", ".pytest_cache", ".hypothesis", "test-artifacts"))
     (base / "home").mkdir()
-    subprocess.run(["chown", "-R", f"{NOBODY}:{NOBODY}", str(base)], check=True)
+    subprocess.run(["chown", "-R", f"{NOBODY}:{NOBODY}", str(project), str(base / "home")], check=True)
+    venv = base / "venv"
+    subprocess.run([str(SYSTEM_PYTHON), "-m", "venv", "--without-pip", str(venv)], check=True)
+    site = Path(subprocess.run([str(venv / "bin" / "python"), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
+                               check=True, capture_output=True, text=True).stdout.strip())
+    # What `pip install -e` of the project would bring (its dependencies, no extra) and
+    # what installing it takes: nothing else of this environment, so an import the
+    # project does not declare fails here.
+    needed = installed_with(importlib.metadata.requires("autodiff-course") or []) | {"pip", "setuptools"}
+    link_distributions(needed, site)
+    for data in ("share", "etc"):  # Jupyter's data and configuration: kernelspecs, templates
+        if (Path(sys.prefix) / data).is_dir():
+            link_tree(Path(sys.prefix) / data, venv / data)
+    write_scripts(site, venv / "bin")
+    # The unprivileged user installs the project itself into the environment it owns the
+    # folders of (the linked files stay this environment's, read-only to it).
+    for folder in (site, venv / "bin"):
+        os.chown(folder, NOBODY, NOBODY)
     env = {**os.environ, "HOME": str(base / "home")}
     env.pop("VIRTUAL_ENV", None)
-    as_nobody(str(SYSTEM_PYTHON), "-m", "venv", str(base / "venv"), check=True, env=env)
-    result = as_nobody(str(base / "venv" / "bin" / "pip"), "install", "--quiet", "-e", str(project),
+    result = as_nobody(str(venv / "bin" / "python"), "-m", "pip", "install", "--quiet", "--no-deps",
+                       "--no-build-isolation", "--no-index", "-e", str(project),
                        env=env, capture_output=True, text=True)
     if result.returncode != 0:
         pytest.fail(f"installing with the system Python failed:\n{result.stderr[-3000:]}")
     return base
+
+
+def write_scripts(site: Path, bin_folder: Path) -> None:
+    """The console scripts of the distributions in `site` (nbgrader starts `alembic` by
+    name), for the environment's own interpreter."""
+    import importlib.metadata
+
+    python = bin_folder / "python"
+    for dist in importlib.metadata.distributions(path=[str(site)]):
+        for entry in dist.entry_points.select(group="console_scripts"):
+            module, _, attribute = entry.value.partition(":")
+            script = bin_folder / entry.name
+            if script.exists() or not attribute:
+                continue
+            script.write_text(f"#!{python}\nimport sys\nfrom {module} import {attribute.split('.')[0]} as main\n"
+                              f"sys.exit(main{''.join('.' + a for a in attribute.split('.')[1:])}())\n")
+            script.chmod(0o755)
 
 
 def grade(base: Path, as_root: bool) -> str:

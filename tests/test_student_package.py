@@ -16,10 +16,9 @@ import zipfile
 from email.parser import Parser
 
 import pytest
-from packaging.requirements import Requirement
 
 from .conftest import ROOT
-from .student_env import build_wheel, install_wheel, student_site
+from .student_env import build_wheel, install_wheel, installed_with, student_site
 
 MODULES = sorted(p.name for p in (ROOT / "adcourse").glob("*.py"))
 
@@ -102,24 +101,8 @@ def _third_party_imports() -> set[str]:
     return {m for m in modules if m not in sys.stdlib_module_names and m not in ("__future__", "adcourse")}
 
 
-def _installed_with(requirements: list[str]) -> set[str]:
-    """Names of the distributions that installing `requirements` brings (as installed here)."""
-    seen, todo = set(), [Requirement(r) for r in requirements]
-    while todo:
-        requirement = todo.pop()
-        name = requirement.name.lower().replace("_", "-")
-        if name in seen or (requirement.marker and not requirement.marker.evaluate({"extra": ""})):
-            continue
-        seen.add(name)
-        try:
-            todo += [Requirement(r) for r in importlib.metadata.requires(requirement.name) or []]
-        except importlib.metadata.PackageNotFoundError:
-            pass
-    return seen
-
-
 def test_its_dependencies_bring_every_package_adcourse_imports(wheel):
-    brought = _installed_with(core_metadata(wheel).get_all("Requires-Dist"))
+    brought = installed_with(core_metadata(wheel).get_all("Requires-Dist"))
     owners = importlib.metadata.packages_distributions()
     imported = _third_party_imports()
     assert {"numpy", "matplotlib", "ipywidgets", "sympy"} <= imported

@@ -26,6 +26,8 @@ CHAPTER = "01_numerical"
 #: A student whose written answer, an added cell and an answer's outputs carry payloads.
 HOSTILE = "mallory_markup"
 STUDENTS = {"instructor", "cleo_one_sided", "untouched", HOSTILE}
+pytestmark = pytest.mark.browser
+
 #: The hostile student's written answer begins with this (graded content to read).
 WRITTEN = "Round-off and truncation balance where the curve turns"
 
@@ -94,7 +96,7 @@ def write_hostile_submission(course: Path) -> None:
 def instructor_lab(tmp_path_factory):
     base = tmp_path_factory.mktemp("instructor")
     (base / "course").mkdir()
-    course = copy_course(base / "course")
+    course = copy_course(base / "course", built=True)
     keep_samples(course, CHAPTER, STUDENTS)
     autograder(course, "sample", CHAPTER)
     write_hostile_submission(course)
