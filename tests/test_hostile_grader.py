@@ -25,8 +25,8 @@ from autograder.scores import exercise_of, read_scores
 from .conftest import ROOT, copy_course
 from . import test_hostile_symbolic as symbolic
 from .test_hostile import write_sample
-pytestmark = pytest.mark.pipeline
 
+pytestmark = pytest.mark.pipeline
 
 YES = '''
 class Yes:

@@ -109,17 +109,14 @@ def _install(base: Path) -> Path:
 def write_scripts(site: Path, bin_folder: Path) -> None:
     """The console scripts of the distributions in `site` (nbgrader starts `alembic` by
     name), for the environment's own interpreter."""
-    import importlib.metadata
-
-    python = bin_folder / "python"
     for dist in importlib.metadata.distributions(path=[str(site)]):
         for entry in dist.entry_points.select(group="console_scripts"):
-            module, _, attribute = entry.value.partition(":")
             script = bin_folder / entry.name
-            if script.exists() or not attribute:
+            if script.exists() or not entry.attr:
                 continue
-            script.write_text(f"#!{python}\nimport sys\nfrom {module} import {attribute.split('.')[0]} as main\n"
-                              f"sys.exit(main{''.join('.' + a for a in attribute.split('.')[1:])}())\n")
+            top = entry.attr.split(".")[0]
+            script.write_text(f"#!{bin_folder / 'python'}\nimport sys\nfrom {entry.module} import {top}\n"
+                              f"sys.exit({entry.attr}())\n")
             script.chmod(0o755)
 
 
