@@ -558,11 +558,6 @@ def from_data(data: Any) -> Expr:
     return built[-1]
 
 
-def node_types(expr: Expr) -> set[str]:
-    """The operations that occur in `expr`."""
-    return {n.op for n in postorder(expr)}
-
-
 def free_variables(expr: Expr) -> set[str]:
     return {n.name for n in postorder(expr) if isinstance(n, Var)}
 

@@ -409,9 +409,6 @@ def _perform(request: dict):
         _objects.clear()
         namespace = _namespace()
         return {name: namespace[name] for name in request["names"] if name in namespace}, None
-    if op == "release":
-        _objects.clear()
-        return None, None
     target = wire.decode(request["target"], _resolve)
     if op == "call":
         return _call(_callable(target, request), request), None
@@ -427,8 +424,6 @@ def _perform(request: dict):
         return _UNARY[request["name"]](target), None
     if op == "len":
         return len(target), None
-    if op == "repr":
-        return repr(target)[:2000], None
     raise wire.WireError(f"unknown operation {op!r}")
 
 

@@ -20,10 +20,11 @@ def main(argv: list[str] | None = None) -> int:
     build.add_argument("chapters", nargs="*", help="chapters to build (default: all)")
 
     sample = commands.add_parser("sample", help="load the bundled sample class into submitted/")
-    sample.add_argument("chapter")
+    sample.add_argument("chapters", nargs="+", metavar="chapter")
 
-    grade = commands.add_parser("grade", help="autograde a chapter's submissions, write feedback")
-    grade.add_argument("chapter")
+    grade = commands.add_parser("grade", help="autograde a chapter's submissions, write feedback "
+                                              "(several chapters: one batch)")
+    grade.add_argument("chapters", nargs="+", metavar="chapter")
     grade.add_argument("--workers", "-j", type=int, default=None,
                        help="submissions graded at once on this machine (default: its cores)")
     grade.add_argument("--scheduler", metavar="ADDRESS", default=None,
@@ -34,7 +35,7 @@ def main(argv: list[str] | None = None) -> int:
     grade.add_argument("--no-progress", action="store_true", help="no progress bar")
 
     report = commands.add_parser("report", help="per-student, per-exercise table, CSV and PNG")
-    report.add_argument("chapter")
+    report.add_argument("chapters", nargs="+", metavar="chapter")
 
     check = commands.add_parser("check", help="grade one notebook against the hidden tests")
     check.add_argument("notebook", type=Path)
@@ -51,15 +52,18 @@ def main(argv: list[str] | None = None) -> int:
             run(root, args.chapters or None)
         elif args.command == "sample":
             from .samples import write_sample_class
-            found = write_sample_class(root, args.chapter)
-            print(f"{len(found)} sample submissions of {args.chapter} written to submitted/")
+            for chapter in args.chapters:
+                found = write_sample_class(root, chapter)
+                print(f"{len(found)} sample submissions of {chapter} written to submitted/")
         elif args.command == "grade":
-            from .grading import grade as run
-            return 1 if run(root, args.chapter, workers=args.workers, scheduler=args.scheduler,
+            from .batch.coordinator import grade as run
+            return 1 if run(root, args.chapters, workers=args.workers, scheduler=args.scheduler,
                             force=args.force, progress=not args.no_progress) else 0
         elif args.command == "report":
             from .report import report as run
-            run(root, args.chapter)
+            for number, chapter in enumerate(args.chapters):
+                print("\n" * (number > 0), end="")
+                run(root, chapter)
         elif args.command == "demo":
             return demo(root)
         elif args.command == "check":
@@ -73,22 +77,24 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def demo(root: Path) -> int:
-    """Every step an instructor takes, on the bundled sample class of every chapter."""
+    """Every step an instructor takes, on the bundled sample class of every chapter:
+    build, load each class, grade them all in one batch, report each chapter."""
     from .build import build
     from .course import chapters
-    from .grading import grade
+    from .batch.coordinator import grade
     from .report import report
     from .samples import write_sample_class
 
     build(root)
-    failed = 0
-    for chapter in chapters(root):
-        if not (root / "samples" / chapter).is_dir():
-            continue
-        print(f"\n== {chapter} ==")
+    classes = [chapter for chapter in chapters(root) if (root / "samples" / chapter).is_dir()]
+    if not classes:
+        raise CourseError("no sample classes: expected samples/<chapter>/<student>.py")
+    for chapter in classes:
         found = write_sample_class(root, chapter)
-        print(f"{len(found)} sample submissions written to submitted/")
-        failed += grade(root, chapter)
-        print()
+        print(f"{len(found)} sample submissions of {chapter} written to submitted/")
+    print()
+    failed = grade(root, classes)
+    for chapter in classes:
+        print(f"\n== {chapter} ==")
         report(root, chapter)
     return 1 if failed else 0

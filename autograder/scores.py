@@ -49,7 +49,7 @@ def read_scores(root: Path, chapter: str) -> tuple[list[str], dict[str, float], 
     """(exercises, max points per exercise, one StudentScores per submission)."""
     from nbgrader.api import Gradebook  # slow import: only when the gradebook is read
 
-    from .gradebook import course_db_url, course_id
+    from .batch.gradebook import course_db_url, course_id
 
     names = exercises(root, chapter)
     maximum = {n: 0.0 for n in names}

@@ -7,13 +7,14 @@ was wrong (never the hidden test's code).
 """
 from __future__ import annotations
 
+import os
 import shutil
 import tempfile
 from pathlib import Path
 
 import nbformat
 
-from .course import CourseError, chapters, nbgrader
+from .course import CourseError, chapters
 from .scores import exercise_of, exercises
 
 STUDENT = "me"
@@ -45,11 +46,30 @@ def check(root: Path, notebook: Path) -> tuple[float, float]:
         target = course / "submitted" / STUDENT / chapter
         target.mkdir(parents=True)
         shutil.copy(notebook, target / notebook.name)
-        for step in (("generate_assignment", chapter, "--force"),
-                     ("autograde", chapter, "--force")):
-            result = nbgrader(course, *step, "--log-level=ERROR", capture=True)
-            if result.returncode != 0:
-                raise CourseError(f"nbgrader {step[0]} failed:\n{result.stderr[-3000:]}")
+        # Stock nbgrader's generate_assignment and autograde, in this process as a grading
+        # worker runs them: on the scratch course and its own gradebook (whatever database
+        # the configuration names), from the scratch course's folder (where the kernels'
+        # fork server starts: nothing of the caller's folder is on its path), and held to
+        # a worker's memory.
+        from .batch.gradebook import quiet_sqlalchemy_warnings
+        from .batch.worker import memory_cap, nbgrader_api
+
+        quiet_sqlalchemy_warnings()
+        api = nbgrader_api(course)
+        here = os.getcwd() if os.access(".", os.R_OK | os.X_OK) else None
+        os.chdir(course)
+        try:
+            with memory_cap():
+                for step, run in (("generate_assignment", lambda: api.generate_assignment(chapter, force=True)),
+                                  ("autograde", lambda: api.autograde(chapter, STUDENT, force=True,
+                                                                      create=True))):
+                    result = run()
+                    if not result["success"]:
+                        detail = (result.get("error") or "") + (result.get("log") or "")
+                        raise CourseError(f"nbgrader {step} failed:\n{detail[-3000:]}")
+        finally:
+            if here:
+                os.chdir(here)
         graded = nbformat.read(course / "autograded" / STUDENT / chapter / notebook.name,
                                as_version=4)
         return _print_results(root, chapter, graded, course, notebook.stem)

@@ -23,7 +23,7 @@ sys.path.insert(0, str(ROOT))
 
 from autograder.build import build  # noqa: E402
 from autograder.course import nbgrader, scripts_on_path  # noqa: E402
-from autograder.grading import submissions  # noqa: E402
+from autograder.batch.coordinator import submissions  # noqa: E402
 from autograder.samples import write_sample_class  # noqa: E402
 from autograder.scores import read_scores  # noqa: E402
 

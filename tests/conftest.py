@@ -84,11 +84,12 @@ def keep_samples(root: Path, chapter: str, students: set[str]) -> None:
 
 
 def assert_graded_as_declared(root: Path, chapter: str, students: set[str]) -> None:
-    """Each sample lost points on the exercises its file declares, and nowhere else."""
+    """Each sample lost points on the exercises its file (in the scratch course at `root`)
+    declares, and nowhere else."""
     from autograder.samples import samples
     from autograder.scores import exercise_of, read_scores
 
-    declared = {s.student: s.loses for s in samples(ROOT, chapter)}
+    declared = {s.student: s.loses for s in samples(root, chapter)}
     names, maximum, rows = read_scores(root, chapter)
     rows = {r.student: r for r in rows}
     assert set(rows) == students, f"graded {sorted(rows)}, expected {sorted(students)}"
@@ -106,7 +107,7 @@ def assert_graded_as_declared(root: Path, chapter: str, students: set[str]) -> N
 def _cell_maxima(root: Path, chapter: str) -> dict[str, float]:
     from nbgrader.api import Gradebook
 
-    from autograder.gradebook import course_db_url, course_id
+    from autograder.batch.gradebook import course_db_url, course_id
 
     with Gradebook(course_db_url(root), course_id(root)) as gb:
         return {cell.name: cell.max_score for notebook in gb.find_assignment(chapter).notebooks

@@ -4,8 +4,9 @@ Two sandboxed kernels run at the same time, as in parallel grading: each tries t
 connect to the other's channels (to read that student's code and outputs from its
 IOPub), to a PostgreSQL gradebook's Unix socket, and to whatever other Unix sockets
 the machine has; the test process, outside the sandbox, connects to the same paths,
-so each refusal is the sandbox's and not a missing file. Then a PostgreSQL gradebook
-is graded into with a submission that tries to rewrite the class's grades.
+so each refusal is the sandbox's and not a missing file. (A submission that tries to
+rewrite a PostgreSQL gradebook's grades through its socket is graded in
+tests/test_batch.py, in the class graded into such a gradebook.)
 """
 from __future__ import annotations
 
@@ -19,10 +20,9 @@ from pathlib import Path
 
 import pytest
 
-from autograder.execute import SandboxKernelManager
-from autograder.sandbox import probe
+from autograder.sandbox.kernel import SandboxKernelManager
+from autograder.sandbox.confine import probe
 
-from .conftest import _cell_maxima, autograder, copy_course, keep_samples
 
 
 @pytest.fixture(autouse=True)
@@ -121,75 +121,3 @@ def test_two_kernels_at_once_reach_neither_each_other_nor_the_machine(postgres):
         for path in own_other + extra:
             assert outcome[path] == "PermissionError", (path, outcome[path])
 
-
-GRADEBOOK_ATTACK = '''# base: solution
-# loses: forward_difference
-# %% forward_difference
-import glob, socket
-def forward_difference(f, x, h=1e-6):
-    return 0.0 * x
-tried = {}
-for path in glob.glob("/tmp/autograder-pg-*/.s.PGSQL.*") + PATHS:
-    s = socket.socket(socket.AF_UNIX)
-    try:
-        s.connect(path)
-        tried[path] = "connected"
-        try:
-            import psycopg
-            port = path.rsplit(".", 1)[1]
-            with psycopg.connect(host=path.rsplit("/", 1)[0], port=port, user="grader",
-                                 dbname=DBNAME, autocommit=True) as db:
-                db.execute("UPDATE grade SET manual_score = 0")
-                tried[path] += " and rewrote the grades"
-        except Exception as exc:
-            tried[path] += f" (psycopg: {type(exc).__name__})"
-    except OSError as exc:
-        tried[path] = type(exc).__name__
-    finally:
-        s.close()
-print("TRIED", tried)
-'''
-
-
-@pytest.mark.pipeline
-def test_a_submission_cannot_reach_a_postgresql_gradebook_on_its_unix_socket(tmp_path, postgres):
-    root = copy_course(tmp_path)
-    url = postgres.database()
-    sockets = sorted(glob.glob(f"{postgres.base}/.s.PGSQL.*"))
-    assert sockets, "the server has a Unix socket"
-    with open(root / "nbgrader_config.py", "a") as config:
-        config.write(f"\nc.CourseDirectory.db_url = {url!r}\n")
-    chapter, honest = "01_numerical", {"ada_complete", "cleo_one_sided"}
-    keep_samples(root, chapter, honest)
-    attack = GRADEBOOK_ATTACK.replace("PATHS", repr(sockets)).replace("DBNAME", repr(url.rsplit("/", 1)[1]))
-    (root / "samples" / chapter / "h_gradebook.py").write_text(attack)
-    autograder(root, "build", chapter)
-    autograder(root, "sample", chapter)
-    autograder(root, "grade", chapter, "--no-progress")
-    from autograder.scores import read_scores
-
-    names, maximum, rows = read_scores(root, chapter)
-    rows = {r.student: r for r in rows}
-    assert set(rows) == honest | {"h_gradebook"}
-    assert rows["h_gradebook"].scores["forward_difference"] < maximum["forward_difference"]
-    # The honest students keep the grades grading gave them, as declared by their samples.
-    from autograder.samples import samples
-    from autograder.scores import exercise_of
-
-    declared = {sample.student: sample.loses for sample in samples(root, chapter)}
-    for student in honest:
-        for cell, score in rows[student].cells.items():
-            owner = exercise_of(cell, names)
-            if owner not in declared[student] and not owner.startswith("written"):
-                assert score == maximum_of(root, chapter, cell), (student, cell, score)
-    import nbformat
-    graded = nbformat.read(root / "autograded" / "h_gradebook" / chapter / "numerical.ipynb", 4)
-    printed = "".join(o.get("text", "") for c in graded.cells for o in c.get("outputs", []))
-    tried = printed[printed.index("TRIED"):].splitlines()[0]
-    assert all(path in tried for path in sockets), tried
-    assert "connected" not in tried and "PermissionError" in tried, tried
-    assert os.path.exists(sockets[0])
-
-
-def maximum_of(root: Path, chapter: str, cell: str) -> float:
-    return _cell_maxima(root, chapter)[cell]

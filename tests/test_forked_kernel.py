@@ -5,7 +5,7 @@ from __future__ import annotations
 from nbclient import NotebookClient
 from nbformat.v4 import new_code_cell, new_notebook
 
-from autograder.execute import SandboxKernelManager
+from autograder.sandbox.kernel import SandboxKernelManager
 
 
 def test_plots_of_a_forked_kernel_are_png_images():

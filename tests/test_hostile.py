@@ -653,7 +653,7 @@ def test_system_files_other_processes_and_socket_tables_are_unreadable(batch):
     assert "READ " not in printed, [line for line in printed.splitlines() if line.startswith("READ")]
     # Its descriptors: its own workdir, sockets (its channels, among them the one to its
     # grader), pipes, /dev/null, and Matplotlib's fonts that the fork server's plot warm-up
-    # loaded (opened again by the kernel, read-only: autograder.warmup); nothing of the grader's.
+    # loaded (opened again by the kernel, read-only: autograder.sandbox.warmup); nothing of the grader's.
     import matplotlib
 
     fonts = os.path.join(matplotlib.get_data_path(), "fonts") + os.sep

@@ -210,7 +210,7 @@ def graded(request, tmp_path_factory):
 def cell_scores(root: Path, chapter: str, student: str) -> dict[str, tuple[float, float]]:
     from nbgrader.api import Gradebook
 
-    from autograder.gradebook import course_db_url, course_id
+    from autograder.batch.gradebook import course_db_url, course_id
 
     with Gradebook(course_db_url(root), course_id(root)) as gb:
         (notebook,) = gb.find_assignment(chapter).notebooks

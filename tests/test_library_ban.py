@@ -17,9 +17,9 @@ import pytest
 from nbclient import NotebookClient
 from nbformat.v4 import new_code_cell, new_notebook
 
-from autograder.execute import SandboxKernelManager
+from autograder.sandbox.kernel import SandboxKernelManager
 from autograder.hidden import banned_by
-from autograder.sandbox import copies_of, probe, readable_paths
+from autograder.sandbox.confine import copies_of, probe, readable_paths
 
 BANNED = ["sympy", "symengine"]
 
@@ -136,7 +136,7 @@ def test_no_copy_of_a_banned_library_stays_readable():
 def test_a_link_grants_nothing_that_is_left_out(tmp_path):
     """A virtual environment's `lib64 -> lib` names the folder that holds site-packages:
     granting the link would grant everything under it, the grader's package included."""
-    from autograder.sandbox import _leaving_out
+    from autograder.sandbox.confine import _leaving_out
 
     packages = tmp_path / "venv" / "lib" / "python3.11" / "site-packages"
     for name in ("autograder", "sympy", "numpy"):
@@ -156,7 +156,7 @@ def test_a_link_grants_nothing_that_is_left_out(tmp_path):
 
 def test_copies_anywhere_under_a_readable_folder_are_left_out(tmp_path):
     """A conda package cache, another environment, a copy another package vendors."""
-    from autograder.sandbox import _leaving_out, copies_anywhere
+    from autograder.sandbox.confine import _leaving_out, copies_anywhere
 
     copies = [tmp_path / "pkgs" / "sympy-1.14.0-py_0" / "site-packages" / "sympy",
               tmp_path / "envs" / "other" / "lib" / "python3.11" / "site-packages" / "sympy",

@@ -3,19 +3,16 @@
 Each chapter's class (the instructor's notebook, the untouched one, and the samples of
 `expected.THROUGH_NBGRADER`: an alternative right answer and a mistake; every sample is
 graded over the loopback bridge in tests/autograder/test_samples_graded.py) is copied
-into a scratch course, loaded into submitted/,
-graded with stock nbgrader underneath (autograde, generate_feedback) and reported
-(once per chapter); the tests then read the gradebook and the files a student and an
-instructor get.
+into a scratch course, where `autograder demo` builds the course, loads every class into
+submitted/, grades them all in one batch with stock nbgrader underneath (autograde,
+generate_feedback) and reports each chapter; the tests then read the gradebook and the
+files a student and an instructor get.
 """
 from __future__ import annotations
 
 import csv
 import re
 import shutil
-import subprocess
-import sys
-from pathlib import Path
 
 import nbformat
 import pytest
@@ -25,7 +22,7 @@ from autograder.report import EXPORT_COLUMNS
 from autograder.samples import samples
 from autograder.scores import exercise_of, read_scores
 
-from .conftest import ROOT, copy_course
+from .conftest import ROOT, autograder, copy_course
 from .expected import ALTERNATIVES, FEEDBACK, THROUGH_NBGRADER
 
 #: Every chapter with a sample class.
@@ -38,45 +35,44 @@ def graded_here(chapter) -> set[str]:
     return {"instructor", "untouched", *THROUGH_NBGRADER[chapter]}
 
 
-def autograder(root: Path, *args: str, check: bool = True) -> subprocess.CompletedProcess:
-    result = subprocess.run([sys.executable, "-m", "autograder", "--root", str(root), *args],
-                            text=True, capture_output=True, timeout=900)
-    if check and result.returncode != 0:
-        raise AssertionError(f"autograder {' '.join(args)} failed:\n{result.stdout}\n{result.stderr}")
-    return result
-
-
 @pytest.fixture(scope="module")
-def course_root(tmp_path_factory):
-    """One scratch course for every chapter, built once as an instructor does (`autograder
-    build`: one nbgrader process for the whole course). A chapter's first `grade` in a
-    course never built builds it itself: tests/test_sandbox_variants.py grades so."""
+def demo(tmp_path_factory):
+    """`autograder demo` (the README's `make demo`) on a scratch course holding each
+    chapter's class: the course built in one nbgrader process, every class graded in one
+    batch, each chapter reported. A chapter's first `grade` in a course never built
+    builds it itself: tests/test_batch.py grades so."""
     root = copy_course(tmp_path_factory.mktemp("course"))
-    autograder(root, "build")
-    return root
-
-
-_GRADED: dict = {}
+    for chapter in CHAPTERS:
+        for path in (root / "samples" / chapter).glob("*.py"):
+            if path.stem not in graded_here(chapter):
+                path.unlink()
+    done = autograder(root, "demo", timeout=1800)
+    grading, _, reports = done.stdout.partition("\n== ")
+    sections = re.split(rf"^({'|'.join(map(re.escape, CHAPTERS))}):$", grading, flags=re.M)
+    graded = dict(zip(sections[1::2], sections[2::2]))
+    reported = dict(re.findall(r"^== (\S+) ==\n(.*?)(?=^== |\Z)", "== " + reports, flags=re.M | re.S))
+    assert set(graded) == set(reported) == set(CHAPTERS), done.stdout
+    return {"root": root, "stdout": done.stdout, "grade_output": graded, "report_output": reported}
 
 
 @pytest.fixture(params=CHAPTERS)
-def graded(request, course_root):
-    """The chapter's sample class, graded and reported once (all chapters share one course)."""
-    chapter = request.param
-    if chapter not in _GRADED:
-        for path in (course_root / "samples" / chapter).glob("*.py"):
-            if path.stem not in graded_here(chapter):
-                path.unlink()
-        autograder(course_root, "sample", chapter)
-        grading = autograder(course_root, "grade", chapter)
-        report = autograder(course_root, "report", chapter)
-        names, maximum, rows = read_scores(course_root, chapter)
-        _GRADED[chapter] = {"root": course_root, "chapter": chapter, "names": names,
-                            "maximum": maximum, "rows": {r.student: r for r in rows},
-                            "grade_output": grading.stdout, "report_output": report.stdout,
-                            "samples": {s.student: s for s in samples(course_root, chapter)},
-                            "notebook": notebook_name(ROOT, chapter)}
-    return _GRADED[chapter]
+def graded(request, demo):
+    """One chapter's sample class as the demo graded and reported it."""
+    chapter, course_root = request.param, demo["root"]
+    names, maximum, rows = read_scores(course_root, chapter)
+    return {"root": course_root, "chapter": chapter, "names": names,
+            "maximum": maximum, "rows": {r.student: r for r in rows},
+            "grade_output": demo["grade_output"][chapter],
+            "report_output": demo["report_output"][chapter],
+            "samples": {s.student: s for s in samples(course_root, chapter)},
+            "notebook": notebook_name(ROOT, chapter)}
+
+
+def test_the_demo_grades_every_class_in_one_batch(demo):
+    submissions = sum(len(graded_here(c)) for c in CHAPTERS)
+    assert f"grading {submissions} of {submissions} submissions of {', '.join(CHAPTERS)} with" \
+        in demo["stdout"], demo["stdout"]
+    assert f"{len(CHAPTERS)} chapters: {submissions} submissions run in" in demo["stdout"]
 
 
 def autograded_cells(graded, student):
@@ -194,9 +190,13 @@ def test_report_writes_an_export_csv_and_a_png(graded):
 
 
 @pytest.mark.parametrize("graded", ["01_numerical"], indirect=True)
-def test_check_prints_each_test_and_what_failed(graded, tmp_path):
+def test_check_prints_each_test_and_what_failed_and_scores_as_grading_did(graded, tmp_path):
+    """`autograder check` on a notebook of the class: each test's line, the failure's
+    message, and the autograded score the class's grading gave it. (The instructor's
+    notebook gets full marks from the same grading: test_instructor_notebook_gets_full_marks.)"""
+    student = "cleo_one_sided"
     mine = tmp_path / "numerical.ipynb"
-    shutil.copy(graded["root"] / "submitted" / "cleo_one_sided" / "01_numerical" / "numerical.ipynb", mine)
+    shutil.copy(graded["root"] / "submitted" / student / "01_numerical" / "numerical.ipynb", mine)
     before = mine.read_bytes()
     result = autograder(graded["root"], "check", str(mine), check=False)
     assert result.returncode == 1, result.stderr
@@ -204,16 +204,11 @@ def test_check_prints_each_test_and_what_failed(graded, tmp_path):
     assert "one-sided difference" in result.stdout
     assert "[pass] test_richardson_hidden" in result.stdout
     assert "compare(" not in result.stdout
+    cells = autograded_cells(graded, student)
+    got, top = sum(score for score, _ in cells.values()), sum(top for _, top in cells.values())
+    assert 0 < got < top
+    assert f"autograded score: {got:g} of {top:g} points" in result.stdout, result.stdout
     assert mine.read_bytes() == before, "check leaves the notebook as it was"
-
-
-@pytest.mark.parametrize("graded", ["02_symbolic"], indirect=True)  # the others: test_instructor_...
-def test_check_gives_full_marks_to_the_solution(graded, tmp_path):
-    mine = tmp_path / graded["notebook"]
-    shutil.copy(ROOT / "solutions" / graded["chapter"] / graded["notebook"], mine)
-    result = autograder(graded["root"], "check", str(mine))
-    top = sum(graded["maximum"][n] for n in graded["names"] if not n.startswith("written"))
-    assert f"autograded score: {top:g} of {top:g} points" in result.stdout
 
 
 @pytest.mark.parametrize("graded", ["01_numerical"], indirect=True)

@@ -139,3 +139,36 @@ def test_code_has_no_undefined_names_or_unused_imports():
                              "adcourse", "autograder", "tests", "bench", "nbgrader_config.py"],
                             check=False, cwd=ROOT, capture_output=True, text=True)
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def _layout_rows() -> dict[str, str]:
+    """The README's layout table: path -> what it says about it."""
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    section = text.split("\n## Layout\n", 1)[1].split("\n## ", 1)[0]
+    rows = {}
+    for line in section.splitlines():
+        cells = line.split(" | ")
+        if line.startswith("| `") and len(cells) >= 2:
+            rows[cells[0].removeprefix("| ").strip("`")] = line
+    return rows
+
+
+def test_the_readme_layout_table_names_every_module_of_the_grader_in_its_folder():
+    rows = _layout_rows()
+    missing = []
+    for folder in [ROOT / "autograder", *sorted(p for p in (ROOT / "autograder").iterdir()
+                                                  if p.is_dir() and (p / "__init__.py").is_file())]:
+        key = folder.relative_to(ROOT).as_posix() + "/"
+        if key not in rows:
+            missing.append(f"no row for {key}")
+            continue
+        if folder.name in ("reference", "cases", "hidden"):  # one module per chapter, said so
+            assert "one module per chapter" in rows[key], key
+            continue
+        for module in sorted(folder.glob("*.py")):
+            if module.name not in ("__init__.py", "__main__.py") and f"`{module.name}`" not in rows[key]:
+                missing.append(f"{key}{module.name} is not in its row")
+    assert not missing, missing
+    for path in rows:
+        first = path.split("`, `")[0].split("/<")[0]
+        assert (ROOT / first).exists() or first in ("submitted/", "gradebook.db"), f"{path}: not in the tree"

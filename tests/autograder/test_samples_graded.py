@@ -11,8 +11,9 @@ through the whole pipeline (tests/test_pipeline.py).
 
 Checked for every sample: the test cells it fails are exactly those its `# loses:`
 line declares (every cell of an exercise it does not lose passes; each exercise it
-loses fails a cell); the alternative right answers pass everything; and the failure
-messages hold the words `tests/expected.py` lists for the typical mistakes.
+loses fails a cell), and the same cells under the inputs drawn for another student;
+the alternative right answers pass everything; and the failure messages hold the words
+`tests/expected.py` lists for the typical mistakes.
 """
 from __future__ import annotations
 
@@ -65,14 +66,15 @@ def answer_ids(chapter) -> tuple[str, ...]:
 
 
 @lru_cache(maxsize=None)
-def graded(chapter: str, student: str) -> dict[str, str | None]:
-    """grade_id -> None for each test cell the sample passes, else its failure message."""
+def graded(chapter: str, student: str, drawn_for: str | None = None) -> dict[str, str | None]:
+    """grade_id -> None for each test cell the sample passes, else its failure message,
+    under the salt grading draws for the student (or for the student `drawn_for`)."""
     sample = next(s for s in samples(ROOT, chapter) if s.student == student)
     nb = assemble(ROOT, chapter, sample)
     answers = [c for c in nb.cells if _meta(c).get("grade_id") in answer_ids(chapter)]
     names = exercise_names([c.source for c in answers if c.cell_type == "code"])
     notebook = notebook_name(ROOT, chapter)
-    token = SALT.set(salt_for(f"{chapter}/{notebook}", student, [c.source for c in answers]))
+    token = SALT.set(salt_for(f"{chapter}/{notebook}", drawn_for or student, [c.source for c in answers]))
     namespace: dict = {"__name__": "__main__"}
     results: dict[str, str | None] = {}
     code = [c for c in nb.cells if c.cell_type == "code"]
@@ -121,6 +123,16 @@ def test_each_sample_fails_exactly_the_cells_it_declares(chapter, student):
         if exercise in names and cells and all(results[c] is None for c in cells):
             wrong.append(f"{exercise} keeps every point")
     assert not wrong, "\n".join(wrong)
+
+
+@pytest.mark.parametrize("chapter, student", SAMPLES, ids=[f"{c}-{s}" for c, s in SAMPLES])
+def test_each_sample_fails_the_same_cells_whatever_the_salt(chapter, student):
+    """A sample never loses or keeps points by the luck of the draw: the cells it fails
+    are the same under the inputs drawn for another student."""
+    mine, drawn_for_another = graded(chapter, student), graded(chapter, student, "another " + student)
+    differ = {cell: (mine[cell], drawn_for_another[cell]) for cell in mine
+              if (mine[cell] is None) != (drawn_for_another[cell] is None)}
+    assert not differ, differ
 
 
 @pytest.mark.parametrize("chapter", CHAPTERS)

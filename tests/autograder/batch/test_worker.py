@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 
 from autograder.course import CourseError
-from autograder.grading import _run_local
+from autograder.batch.coordinator import _run_local
 
 
 @dataclass
@@ -49,8 +49,8 @@ def test_workers_that_cannot_start_fail_the_batch_at_once_with_a_reason():
 
 
 def test_a_worker_with_a_weaker_sandbox_or_a_failed_preload_is_printed_once(capsys):
-    from autograder.grading import Batch, _report_weakening
-    from autograder.worker import Result
+    from autograder.batch.coordinator import Batch, _report_weakening
+    from autograder.batch.worker import Result
 
     batch = Batch(total=3, sandbox={"landlock": "on (ABI 7)", "seccomp": "on"})
     same = Result("01_numerical", "a", "f", worker="host-a:1", sandbox=dict(batch.sandbox))
@@ -79,7 +79,7 @@ def grade_or_hog(job: FakeJob):
 def test_a_grading_process_is_held_to_its_memory_cap_and_goes_on(workers):
     import resource
 
-    from autograder.worker import cap_memory
+    from autograder.batch.worker import cap_memory
 
     before = resource.getrlimit(resource.RLIMIT_DATA)
     jobs = [FakeJob(name) for name in ("a", "hog", "b", "c")]
@@ -90,7 +90,8 @@ def test_a_grading_process_is_held_to_its_memory_cap_and_goes_on(workers):
 
 
 def test_the_pool_workers_cap_their_memory_before_the_first_job(monkeypatch):
-    from autograder import forkserver, worker
+    from autograder.batch import worker
+    from autograder.sandbox import forkserver
 
     started = []
     monkeypatch.setattr(forkserver.ForkServer, "start_if_needed", lambda self: started.append(self))
@@ -106,8 +107,8 @@ def test_the_pool_workers_cap_their_memory_before_the_first_job(monkeypatch):
 
 
 def test_a_kernel_does_not_inherit_the_graders_memory_cap(tmp_path):
-    code = ("import resource, sys; from autograder.worker import cap_memory; cap_memory(); "
-            "from autograder.sandbox import Policy, enter; "
+    code = ("import resource, sys; from autograder.batch.worker import cap_memory; cap_memory(); "
+            "from autograder.sandbox.confine import Policy, enter; "
             f"enter(Policy(workdir={str(tmp_path)!r}, landlock=False, seccomp=False), '', {{}}); "
             "print(resource.getrlimit(resource.RLIMIT_DATA)[0] == resource.getrlimit(resource.RLIMIT_DATA)[1])")
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
@@ -132,7 +133,7 @@ def test_only_a_jobs_private_gradebook_skips_waiting_for_the_disk(tmp_path):
 
     from sqlalchemy import create_engine, text
 
-    from autograder import worker
+    from autograder.batch import worker
 
     worker._private_gradebooks_unsynced()
 

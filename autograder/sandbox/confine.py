@@ -1,6 +1,6 @@
 """The sandbox a student's kernel runs in while its notebook is graded.
 
-`autograder.execute.SandboxKernelManager` (a jupyter_client kernel manager, so
+`autograder.sandbox.kernel.SandboxKernelManager` (a jupyter_client kernel manager, so
 nbgrader's own Execute step can use it) starts every kernel through this module's
 launcher (kept free of heavy imports: it runs once per graded notebook), which, before
 it becomes the kernel, takes away what Linux lets it take away:
@@ -16,7 +16,7 @@ it becomes the kernel, takes away what Linux lets it take away:
               ptrace can reach a process outside the sandbox
 - seccomp     no `connect` at all and no socket but a stream one it binds itself, so no
               Unix socket of the machine (a gradebook's, another kernel's) is reachable
-              (autograder/seccomp.py)
+              (autograder/sandbox/seccomp.py)
 - caps        no capabilities and no_new_privs, even when grading runs as root
 - uid         an unprivileged user, when grading runs as root and that user can read
               the Python installation
@@ -48,7 +48,6 @@ _SYS_CREATE_RULESET, _SYS_ADD_RULE, _SYS_RESTRICT_SELF = 444, 445, 446
 _FS_EXECUTE, _FS_WRITE_FILE, _FS_READ_FILE, _FS_READ_DIR = 1 << 0, 1 << 1, 1 << 2, 1 << 3
 _FS_WRITE_ALL = sum(1 << i for i in (1, 4, 5, 6, 7, 8, 9, 10, 11, 12))  # write, remove, make*
 _FS_REFER, _FS_TRUNCATE, _FS_IOCTL_DEV = 1 << 13, 1 << 14, 1 << 15
-_FS_REMOVE_FILE, _FS_MAKE_SOCK = 1 << 5, 1 << 9
 _NET_BIND_TCP, _NET_CONNECT_TCP = 1 << 0, 1 << 1
 _SCOPE_ABSTRACT_UNIX, _SCOPE_SIGNAL = 1 << 0, 1 << 1
 _RULE_PATH_BENEATH, _RULE_NET_PORT = 1, 2
@@ -108,13 +107,12 @@ def _fs_rights(abi: int) -> int:
     return rights
 
 
-def apply_landlock(read: list[str], write: list[str], ports: list[int], sockets: tuple[str, ...] = (),
-                   listable: tuple[str, ...] = ()) -> int:
+def apply_landlock(read: list[str], write: list[str], listable: tuple[str, ...] = ()) -> int:
     """Restrict this process (and its children) for good; return the ABI used.
 
-    `read` paths may be read, `write` ones changed in every way, in `sockets` only
-    Unix sockets may be made and removed (where a kernel binds its channels), and of
-    `listable` folders only the names of their entries may be read."""
+    `read` paths may be read, `write` ones changed in every way (the kernel's scratch
+    folder, where it also binds its channels' Unix sockets), and of `listable` folders
+    only the names of their entries may be read."""
     abi = landlock_abi()
     if abi < 1:
         raise OSError("Landlock is not available")
@@ -137,9 +135,7 @@ def apply_landlock(read: list[str], write: list[str], ports: list[int], sockets:
 
     read_rights = _FS_EXECUTE | _FS_READ_FILE | _FS_READ_DIR
     file_only = _FS_EXECUTE | _FS_READ_FILE | _FS_WRITE_FILE | _FS_TRUNCATE * (abi >= 3)
-    socket_rights = read_rights | _FS_MAKE_SOCK | _FS_REMOVE_FILE
-    for paths, rights in ((read, read_rights), (write, handled), (sockets, socket_rights),
-                          (listable, _FS_READ_DIR)):
+    for paths, rights in ((read, read_rights), (write, handled), (listable, _FS_READ_DIR)):
         for path in paths:
             try:
                 fd = os.open(path, os.O_PATH | os.O_CLOEXEC)
@@ -151,11 +147,10 @@ def apply_landlock(read: list[str], write: list[str], ports: list[int], sockets:
             os.close(fd)
             if result < 0:
                 raise OSError(ctypes.get_errno(), f"landlock_add_rule {path}")
-    if net:
-        for port in [0, *ports]:  # 0: ephemeral ports (ipykernel's own pipes)
-            rule = NetPort(_NET_BIND_TCP, port)
-            if libc.syscall(_SYS_ADD_RULE, ruleset, _RULE_NET_PORT, ctypes.byref(rule), 0) < 0:
-                raise OSError(ctypes.get_errno(), f"landlock_add_rule port {port}")
+    if net:  # no TCP connection, and a bind only to an ephemeral port (ipykernel's own pipes)
+        rule = NetPort(_NET_BIND_TCP, 0)
+        if libc.syscall(_SYS_ADD_RULE, ruleset, _RULE_NET_PORT, ctypes.byref(rule), 0) < 0:
+            raise OSError(ctypes.get_errno(), "landlock_add_rule port 0")
     if libc.prctl(_PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0:
         raise OSError(ctypes.get_errno(), "prctl(PR_SET_NO_NEW_PRIVS)")
     if libc.syscall(_SYS_RESTRICT_SELF, ruleset, 0) < 0:
@@ -322,7 +317,6 @@ class Policy:
     processes: int = 256
     uid: int | None = None
     read: list[str] = field(default_factory=list)
-    ports: list[int] = field(default_factory=list)
     landlock: bool = True
     seccomp: bool = True
     disk_bytes: int = 256 * 2**20     # all the files a kernel writes, where it can be enforced
@@ -368,7 +362,7 @@ def _tried() -> dict[str, str]:
 
         folder = tempfile.mkdtemp(prefix="autograder-trial-")
         try:
-            done = subprocess.run([sys.executable, "-m", "autograder.sandbox", "--trial", folder],
+            done = subprocess.run([sys.executable, "-m", "autograder.sandbox.confine", "--trial", folder],
                                   capture_output=True, text=True, timeout=60,
                                   env={**kernel_environment(dict(os.environ)), "OPENBLAS_NUM_THREADS": "1"})
             _TRIED.update(json.loads(done.stdout.strip().splitlines()[-1]))
@@ -423,7 +417,7 @@ def trial(folder: str) -> dict[str, str]:
         result["caps"] = "on" if effective == 0 else f"off: {effective:#x} still effective"
     except (OSError, StopIteration, ValueError) as exc:
         result["caps"] = f"off: {exc}"
-    result["landlock"] = _holds(lambda: apply_landlock(allowed, [], []), lambda: Path(secret).read_text(),
+    result["landlock"] = _holds(lambda: apply_landlock(allowed, []), lambda: Path(secret).read_text(),
                                 "a file outside the allowed paths was still readable")
     result["seccomp"] = f"off: {missing}" if missing else _holds(
         seccomp.apply, lambda: socket.socket(socket.AF_UNIX).connect(os.path.join(folder, "socket")),
@@ -479,7 +473,7 @@ def enter(policy: Policy, connection_file: str, environ: dict[str, str]) -> tupl
               (resource.RLIMIT_FSIZE, policy.file_bytes), (resource.RLIMIT_CORE, 0))
     for which, value in limits:
         resource.setrlimit(which, (value, value))
-    # The grading worker's own cap (autograder.worker.WORKER_MEMORY) is not the kernel's:
+    # The grading worker's own cap (autograder.batch.worker.WORKER_MEMORY) is not the kernel's:
     # its memory is bounded by RLIMIT_AS above.
     data_hard = resource.getrlimit(resource.RLIMIT_DATA)[1]
     resource.setrlimit(resource.RLIMIT_DATA, (data_hard, data_hard))
@@ -501,7 +495,7 @@ def enter(policy: Policy, connection_file: str, environ: dict[str, str]) -> tupl
     drop_capabilities()
     if policy.landlock:
         apply_landlock([*policy.read, *system_paths(os.getpid())], [str(scratch), *SYSTEM_WRITE],
-                       policy.ports, listable=tuple(policy.listable))
+                       listable=tuple(policy.listable))
     if policy.seccomp:
         seccomp.apply()
     os.chdir(home)

@@ -5,7 +5,7 @@ ipykernel, NumPy, Matplotlib, ipywidgets) before the student's first cell runs; 
 a batch that is most of the time a small notebook takes. So each grading process
 keeps one *fork server*: a process that imports those modules once, then never
 runs anything else. For every notebook it forks a child, which enters the sandbox
-(`autograder.sandbox.enter`: workdir, rlimits, user, capabilities, Landlock, and a
+(`autograder.sandbox.confine.enter`: workdir, rlimits, user, capabilities, Landlock, and a
 new PID and mount namespace where allowed) and becomes the kernel.
 
 No state can pass from one student to the next: every kernel is a fresh copy of
@@ -18,7 +18,7 @@ in each child, as a fresh interpreter would have it.
 The grading side (`ForkServer.spawn`) gets the kernel's pid and follows it with a
 pidfd (`ForkedKernel`, shaped like the `Popen` that jupyter_client expects).
 
-    python -m autograder.forkserver FD MODULE...     (started by ForkServer, not by hand)
+    python -m autograder.sandbox.forkserver FD MODULE...     (started by ForkServer, not by hand)
 """
 from __future__ import annotations
 
@@ -38,7 +38,7 @@ from typing import Any
 
 from adcourse.remote import GRADER_FD_ENV
 
-from .sandbox import _PR_SET_PDEATHSIG, Policy, _libc, enter, kernel_environment
+from .confine import _PR_SET_PDEATHSIG, Policy, _libc, enter, kernel_environment
 
 #: What every kernel imports anyway, or a notebook of this course imports first.
 PRELOAD = ("ipykernel.kernelapp", "ipykernel.ipkernel", "ipykernel.zmqshell", "ipykernel.debugger",
@@ -306,7 +306,7 @@ class ForkServer:
         # /proc/<pid>/environ and the memory a kernel is forked with have none.
         env = {**kernel_environment(dict(os.environ)), **SERVER_ENV}
         self._process = subprocess.Popen(
-            [sys.executable, "-m", "autograder.forkserver", str(theirs.fileno()), *self.modules],
+            [sys.executable, "-m", "autograder.sandbox.forkserver", str(theirs.fileno()), *self.modules],
             pass_fds=[theirs.fileno()], env=env, stdin=subprocess.DEVNULL,
             stdout=subprocess.DEVNULL, start_new_session=True)
         theirs.close()

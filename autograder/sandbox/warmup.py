@@ -7,7 +7,7 @@ per renderer, and every figure gets a new renderer: each plot parses its labels
 again. `plots()` gives every Agg renderer one shared parser, so a layout parsed for
 one figure serves the next (its cache is keyed by the text, the font and the dpi, so
 nothing else changes: the PNG is byte for byte the same, see
-tests/autograder/test_warmup.py), and draws a log-log figure at each resolution the
+tests/autograder/sandbox/test_warmup.py), and draws a log-log figure at each resolution the
 course's plots use, so that the labels of every decade they show are parsed before
 any kernel is forked.
 

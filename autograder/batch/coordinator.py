@@ -1,10 +1,10 @@
 """`autograder grade`: autograde a chapter's submissions and write their feedback.
 
 The command is the coordinator of a batch. It reads each submission into a `Job`
-(autograder.worker), hands the jobs to workers (processes on this machine, or a
+(autograder.batch.worker), hands the jobs to workers (processes on this machine, or a
 Dask cluster), and as each result comes back writes the student's autograded
 notebook and feedback and records the scores in the gradebook, once
-(autograder.gradebook). Workers run stock nbgrader (`autograde`, then
+(autograder.batch.gradebook). Workers run stock nbgrader (`autograde`, then
 `generate_feedback`) with the course's configuration, so the scores are the ones
 `nbgrader autograde` gives in the course root.
 
@@ -31,11 +31,11 @@ from typing import Iterator
 
 import nbformat
 
-from .course import CourseError, notebook_name
+from ..course import CourseError, notebook_name
 from .gradebook import (course_db_url, course_id, manual_grades, open_gradebook,
                         quiet_sqlalchemy_warnings, record, record_ungraded, recorded, snapshot)
-from .scores import read_scores
-from .text import shown
+from ..scores import read_scores
+from ..text import shown
 from .worker import Job, Result, grade_submission, memory_cap, submission_files, warm_up
 
 
@@ -76,18 +76,20 @@ def not_graded_page(root: Path, chapter: str, student: str, reason: str) -> None
         encoding="utf-8")
 
 
-def ensure_assignment(root: Path, chapter: str) -> None:
-    """Put the chapter in the gradebook (as generate_assignment does) if it is not there."""
+def ensure_assignments(root: Path, chapters: list[str]) -> None:
+    """Put the chapters that are not in the gradebook there (as generate_assignment does)."""
     from nbgrader.api import MissingEntry
 
+    missing = []
     with open_gradebook(course_db_url(root), course_id(root)) as gb:
-        try:
-            gb.find_assignment(chapter)
-            return
-        except MissingEntry:
-            pass
-    from .build import build
-    build(root, [chapter], quiet=True)
+        for chapter in chapters:
+            try:
+                gb.find_assignment(chapter)
+            except MissingEntry:
+                missing.append(chapter)
+    if missing:
+        from ..build import build
+        build(root, missing, quiet=True)
 
 
 @dataclass
@@ -100,66 +102,92 @@ class Batch:
     up_to_date: list[str] = field(default_factory=list)
     cell_seconds: float = 0.0
     sandbox: dict = field(default_factory=dict)   # the protections printed at the start
-    reported: set = field(default_factory=set)    # weakenings already printed
+    reported: set = field(default_factory=set)    # weakenings already printed (in any chapter)
 
 
 #: nbgrader's CourseDirectory.ignore: never part of a submission, and not worth a line in the log.
 IGNORE = (".ipynb_checkpoints", "*.pyc", "__pycache__", "feedback")
 
 
-def grade(root: Path, chapter: str, workers: int | None = None, scheduler: str | None = None,
+def grade(root: Path, chapters: str | list[str], workers: int | None = None, scheduler: str | None = None,
           force: bool = False, progress: bool = True) -> int:
-    """Grade the submissions of `chapter`; return the number that could not be graded."""
+    """Grade the submissions of each of `chapters` (one chapter's name, or several, graded
+    in one batch); return the number that could not be graded."""
     quiet_sqlalchemy_warnings()
     root = Path(root).resolve()
-    students = submissions(root, chapter)
-    if not students:
-        raise CourseError(
-            f"no submissions of {chapter}: expected submitted/<student>/{chapter}/"
-            f"{notebook_name(root, chapter)} (run `autograder sample {chapter}` to load the "
-            "sample class, or collect submissions with nbgrader)")
+    chapters = [chapters] if isinstance(chapters, str) else list(dict.fromkeys(chapters))
+    students = {chapter: submissions(root, chapter) for chapter in chapters}
+    for chapter, found in students.items():
+        if not found:
+            raise CourseError(
+                f"no submissions of {chapter}: expected submitted/<student>/{chapter}/"
+                f"{notebook_name(root, chapter)} (run `autograder sample {chapter}` to load the "
+                "sample class, or collect submissions with nbgrader)")
     workers = workers or os.cpu_count() or 1
     if workers < 1:
         raise CourseError(f"--workers must be at least 1, not {workers}")
-    ensure_assignment(root, chapter)
+    ensure_assignments(root, chapters)
     start = time.perf_counter()
-    from .sandbox import probe
+    from ..sandbox.confine import probe
     batch_sandbox = probe()
     print("sandbox: " + "; ".join(f"{k} {v}" for k, v in batch_sandbox.items())
           + (" (on this machine; the Dask workers' own are printed as they differ)" if scheduler else ""),
           flush=True)
     url, course = course_db_url(root), course_id(root)
-    jobs, batch = _plan(root, chapter, students, url, course, force)
-    batch.sandbox = batch_sandbox
+    jobs, batches, reported = [], {}, set()
+    for chapter in chapters:
+        planned, batches[chapter] = _plan(root, chapter, students[chapter], url, course, force,
+                                          several=len(chapters) > 1)
+        batches[chapter].sandbox, batches[chapter].reported = batch_sandbox, reported
+        jobs += planned
+    everyone = sum(len(found) for found in students.values())
     where = f"the Dask cluster at {scheduler}" if scheduler else f"{min(workers, max(len(jobs), 1))} workers"
-    print(f"grading {len(jobs)} of {len(students)} submissions of {chapter} with {where}"
-          + (f" ({len(batch.up_to_date)} already graded: --force grades them again)"
-             if batch.up_to_date else "") + " ...", flush=True)
+    up_to_date = sum(len(b.up_to_date) for b in batches.values())
+    print(f"grading {len(jobs)} of {everyone} submissions of {', '.join(chapters)} with {where}"
+          + (f" ({up_to_date} already graded: --force grades them again)" if up_to_date else "")
+          + " ...", flush=True)
     results = _run_dask(jobs, scheduler) if scheduler else _run_local(jobs, workers)
     here = os.getcwd() if os.access(".", os.R_OK | os.X_OK) else None
     os.chdir(root)  # the workers start here: the caller's folder may be closed to them
     try:
-        _collect(root, url, course, jobs, results, batch, progress)
+        _collect(root, url, course, jobs, results, batches, progress)
     finally:
         if here:
             os.chdir(here)
-    _summary(root, chapter, students, batch, time.perf_counter() - start, len(jobs))
-    return len(batch.failed)
+    seconds = time.perf_counter() - start
+    for chapter in chapters:
+        if len(chapters) > 1:
+            print(f"\n{chapter}:")
+        ran = sum(job.chapter == chapter for job in jobs)
+        _summary(root, chapter, students[chapter], batches[chapter], ran, seconds if len(chapters) == 1 else None)
+    if len(chapters) > 1:
+        each = f" ({seconds / len(jobs):.2f} s each)" if jobs else ""
+        print(f"\n{len(chapters)} chapters: {len(jobs)} submissions run in {seconds:.1f} s{each}")
+    return sum(len(b.failed) for b in batches.values())
+
+
+def grader_files() -> dict[str, Path]:
+    """Every source file of the grading code (this package whole, and the student-side
+    one), by its path from the folder that holds the packages."""
+    import adcourse
+
+    found = {}
+    for package in (Path(__file__).resolve().parents[1], Path(adcourse.__file__).resolve().parent):
+        for path in sorted(package.rglob("*.py")):
+            found[path.relative_to(package.parent).as_posix()] = path
+    return found
 
 
 def grader_digest() -> str:
-    """A digest of the grading code (this package and the student-side one)."""
-    import adcourse
-
+    """A digest of the grading code: a change to any of `grader_files` grades again."""
     digest = hashlib.sha256()
-    for package in (Path(__file__).parent, Path(adcourse.__file__).parent):
-        for path in sorted(package.rglob("*.py")):
-            digest.update(path.relative_to(package.parent).as_posix().encode() + path.read_bytes())
+    for name, path in grader_files().items():
+        digest.update(name.encode() + path.read_bytes())
     return digest.hexdigest()
 
 
 def _plan(root: Path, chapter: str, students: list[str], url: str, course: str,
-          force: bool) -> tuple[list[Job], Batch]:
+          force: bool, several: bool = False) -> tuple[list[Job], Batch]:
     """One job per submission to grade; unreadable ones are recorded as zero at once."""
     data, digest = snapshot(url, course, chapter)
     config = (root / "nbgrader_config.py").read_text(encoding="utf-8")
@@ -196,7 +224,8 @@ def _plan(root: Path, chapter: str, students: list[str], url: str, course: str,
                 batch.failed[student] = why
                 continue
             if left_out:
-                print(f"  {shown(student)}: left out of grading: {'; '.join(left_out)}", flush=True)
+                who = f"{chapter}/{shown(student)}" if several else shown(student)
+                print(f"  {who}: left out of grading: {'; '.join(left_out)}", flush=True)
             jobs.append(Job(chapter=chapter, student=student, files=files, snapshot=data,
                             config=config, course_id=course, fingerprint=fingerprint,
                             source_files=source_files, manual=manual_grades(gb, chapter, student)))
@@ -316,7 +345,8 @@ def _run_dask(jobs: list[Job], address: str) -> Iterator[tuple[Job, Result | Bas
 
 # --- results into the course ----------------------------------------------------------------------
 def _collect(root: Path, url: str, course: str, jobs: list[Job],
-             results: Iterator[tuple[Job, Result | BaseException]], batch: Batch, progress: bool) -> None:
+             results: Iterator[tuple[Job, Result | BaseException]], batches: dict[str, Batch],
+             progress: bool) -> None:
     from tqdm import tqdm
 
     bar = tqdm(total=len(jobs), unit="nb", desc="graded", file=sys.stderr, dynamic_ncols=True,
@@ -324,12 +354,13 @@ def _collect(root: Path, url: str, course: str, jobs: list[Job],
     try:
         with open_gradebook(url, course) as gb:
             for job, outcome in results:
-                _store(root, gb, job, outcome, batch)
-                bar.set_postfix(failed=len(batch.failed), flagged=len(batch.flagged), refresh=False)
+                _store(root, gb, job, outcome, batches[job.chapter])
+                bar.set_postfix(failed=sum(len(b.failed) for b in batches.values()),
+                                flagged=sum(len(b.flagged) for b in batches.values()), refresh=False)
                 bar.update(1)
     except KeyboardInterrupt:
         bar.close()
-        print(f"\ninterrupted: {len(batch.graded)} results recorded; run the same command again "
+        print(f"\ninterrupted: {sum(len(b.graded) for b in batches.values())} results recorded; run the same command again "
               "to grade the rest", file=sys.stderr)
         raise
     bar.close()
@@ -390,15 +421,17 @@ def _replace_folder(folder: Path, files: dict[str, bytes]) -> None:
     shutil.rmtree(old, ignore_errors=True)
 
 
-def _summary(root: Path, chapter: str, students: list[str], batch: Batch, seconds: float, ran: int) -> None:
+def _summary(root: Path, chapter: str, students: list[str], batch: Batch, ran: int,
+             seconds: float | None) -> None:
+    """The chapter's scores and what this run did; with `seconds`, how long it took."""
     _, maximum, rows = read_scores(root, chapter)
     total = sum(maximum.values())
     for row in rows:
         if row.student in students:
             print(f"  {shown(row.student):<28} {row.total:5.1f} / {total:g}")
     graded = len(batch.graded) + len(batch.up_to_date)
-    each = f" ({seconds / ran:.2f} s each)" if ran else ""
-    print(f"graded {graded} of {batch.total} submissions in {seconds:.1f} s{each}; "
+    took = "" if seconds is None else f" in {seconds:.1f} s" + (f" ({seconds / ran:.2f} s each)" if ran else "")
+    print(f"graded {graded} of {batch.total} submissions{took}; "
           f"this run: {len(batch.graded)} graded, {len(batch.failed)} failed, "
           f"{len(batch.flagged)} flagged, {len(batch.up_to_date)} already graded; feedback in feedback/")
     for student, stopped in sorted(batch.flagged.items()):

@@ -5,9 +5,8 @@ import json
 import subprocess
 import sys
 import textwrap
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[2]
+from ...conftest import ROOT
 
 # A figure as the chapters draw them (log axes over a range the warm-up did not draw,
 # mathtext in the legend and the labels), printed as the inline backend prints it.
@@ -39,7 +38,7 @@ PROGRAM = textwrap.dedent("""
         return png
 
     if sys.argv[1] == "warm":
-        from autograder import warmup
+        from autograder.sandbox import warmup
         warmup.plots()
     counts, pngs = [], []
     for _ in range(2):
@@ -78,7 +77,7 @@ def test_the_warm_up_alone_parses_every_decade_a_plot_shows():
         import matplotlib.pyplot as plt, numpy as np
         from matplotlib import _mathtext
         from IPython.core.pylabtools import print_figure
-        from autograder import warmup
+        from autograder.sandbox import warmup
         warmup.plots()
         parsed = []
         own_parse = _mathtext.Parser.parse
@@ -100,7 +99,7 @@ def test_a_forked_kernel_draws_with_the_fonts_opened_again_as_its_own():
         import matplotlib
         matplotlib.use("agg")
         import matplotlib.pyplot as plt
-        from autograder import warmup
+        from autograder.sandbox import warmup
         files = warmup.plots()
         offsets = {fd: os.lseek(fd, 0, os.SEEK_CUR) for fd in files}
         pid = os.fork()
@@ -131,7 +130,7 @@ def test_a_forked_kernel_draws_with_the_fonts_opened_again_as_its_own():
 def test_the_warm_up_lays_out_labels_at_every_resolution_the_course_draws():
     import re
 
-    from autograder import warmup
+    from autograder.sandbox import warmup
 
     used = {int(dpi) for path in (ROOT / "adcourse").glob("*.py")
             for dpi in re.findall(r"savefig\([^)]*dpi=(\d+)", path.read_text())}

@@ -28,8 +28,8 @@ from pathlib import Path, PurePosixPath
 import nbformat
 
 from .gradebook import quiet_sqlalchemy_warnings
-from .sandbox import sweep_orphaned
-from .text import shown
+from ..sandbox.confine import sweep_orphaned
+from ..text import shown
 
 
 #: Scratch courses are temporary folders named after the worker's pid.
@@ -122,18 +122,30 @@ def grade_submission(job: Job) -> Result:
                 result.feedback = _files(root / "feedback" / job.student / job.chapter)
         except Exception as exc:  # the batch goes on; the coordinator records why
             result.error = f"{type(exc).__name__}: {exc}"
-    from .forkserver import fork_server
+    from ..sandbox.forkserver import fork_server
 
     result.not_preloaded = list(fork_server().not_loaded)
     result.seconds = time.perf_counter() - start
     return result
 
 
-def _lay_out(root: Path, job: Job):
+def nbgrader_api(root: Path, course_id: str | None = None):
+    """Stock nbgrader's API on the private course at `root`, with its nbgrader_config.py,
+    and its own gradebook.db whatever database the configuration names."""
     from nbgrader.apps.api import NbGraderAPI
     from nbgrader.coursedir import CourseDirectory
     from traitlets.config.loader import PyFileConfigLoader
 
+    config = PyFileConfigLoader("nbgrader_config.py", path=str(root)).load_config()
+    config.CourseDirectory.root = str(root)
+    config.CourseDirectory.db_url = f"sqlite:///{root / 'gradebook.db'}"
+    if course_id is not None:
+        config.CourseDirectory.course_id = course_id
+    config.Application.log_level = "ERROR"
+    return NbGraderAPI(coursedir=CourseDirectory(config=config), config=config)
+
+
+def _lay_out(root: Path, job: Job):
     (root / "nbgrader_config.py").write_text(job.config, encoding="utf-8")
     (root / "gradebook.db").write_bytes(job.snapshot)
     for base, files in ((root / "submitted" / job.student / job.chapter, job.files),
@@ -143,12 +155,7 @@ def _lay_out(root: Path, job: Job):
             path = base / _safe_relative(name)
             path.parent.mkdir(parents=True, exist_ok=True)
             path.write_bytes(data)
-    config = PyFileConfigLoader("nbgrader_config.py", path=str(root)).load_config()
-    config.CourseDirectory.root = str(root)
-    config.CourseDirectory.db_url = f"sqlite:///{root / 'gradebook.db'}"
-    config.CourseDirectory.course_id = job.course_id
-    config.Application.log_level = "ERROR"
-    return NbGraderAPI(coursedir=CourseDirectory(config=config), config=config)
+    return nbgrader_api(root, job.course_id)
 
 
 def _safe_relative(name: str) -> PurePosixPath:
@@ -310,11 +317,11 @@ def warm_up() -> None:
 
     cap_memory()
 
-    from .forkserver import fork_server
+    from ..sandbox.forkserver import fork_server
 
     for module in ("nbgrader.apps.api", "nbgrader.converters", "nbgrader.preprocessors",
                    "nbconvert.exporters", "nbclient", "bs4", "pygments.lexers.python",
-                   "autograder.execute", "autograder.preprocessors", "autograder.exporters",
+                   "autograder.execute", "autograder.sandbox.kernel", "autograder.preprocessors", "autograder.exporters",
                    "autograder.checking"):
         importlib.import_module(module)
     fork_server().start_if_needed()

@@ -1,6 +1,6 @@
 """The system calls a graded kernel may not make: a seccomp filter, through libseccomp.
 
-Landlock (autograder/sandbox.py) confines files, TCP and signals, but not Unix sockets
+Landlock (autograder/sandbox/confine.py) confines files, TCP and signals, but not Unix sockets
 named by a path: a kernel could connect to a PostgreSQL gradebook's socket, to another
 kernel's IOPub socket during parallel grading, to a Jupyter server or the system bus.
 A kernel needs no connection it did not accept itself (it *binds* its own channels; the
