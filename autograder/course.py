@@ -1,6 +1,8 @@
 """Where the course is: its root folder, its chapters, and running nbgrader in it."""
 from __future__ import annotations
 
+import copy
+import functools
 import os
 import subprocess
 import sys
@@ -56,3 +58,68 @@ def nbgrader(root: Path, *args: str, capture: bool = False) -> subprocess.Comple
     scripts_on_path()
     return subprocess.run([sys.executable, "-m", "nbgrader", *args], cwd=root,
                           text=True, capture_output=capture)
+
+
+# --- the configuration, as stock nbgrader finds it ---------------------------------------------
+def config_layers(root: Path) -> list[Path]:
+    """The configuration files stock nbgrader reads when it runs in the course root, in the
+    order it applies them (a later one wins): `jupyter_config` and then `nbgrader_config`
+    (each `.py`, then `.json`) of each of Jupyter's config folders (`jupyter --paths`; the
+    first listed wins), and last the course root's own nbgrader_config. So a setting made
+    for the whole machine (a `db_url` in /etc/jupyter) reaches every command of the
+    course, and the course root's file has the last word. Relative folders in Jupyter's
+    variables are taken from the course root, where stock nbgrader runs."""
+    from jupyter_core.paths import jupyter_config_path
+
+    folders = [Path(p) if Path(p).is_absolute() else root / p for p in reversed(jupyter_config_path())]
+    found = [folder / f"{name}{suffix}" for name in ("jupyter_config", "nbgrader_config")
+             for folder in folders for suffix in (".py", ".json")]
+    found += [root / "nbgrader_config.py", root / "nbgrader_config.json"]
+    layers: list[Path] = []
+    for path in found:
+        if path.is_file():
+            # A file met twice (a folder listed twice, a link to the root's file) counts
+            # where it comes last, as the last load of it wins in nbgrader.
+            layers = [p for p in layers if p.resolve() != path.resolve()] + [path]
+    return layers
+
+
+#: Sections of a Jupyter configuration that grading never reads (servers' tokens and the
+#: like): left out of what travels to the workers.
+_NOT_FOR_GRADING = ("ServerApp", "NotebookApp", "LabApp", "LabServerApp", "IdentityProvider",
+                    "PasswordIdentityProvider", "JupyterHub", "Spawner", "Authenticator")
+
+
+def load_config(root: Path):
+    """The traitlets Config of the course (see `config_layers`), read once for as long as
+    its files do not change (a copy: the caller may change it)."""
+    key = tuple((str(p), p.stat().st_mtime_ns, p.stat().st_size) for p in config_layers(root))
+    return copy.deepcopy(_load(key))
+
+
+def grading_config(root: Path):
+    """The course's configuration as a grading worker gets it: every setting grading may
+    read, without the gradebook's address (a worker grades into a private gradebook, and
+    a `db_url` may carry a password) or the servers' sections."""
+    config = load_config(root)
+    config.get("CourseDirectory", {}).pop("db_url", None)
+    for section in _NOT_FOR_GRADING:
+        config.pop(section, None)
+    return config
+
+
+@functools.lru_cache(maxsize=16)
+def _load(key: tuple):
+    from traitlets.config import Config
+    from traitlets.config.loader import JSONFileConfigLoader, PyFileConfigLoader
+
+    config = Config()
+    for path, _, _ in key:
+        path = Path(path)
+        loader = JSONFileConfigLoader if path.suffix == ".json" else PyFileConfigLoader
+        try:
+            config.merge(loader(path.name, path=str(path.parent)).load_config())
+        except Exception as exc:  # noqa: BLE001 (any error of the file's own code)
+            raise CourseError(f"the configuration file {path} cannot be read: "
+                              f"{type(exc).__name__}: {exc}") from None
+    return config

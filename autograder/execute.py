@@ -23,6 +23,7 @@ from nbgrader.preprocessors import Execute
 from traitlets import Integer, default
 
 from .hidden import banned_by
+from .notebook import HIDDEN_DELIMITER
 from .sandbox.kernel import SandboxKernelManager
 from .sealed import Bridge, KernelUnavailable, exercise_names, run_test_cell
 
@@ -204,7 +205,7 @@ class SealedExecute(Execute):
 
     def _run_test(self, cell, grade_id: str):
         source = self._tests[grade_id]
-        hidden = "BEGIN HIDDEN TESTS" in source
+        hidden = HIDDEN_DELIMITER in source
         bridge = self._bridge_to_kernel()
         outputs, error = run_test_cell(bridge, source, f"test {grade_id}", self._student_names,
                                        float(self.timeout or 120))

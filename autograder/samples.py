@@ -28,8 +28,8 @@ from pathlib import Path
 import nbformat
 
 from .course import CourseError, notebook_name
+from .notebook import answer_cells, without_solution_markers
 
-_MARKERS = ("### BEGIN SOLUTION", "### END SOLUTION")
 #: Suffix of an answer that edits the cell's lines instead of replacing the cell.
 EDIT = ":edit"
 
@@ -69,17 +69,6 @@ def samples(root: Path, chapter: str) -> list[Sample]:
     return [parse_sample(p) for p in sorted((root / "samples" / chapter).glob("*.py"))]
 
 
-def _solution_text(source: str) -> str:
-    return "\n".join(line for line in source.splitlines() if line.strip() not in _MARKERS)
-
-
-def _answer_cells(nb):
-    for cell in nb.cells:
-        meta = cell.get("metadata", {}).get("nbgrader", {})
-        if meta.get("solution"):
-            yield meta["grade_id"], cell
-
-
 def assemble(root: Path, chapter: str, sample: Sample) -> nbformat.NotebookNode:
     name = notebook_name(root, chapter)
     instructor = nbformat.read(root / "solutions" / chapter / name, as_version=4)
@@ -88,10 +77,10 @@ def assemble(root: Path, chapter: str, sample: Sample) -> nbformat.NotebookNode:
     else:
         nb = nbformat.read(root / "course" / chapter / name, as_version=4)
     if sample.base == "solution":
-        solutions = dict(_answer_cells(instructor))
-        for grade_id, cell in _answer_cells(nb):
-            cell.source = _solution_text(solutions[grade_id].source)
-    cells = dict(_answer_cells(nb))
+        solutions = dict(answer_cells(instructor))
+        for grade_id, cell in answer_cells(nb):
+            cell.source = without_solution_markers(solutions[grade_id].source)
+    cells = dict(answer_cells(nb))
     for key, source in sample.answers.items():
         grade_id = key.removesuffix(EDIT)
         if grade_id not in cells:

@@ -12,6 +12,7 @@ from pathlib import Path
 import nbformat
 
 from .course import notebook_name
+from .notebook import answer_cells
 
 
 @dataclass
@@ -30,8 +31,7 @@ class StudentScores:
 def exercises(root: Path, chapter: str) -> list[str]:
     """The chapter's exercises, in notebook order: its answer cells' grade_ids."""
     nb = nbformat.read(root / "solutions" / chapter / notebook_name(root, chapter), as_version=4)
-    return [cell.metadata["nbgrader"]["grade_id"] for cell in nb.cells
-            if cell.get("metadata", {}).get("nbgrader", {}).get("solution")]
+    return [grade_id for grade_id, _ in answer_cells(nb)]
 
 
 def exercise_of(grade_id: str, names: list[str]) -> str:

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import nbformat
 
-from .course import CourseError, chapters
+from .course import CourseError, chapters, grading_config
 from .scores import exercise_of, exercises
 
 STUDENT = "me"
@@ -55,7 +55,7 @@ def check(root: Path, notebook: Path) -> tuple[float, float]:
         from .batch.worker import memory_cap, nbgrader_api
 
         quiet_sqlalchemy_warnings()
-        api = nbgrader_api(course)
+        api = nbgrader_api(course, config=grading_config(root))
         here = os.getcwd() if os.access(".", os.R_OK | os.X_OK) else None
         os.chdir(course)
         try:

@@ -24,10 +24,11 @@ from typing import Callable
 
 import nbformat
 
+from .notebook import HIDDEN_BEGIN, HIDDEN_END, SOLUTION_BEGIN, SOLUTION_END, hidden_test_cells
+from .notebook import code_answer_cells as answer_cells
 from .sealed import exercise_names
 
-BEGIN, END = "### BEGIN SOLUTION", "### END SOLUTION"
-HIDDEN_BEGIN, HIDDEN_END = "### BEGIN HIDDEN TESTS", "### END HIDDEN TESTS"
+BEGIN, END = SOLUTION_BEGIN, SOLUTION_END
 #: The tag that lets a notebook run on past a cell that raises (JupyterLab, nbclient).
 TEST_TAG = "raises-exception"
 
@@ -124,23 +125,6 @@ def _source_of(module, source: str, tree: ast.Module, name: str) -> str:
         return _definition(source, tree, name)
     home_source = inspect.getsource(home)
     return _definition(home_source, ast.parse(home_source), name)
-
-
-def answer_cells(nb):
-    """(grade_id, cell) for each autograded answer cell of a notebook."""
-    for cell in nb.cells:
-        meta = cell.get("metadata", {}).get("nbgrader", {})
-        if cell.cell_type == "code" and meta.get("solution") and not meta.get("grade"):
-            yield meta["grade_id"], cell
-
-
-def hidden_test_cells(nb):
-    """(grade_id, cell) for each autograded test cell of a notebook with a hidden region."""
-    for cell in nb.cells:
-        meta = cell.get("metadata", {}).get("nbgrader", {})
-        if cell.cell_type == "code" and meta.get("grade") and not meta.get("solution") \
-                and HIDDEN_BEGIN in cell.source:
-            yield meta["grade_id"], cell
 
 
 def _may_raise(cell, exercises: set[str]) -> bool:

@@ -32,6 +32,11 @@ def copy_course(target: Path, built: bool = False) -> Path:
             shutil.copytree(source, target / name)
         else:
             shutil.copy(source, target / name)
+    # Its own gradebook, whatever a configuration of this machine names (Jupyter's config
+    # folders reach the course's commands, as they reach nbgrader's).
+    with open(target / "nbgrader_config.py", "a", encoding="utf-8") as config:
+        url = f"sqlite:///{target / 'gradebook.db'}"
+        config.write(f"\nc.CourseDirectory.db_url = {url!r}\n")
     if built:
         shutil.copy(_built_gradebook(), target / "gradebook.db")
     return target

@@ -13,7 +13,8 @@ import yaml
 
 from autograder.build import build
 from autograder.course import chapters
-from autograder.sync import answer_cells, solution_sources, sync_notebook
+from autograder.notebook import code_answer_cells as answer_cells
+from autograder.sync import solution_sources, sync_notebook
 
 from .conftest import ROOT, copy_course
 

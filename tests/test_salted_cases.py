@@ -26,7 +26,7 @@ import pytest
 
 from autograder import cases as salting
 from autograder.course import chapters, notebook_name
-from autograder.samples import _answer_cells
+from autograder.notebook import answer_cells as _answer_cells
 from autograder.sealed import trusted_namespace
 
 from .conftest import ROOT

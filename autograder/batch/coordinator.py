@@ -31,7 +31,7 @@ from typing import Iterator
 
 import nbformat
 
-from ..course import CourseError, notebook_name
+from ..course import CourseError, grading_config, notebook_name
 from .gradebook import (course_db_url, course_id, manual_grades, open_gradebook,
                         quiet_sqlalchemy_warnings, record, record_ungraded, recorded, snapshot)
 from ..scores import read_scores
@@ -186,12 +186,24 @@ def grader_digest() -> str:
     return digest.hexdigest()
 
 
+def _canonical(value) -> str:
+    """A text that is the same for equal configurations (sections and keys sorted)."""
+    if isinstance(value, dict):
+        return "{" + ", ".join(f"{k!r}: {_canonical(v)}" for k, v in sorted(value.items())) + "}"
+    if isinstance(value, (list, tuple)):
+        return "[" + ", ".join(_canonical(v) for v in value) + "]"
+    if isinstance(value, type):
+        return f"{value.__module__}.{value.__qualname__}"
+    return repr(value)
+
+
 def _plan(root: Path, chapter: str, students: list[str], url: str, course: str,
           force: bool, several: bool = False) -> tuple[list[Job], Batch]:
     """One job per submission to grade; unreadable ones are recorded as zero at once."""
     data, digest = snapshot(url, course, chapter)
     config = (root / "nbgrader_config.py").read_text(encoding="utf-8")
-    base = hashlib.sha256(f"{digest}|{grader_digest()}|{config}".encode()).hexdigest()
+    settings = grading_config(root)
+    base = hashlib.sha256(f"{digest}|{grader_digest()}|{_canonical(settings)}".encode()).hexdigest()
     source = root / "solutions" / chapter
     source_files = {p.relative_to(source).as_posix(): p.read_bytes() for p in sorted(source.rglob("*"))
                     if p.is_file() and p.suffix != ".ipynb" and not p.is_symlink()
@@ -227,7 +239,7 @@ def _plan(root: Path, chapter: str, students: list[str], url: str, course: str,
                 who = f"{chapter}/{shown(student)}" if several else shown(student)
                 print(f"  {who}: left out of grading: {'; '.join(left_out)}", flush=True)
             jobs.append(Job(chapter=chapter, student=student, files=files, snapshot=data,
-                            config=config, course_id=course, fingerprint=fingerprint,
+                            config=config, settings=settings, course_id=course, fingerprint=fingerprint,
                             source_files=source_files, manual=manual_grades(gb, chapter, student)))
     return jobs, batch
 

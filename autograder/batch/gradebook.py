@@ -35,14 +35,15 @@ JOURNAL = Table(
 
 
 def _course_directory(root: Path) -> dict:
-    """The CourseDirectory settings of the course's nbgrader_config.py."""
-    from traitlets.config.loader import PyFileConfigLoader
+    """The CourseDirectory settings of the course, from the configuration files stock
+    nbgrader reads in its root (autograder.course.config_layers)."""
+    from ..course import load_config
 
-    return PyFileConfigLoader("nbgrader_config.py", path=str(root)).load_config().get("CourseDirectory", {})
+    return load_config(root).get("CourseDirectory", {})
 
 
 def course_db_url(root: Path) -> str:
-    """The gradebook URL nbgrader uses in this course (nbgrader_config.py, else SQLite)."""
+    """The gradebook URL nbgrader uses in this course (its configuration, else SQLite)."""
     url = _course_directory(root).get("db_url")
     return str(url) if url else f"sqlite:///{root / 'gradebook.db'}"
 

@@ -53,6 +53,9 @@ class Job:
     fingerprint: str
     source_files: dict[str, bytes] = field(default_factory=dict)  # non-notebook files of the chapter
     manual: dict = field(default_factory=dict)                    # hand-entered grades, for the feedback
+    #: The course's configuration, from every file nbgrader reads in it (a traitlets Config:
+    #: autograder.course.grading_config); None: the course's nbgrader_config.py alone.
+    settings: object = None
 
 
 @dataclass
@@ -129,14 +132,20 @@ def grade_submission(job: Job) -> Result:
     return result
 
 
-def nbgrader_api(root: Path, course_id: str | None = None):
-    """Stock nbgrader's API on the private course at `root`, with its nbgrader_config.py,
-    and its own gradebook.db whatever database the configuration names."""
+def nbgrader_api(root: Path, course_id: str | None = None, config=None):
+    """Stock nbgrader's API on the private course at `root`, configured by `config` (the
+    course's, as `autograder.course.grading_config` gives it) or else by root's own
+    nbgrader_config.py, with its own gradebook.db whatever database a configuration names."""
+    import copy
+
     from nbgrader.apps.api import NbGraderAPI
     from nbgrader.coursedir import CourseDirectory
     from traitlets.config.loader import PyFileConfigLoader
 
-    config = PyFileConfigLoader("nbgrader_config.py", path=str(root)).load_config()
+    if config is None:
+        config = PyFileConfigLoader("nbgrader_config.py", path=str(root)).load_config()
+    else:
+        config = copy.deepcopy(config)
     config.CourseDirectory.root = str(root)
     config.CourseDirectory.db_url = f"sqlite:///{root / 'gradebook.db'}"
     if course_id is not None:
@@ -155,7 +164,7 @@ def _lay_out(root: Path, job: Job):
             path = base / _safe_relative(name)
             path.parent.mkdir(parents=True, exist_ok=True)
             path.write_bytes(data)
-    return nbgrader_api(root, job.course_id)
+    return nbgrader_api(root, job.course_id, job.settings)
 
 
 def _safe_relative(name: str) -> PurePosixPath:

@@ -25,7 +25,7 @@ import numpy as np
 
 from adcourse.diagnostics import Mistake
 from adcourse.functions import (BACKWARD_PROGRAM, ELEMENTARY_PROGRAM, OPERATION_PROGRAM, REVERSE)
-from autograder.cases import derived_seed, generator
+from autograder.cases import derived_seed, generator, ours
 from autograder.checking import Case, Unacceptable
 from autograder.reference import reverse as ref
 from autograder.sealed import in_kernel
@@ -35,9 +35,7 @@ DEEP, LEVELS = 30_000, 60
 
 
 def _ours(function) -> bool:
-    """True for the reference's functions and the mistakes' (a student's function, or a
-    proxy for one, is anything else)."""
-    return getattr(function, "__module__", None) in (ref.__name__, __name__)
+    return ours(function, ref.__name__, __name__)
 
 
 # --- how operands and graphs are shown in messages ---------------------------------------

@@ -4,7 +4,8 @@ from __future__ import annotations
 import pytest
 
 from autograder.course import CourseError
-from autograder.samples import _answer_cells, _edited, assemble, parse_sample
+from autograder.notebook import answer_cells as _answer_cells
+from autograder.samples import _edited, assemble, parse_sample
 
 from ..conftest import ROOT
 
