@@ -268,7 +268,7 @@ def test_a_time_limit_failure_reads_like_the_kernels():
 
 def test_the_graders_own_work_in_a_test_is_stopped_at_its_time_limit(monkeypatch):
     """Item 2 of the grader's bounds: SymPy expanding (x+1)**8192 in the grader (48 s once)."""
-    from autograder import sealed
+    from autograder.sealed import _cells as sealed
 
     monkeypatch.setattr(sealed, "GRADER_GRACE", 0.0)
     source = "import sympy\nx = sympy.Symbol('x')\nterms = sympy.expand((x + 1) ** 8192)"
@@ -283,7 +283,7 @@ def test_the_graders_own_work_in_a_test_is_stopped_at_its_time_limit(monkeypatch
 def test_the_graders_time_limit_holds_when_its_first_signal_is_swallowed(monkeypatch):
     """Python ignores an exception raised in a gc callback or a __del__ (SymPy's
     expansions run under them): the limit fires again until the work stops."""
-    from autograder import sealed
+    from autograder.sealed import _cells as sealed
 
     monkeypatch.setattr(sealed, "GRADER_GRACE", 0.0)
     source = ("try:\n    while True:\n        pass\nexcept BaseException:\n    swallowed = True\n"
@@ -303,7 +303,7 @@ class SlowLookup(NoKernel):
 
 
 def test_decoding_the_kernels_names_is_within_the_graders_time(monkeypatch):
-    from autograder import sealed
+    from autograder.sealed import _cells as sealed
 
     monkeypatch.setattr(sealed, "GRADER_GRACE", 0.0)
     _, error = run_test_cell(SlowLookup(), "x = 1", "test x", set(), 0.3)
@@ -313,7 +313,7 @@ def test_decoding_the_kernels_names_is_within_the_graders_time(monkeypatch):
 def test_the_graders_time_is_not_taken_for_one_case_and_gone_past(monkeypatch):
     """compare() counts a case's own TimeLimitExceeded and goes on: the grader's limit on
     the whole cell must stop it, not one case."""
-    from autograder import sealed
+    from autograder.sealed import _cells as sealed
 
     monkeypatch.setattr(sealed, "GRADER_GRACE", 0.0)
     source = ("from autograder.checking import compare\n"
