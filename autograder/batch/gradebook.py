@@ -65,8 +65,23 @@ def open_gradebook(url: str, course: str):
     from nbgrader.api import Gradebook
 
     gb = Gradebook(url, course)
-    JOURNAL.create(gb.engine, checkfirst=True)
+    _create_journal(gb.engine)
     return gb
+
+
+def _create_journal(engine) -> None:
+    """The journal's table, made by whichever grader comes first. Graders that start at the
+    same time on one PostgreSQL gradebook may all find it missing: the ones whose CREATE
+    TABLE loses the race (DuplicateTable, or a unique violation in PostgreSQL's catalogue)
+    find it made, and go on."""
+    from sqlalchemy import inspect
+    from sqlalchemy.exc import IntegrityError, ProgrammingError
+
+    try:
+        JOURNAL.create(engine, checkfirst=True)
+    except (ProgrammingError, IntegrityError):
+        if not inspect(engine).has_table(JOURNAL.name):
+            raise
 
 
 # --- the chapter, for the workers ---------------------------------------------------------
