@@ -4,9 +4,10 @@ Everything a student's code runs inside is set up here, and nothing here depends
 the rest of the grader (review it on its own):
 
 - `confine`: the policy (`Policy`: rlimits, the user, capabilities, the environment,
-  Landlock's file and TCP rules, the tmpfs quota, the namespaces), entering it
+  what may be read and written, the tmpfs quota, the namespaces), entering it
   (`enter`), the launcher a kernel starts through without the fork server, and the
   probe that reports which protections this machine really gives (`probe`);
+- `landlock`: the file-system and TCP rules (Landlock), applied by `confine.enter`;
 - `seccomp`: the kernels' system-call filter (Unix sockets, which Landlock leaves open);
 - `forkserver`: the warm server every kernel is forked from, already confined;
 - `warmup`: what the fork server does once so that each kernel draws its first plot fast;
