@@ -405,24 +405,24 @@ def _namespace() -> dict:
 
 def _perform(request: dict):
     op = request["op"]
-    if op == "lookup":  # a test cell begins: the objects the last one held are let go
+    if op == wire.LOOKUP:  # a test cell begins: the objects the last one held are let go
         _objects.clear()
         namespace = _namespace()
         return {name: namespace[name] for name in request["names"] if name in namespace}, None
     target = wire.decode(request["target"], _resolve)
-    if op == "call":
+    if op == wire.CALL:
         return _call(_callable(target, request), request), None
-    if op == "getattr":
+    if op == wire.GETATTR:
         return getattr(target, str(request["name"])), None
-    if op == "getitem":
+    if op == wire.GETITEM:
         return target[wire.decode(request["key"], _resolve)], None
-    if op == "binary":
+    if op == wire.BINARY:
         other = wire.decode(request["other"], _resolve)
         left, right = (other, target) if request.get("reflected") else (target, other)
         return _BINARY[request["name"]](left, right), None
-    if op == "unary":
+    if op == wire.UNARY:
         return _UNARY[request["name"]](target), None
-    if op == "len":
+    if op == wire.LEN:
         return len(target), None
     raise wire.WireError(f"unknown operation {op!r}")
 
@@ -581,7 +581,7 @@ def handle(request_text: str) -> Reply:
     """Carry out one request of the grader; the reply is data (JSON text)."""
     try:
         request = wire.loads(request_text)
-        if isinstance(request, dict) and request.get("op") == "call_each":
+        if isinstance(request, dict) and request.get("op") == wire.CALL_EACH:
             return Reply(wire.dumps({"each": _call_each(request)}))
         result, after = _perform(request)
         if isinstance(result, _Encoded):

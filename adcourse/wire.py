@@ -20,6 +20,18 @@ import numpy as np
 from . import expressions
 
 #: What one message may carry at most: nesting depth and array bytes in all.
+#: The operations of a request: the grader's proxies send them (autograder.sealed), the
+#: kernel end performs them (adcourse.remote.handle); any other is refused there.
+LOOKUP = "lookup"        # a test cell begins: the student's names it uses
+CALL = "call"            # call a function of the kernel's (with the grader's helpers bound)
+CALL_EACH = "call_each"  # a list of calls, one round trip, each with its own outcome
+GETATTR = "getattr"
+GETITEM = "getitem"
+BINARY = "binary"        # an operator: `name` (add, matmul, lt, ...), `reflected`
+UNARY = "unary"
+LEN = "len"
+OPERATIONS = frozenset({LOOKUP, CALL, CALL_EACH, GETATTR, GETITEM, BINARY, UNARY, LEN})
+
 MAX_DEPTH = 32
 MAX_ARRAY_BYTES = 16 * 2**20
 #: The longest message text either side parses (arrays travel in base64, 4/3 of their

@@ -22,6 +22,8 @@ from nbgrader import utils
 from nbgrader.preprocessors import Execute
 from traitlets import Integer, default
 
+from adcourse import wire
+
 from .hidden import banned_by
 from .notebook import HIDDEN_DELIMITER
 from .sandbox.kernel import SandboxKernelManager
@@ -227,7 +229,7 @@ class SealedExecute(Execute):
         """After a timeout, carry on only if the kernel answers again."""
         try:
             bridge.begin(10)
-            bridge.request({"op": "lookup", "names": []})
+            bridge.request({"op": wire.LOOKUP, "names": []})
         except Exception:
             self._stopped = f"the kernel stopped answering ({reason})"
         finally:

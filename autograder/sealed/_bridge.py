@@ -141,7 +141,7 @@ class Bridge:
     def lookup(self, names: set[str]) -> dict:
         if not names:
             return {}
-        found, _ = self.request({"op": "lookup", "names": sorted(names)})
+        found, _ = self.request({"op": wire.LOOKUP, "names": sorted(names)})
         if not isinstance(found, dict):
             raise KernelUnavailable("the kernel answered the grader with something else than a table of names")
         result = {}
@@ -179,7 +179,7 @@ class Bridge:
         if seconds:
             results = []
             for args, kwargs in calls:
-                request = {"op": "call", "target": token, "globals": self.encode(helpers),
+                request = {"op": wire.CALL, "target": token, "globals": self.encode(helpers),
                            "args": self.encode(args), "kwargs": self.encode(kwargs)}
                 if watch:
                     request["watch"] = list(watch)
@@ -188,7 +188,7 @@ class Bridge:
                 except (RemoteError, NotImplementedError) as exc:
                     results.append(exc)
             return results
-        request = {"op": "call_each", "target": token, "globals": self.encode(helpers),
+        request = {"op": wire.CALL_EACH, "target": token, "globals": self.encode(helpers),
                    "watch": list(watch),
                    "calls": [{"args": self.encode(a), "kwargs": self.encode(k)} for a, k in calls]}
         message = self._exchange(request)

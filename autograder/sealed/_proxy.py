@@ -101,7 +101,7 @@ class Remote(wire.Proxy):
         object.__setattr__(self, "_seconds", seconds)
 
     def __call__(self, *args, **kwargs):
-        request = {"op": "call", "target": self._token,
+        request = {"op": wire.CALL, "target": self._token,
                    "args": self._bridge.encode(args),
                    "kwargs": self._bridge.encode(kwargs),
                    "globals": self._bridge.encode(self._globals)}
@@ -155,14 +155,14 @@ class Remote(wire.Proxy):
         # protocols by them (SymPy's `_sympy_`, NumPy's and IPython's `_repr_*_`).
         if name.startswith("_"):
             raise AttributeError(name)
-        return self._bridge.request({"op": "getattr", "target": self._token, "name": name})[0]
+        return self._bridge.request({"op": wire.GETATTR, "target": self._token, "name": name})[0]
 
     def __getitem__(self, key):
-        return self._bridge.request({"op": "getitem", "target": self._token,
+        return self._bridge.request({"op": wire.GETITEM, "target": self._token,
                                      "key": self._bridge.encode(key)})[0]
 
     def __len__(self):
-        return self._bridge.request({"op": "len", "target": self._token})[0]
+        return self._bridge.request({"op": wire.LEN, "target": self._token})[0]
 
     def __repr__(self):
         return f"<{self._label} (in the student's kernel)>"
@@ -214,7 +214,7 @@ def _copy_back(args: tuple, after) -> None:
 
 def _binary(name: str, reflected: bool = False):
     def method(self, other):
-        return self._bridge.request({"op": "binary", "name": name, "target": self._token,
+        return self._bridge.request({"op": wire.BINARY, "name": name, "target": self._token,
                                      "other": self._bridge.encode(other), "reflected": reflected})[0]
     return method
 
@@ -229,7 +229,7 @@ def _comparison(name: str, symbol: str):
         classes = getattr(self._bridge, "classes", frozenset())
         if self._type not in classes or (isinstance(other, Remote) and other._type not in classes):
             self._refuse(f"`{symbol}` on")
-        value = self._bridge.request({"op": "binary", "name": name, "target": self._token,
+        value = self._bridge.request({"op": wire.BINARY, "name": name, "target": self._token,
                                       "other": self._bridge.encode(other), "reflected": False})[0]
         if not isinstance(value, (bool, np.bool_)):
             raise NotData(f"`{symbol}` of your class {self._type} returned "
@@ -243,7 +243,7 @@ for _name, _symbol in (("eq", "=="), ("ne", "!="), ("lt", "<"), ("le", "<="), ("
     setattr(Remote, f"__{_name}__", _comparison(_name, _symbol))
 for _name in ("neg", "pos", "abs"):
     setattr(Remote, f"__{_name}__",
-            (lambda n: lambda self: self._bridge.request({"op": "unary", "name": n,
+            (lambda n: lambda self: self._bridge.request({"op": wire.UNARY, "name": n,
                                                           "target": self._token})[0])(_name))
 
 

@@ -350,3 +350,24 @@ def test_a_name_bound_to_a_catalogue_function_is_still_the_students_answer():
     found = loopback({"backward": functions.SCALAR[2]}).lookup({"backward"})
     assert isinstance(found["backward"], Remote), found
     assert found["backward"](2.0) == functions.SCALAR[2](2.0)
+
+
+def test_the_grader_sends_only_the_operations_the_kernel_end_performs():
+    """One list of the wire's operations (adcourse.wire.OPERATIONS): the grader's side
+    names none other (no bare operation name in autograder/), the kernel end performs
+    each of them, and refuses any other."""
+    import re
+
+    from adcourse import remote, wire
+
+    from ..conftest import ROOT
+
+    bare = [f"{p.relative_to(ROOT)}:{n}" for p in (ROOT / "autograder").rglob("*.py")
+            for n, line in enumerate(p.read_text(encoding="utf-8").splitlines(), 1)
+            if re.search(r'"op":\s*"', line)]
+    assert not bare, bare
+    for op in sorted(wire.OPERATIONS):
+        reply = wire.loads(remote.handle(wire.dumps({"op": op, "target": None, "names": [], "calls": []})).text)
+        assert "unknown operation" not in str(reply.get("error", {}).get("evalue", "")), (op, reply)
+    reply = wire.loads(remote.handle(wire.dumps({"op": "release", "target": None})).text)
+    assert "unknown operation 'release'" in reply["error"]["evalue"], reply
