@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 
 from autograder.course import CourseError
-from autograder.batch.coordinator import _run_local
+from autograder.batch.pools import run_local
 
 
 @dataclass
@@ -33,7 +33,7 @@ def no_start():
 
 def test_a_crash_is_charged_to_the_submission_that_caused_it_and_no_other():
     jobs = [FakeJob(name) for name in ("a", "b", "killer", "c", "d", "e", "killer2", "f")]
-    outcomes = list(_run_local(jobs, 2, grade_one=grade_or_die, initializer=None))
+    outcomes = list(run_local(jobs, 2, grade_one=grade_or_die, initializer=None))
     students = [job.student for job, _ in outcomes]
     assert sorted(students) == sorted(j.student for j in jobs), "each job once"
     for job, outcome in outcomes:
@@ -45,7 +45,7 @@ def test_a_crash_is_charged_to_the_submission_that_caused_it_and_no_other():
 
 def test_workers_that_cannot_start_fail_the_batch_at_once_with_a_reason():
     with pytest.raises(CourseError, match="the grading workers could not start"):
-        list(_run_local([FakeJob("a"), FakeJob("b")], 2, grade_one=grade_or_die, initializer=no_start))
+        list(run_local([FakeJob("a"), FakeJob("b")], 2, grade_one=grade_or_die, initializer=no_start))
 
 
 def test_a_worker_with_a_weaker_sandbox_or_a_failed_preload_is_printed_once(capsys):
@@ -84,7 +84,7 @@ def test_a_grading_process_is_held_to_its_memory_cap_and_goes_on(workers):
     before = resource.getrlimit(resource.RLIMIT_DATA)
     jobs = [FakeJob(name) for name in ("a", "hog", "b", "c")]
     outcomes = dict((job.student, outcome) for job, outcome in
-                    _run_local(jobs, workers, grade_one=grade_or_hog, initializer=cap_memory))
+                    run_local(jobs, workers, grade_one=grade_or_hog, initializer=cap_memory))
     assert outcomes == {"a": "graded a", "hog": "refused", "b": "graded b", "c": "graded c"}
     assert resource.getrlimit(resource.RLIMIT_DATA) == before, "in-process grading puts the limit back"
 
@@ -120,7 +120,7 @@ def test_grading_in_process_caps_only_the_grading_not_what_the_caller_does_betwe
     worker's cap then (a class of large notebooks must not fail there)."""
     jobs = [FakeJob(name) for name in ("a", "b")]
     stored = []
-    for job, outcome in _run_local(jobs, 1, grade_one=grade_or_hog, initializer=None):
+    for job, outcome in run_local(jobs, 1, grade_one=grade_or_hog, initializer=None):
         # 2 GiB, as if writing many large results: counted by RLIMIT_DATA (a private
         # mapping) though never written to, so refused under the cap and made at once without.
         stored.append(np.empty(2 << 30, dtype=np.uint8))
