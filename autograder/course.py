@@ -1,6 +1,7 @@
 """Where the course is: its root folder, its chapters, and running nbgrader in it."""
 from __future__ import annotations
 
+import contextlib
 import copy
 import functools
 import os
@@ -40,6 +41,19 @@ def notebook_name(root: Path, chapter: str) -> str:
         raise CourseError(f"chapter {chapter} has several notebooks ({[p.name for p in notebooks]}); "
                           "the course keeps one notebook per chapter")
     return notebooks[0].name
+
+
+@contextlib.contextmanager
+def working_in(folder: Path):
+    """Run the block from `folder`, then go back to the caller's folder (if it could be
+    entered: it may be closed to this account)."""
+    here = os.getcwd() if os.access(".", os.R_OK | os.X_OK) else None
+    os.chdir(folder)
+    try:
+        yield
+    finally:
+        if here:
+            os.chdir(here)
 
 
 def scripts_on_path() -> None:

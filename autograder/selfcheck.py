@@ -7,14 +7,13 @@ was wrong (never the hidden test's code).
 """
 from __future__ import annotations
 
-import os
 import shutil
 import tempfile
 from pathlib import Path
 
 import nbformat
 
-from .course import CourseError, chapters, grading_config
+from .course import CourseError, chapters, grading_config, working_in
 from .scores import exercise_of, exercises
 
 STUDENT = "me"
@@ -56,20 +55,13 @@ def check(root: Path, notebook: Path) -> tuple[float, float]:
 
         quiet_sqlalchemy_warnings()
         api = nbgrader_api(course, config=grading_config(root))
-        here = os.getcwd() if os.access(".", os.R_OK | os.X_OK) else None
-        os.chdir(course)
-        try:
-            with memory_cap():
-                for step, run in (("generate_assignment", lambda: api.generate_assignment(chapter, force=True)),
-                                  ("autograde", lambda: api.autograde(chapter, STUDENT, force=True,
-                                                                      create=True))):
-                    result = run()
-                    if not result["success"]:
-                        detail = (result.get("error") or "") + (result.get("log") or "")
-                        raise CourseError(f"nbgrader {step} failed:\n{detail[-3000:]}")
-        finally:
-            if here:
-                os.chdir(here)
+        with working_in(course), memory_cap():
+            for step, run in (("generate_assignment", lambda: api.generate_assignment(chapter, force=True)),
+                              ("autograde", lambda: api.autograde(chapter, STUDENT, force=True, create=True))):
+                result = run()
+                if not result["success"]:
+                    detail = (result.get("error") or "") + (result.get("log") or "")
+                    raise CourseError(f"nbgrader {step} failed:\n{detail[-3000:]}")
         graded = nbformat.read(course / "autograded" / STUDENT / chapter / notebook.name,
                                as_version=4)
         return _print_results(root, chapter, graded, course, notebook.stem)

@@ -27,7 +27,7 @@ from typing import Iterator
 
 import nbformat
 
-from ..course import CourseError, grading_config, notebook_name
+from ..course import CourseError, grading_config, notebook_name, working_in
 from .gradebook import (course_db_url, course_id, manual_grades, open_gradebook,
                         quiet_sqlalchemy_warnings, record, record_ungraded, recorded, snapshot)
 from ..scores import read_scores
@@ -144,13 +144,8 @@ def grade(root: Path, chapters: str | list[str], workers: int | None = None, sch
           + (f" ({up_to_date} already graded: --force grades them again)" if up_to_date else "")
           + " ...", flush=True)
     results = run_dask(jobs, scheduler) if scheduler else run_local(jobs, workers)
-    here = os.getcwd() if os.access(".", os.R_OK | os.X_OK) else None
-    os.chdir(root)  # the workers start here: the caller's folder may be closed to them
-    try:
+    with working_in(root):  # the workers start here: the caller's folder may be closed to them
         _collect(root, url, course, jobs, results, batches, progress)
-    finally:
-        if here:
-            os.chdir(here)
     seconds = time.perf_counter() - start
     for chapter in chapters:
         if len(chapters) > 1:
