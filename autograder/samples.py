@@ -13,9 +13,13 @@
 is), `solution` (the student notebook with every answer filled in from the
 solutions), or `blank` (the student notebook untouched). Each `# %% <grade_id>`
 section then replaces that answer cell. A `# %% <grade_id>: edit` section changes only
-some lines of the cell it starts from: pairs of `- <line>` (a line of the cell, compared
-without its indentation, found exactly once) and `+ <line>` (what it becomes, indented
-as the line it replaces), for a mistake of one line in a long answer. `loses` names the exercises on which the
+some lines of the cell it starts from, as a diff does: each line is `- <line>` (a line of
+the cell, to remove), `+ <line>` (a line to put in its place) or two spaces and a line
+(kept; it says where), and an empty line is a kept empty one. The `-` and kept lines are
+found, in that order and without regard to indentation, exactly once in the cell after
+the previous change; the new lines keep their indentation relative to the first line
+found. A line `@@` separates changes at different places. For a mistake of a few lines in
+a long answer the sample then shows only the mistake. `loses` names the exercises on which the
 submission must lose points (`*` for all); the tests hold the grader to it.
 """
 from __future__ import annotations
@@ -92,18 +96,44 @@ def assemble(root: Path, chapter: str, sample: Sample) -> nbformat.NotebookNode:
 
 
 def _edited(source: str, edits: str, where: str) -> str:
-    """`source` with each `- old` line replaced by the `+ new` line after it."""
-    lines = source.splitlines()
-    pairs = [line for line in edits.splitlines() if line.strip()]
-    if len(pairs) % 2 or not all(a.startswith("- ") and b.startswith("+ ") for a, b in zip(pairs[::2], pairs[1::2])):
-        raise CourseError(f"{where}: an edit is pairs of '- old line' and '+ new line'")
-    for old, new in zip(pairs[::2], pairs[1::2]):
-        found = [i for i, line in enumerate(lines) if line.strip() == old[2:].strip()]
+    """`source` with each change of `edits` (the diff-like form above) made."""
+    lines, start = source.splitlines(), 0
+    for change in _changes(edits, where):
+        old = [text for mark, text in change if mark != "+"]
+        new = [text for mark, text in change if mark != "-"]
+        if not old or all(mark == " " for mark, _ in change):
+            raise CourseError(f"{where}: a change needs a '- ' line or a kept line to find, and a '- ' or '+ ' line")
+        found = [i for i in range(start, len(lines) - len(old) + 1)
+                 if all(lines[i + k].strip() == text.strip() for k, text in enumerate(old))]
         if len(found) != 1:
-            raise CourseError(f"{where}: {old[2:].strip()!r} is in the cell {len(found)} times, not once")
+            raise CourseError(f"{where}: {old[0].strip()!r} and the {len(old) - 1} line(s) after it are "
+                              f"in the cell {len(found)} times after the previous change, not once")
         i = found[0]
-        lines[i] = lines[i][:len(lines[i]) - len(lines[i].lstrip())] + new[2:].strip()
+        first = next((k for k, text in enumerate(old) if text.strip()), 0)
+        shift = _indent(lines[i + first]) - _indent(old[first])
+        new = [" " * max(0, _indent(text) + shift) + text.strip() if text.strip() else "" for text in new]
+        lines[i:i + len(old)] = new
+        start = i + len(new)
     return "\n".join(lines)
+
+
+def _changes(edits: str, where: str) -> list[list[tuple[str, str]]]:
+    changes: list[list[tuple[str, str]]] = [[]]
+    for line in edits.splitlines():
+        if line.strip() == "@@":
+            changes.append([])
+        elif not line.strip():
+            changes[-1].append((" ", ""))
+        elif line[:1] in "-+ " and line[1:2] in (" ", ""):
+            changes[-1].append((line[0], line[2:]))
+        else:
+            raise CourseError(f"{where}: {line!r}: each line of an edit starts with '- ' (a line of the cell), "
+                              "'+ ' (a line put in its place) or two spaces (a line kept); '@@' separates changes")
+    return [change for change in changes if change]
+
+
+def _indent(line: str) -> int:
+    return len(line) - len(line.lstrip())
 
 
 def write_sample_class(root: Path, chapter: str) -> list[Sample]:

@@ -142,6 +142,15 @@ def test_code_has_no_undefined_names_or_unused_imports():
     assert result.returncode == 0, result.stdout + result.stderr
 
 
+def test_every_module_over_350_lines_says_why_in_the_readme():
+    section = (ROOT / "README.md").read_text(encoding="utf-8").split("\n## Layout\n", 1)[1].split("\n## ", 1)[0]
+    long = [path.relative_to(ROOT).as_posix() for folder in ("adcourse", "autograder")
+            for path in sorted((ROOT / folder).rglob("*.py"))
+            if len(path.read_text(encoding="utf-8").splitlines()) > 350]
+    unexplained = [path for path in long if f"`{path}`" not in section]
+    assert not unexplained, f"over 350 lines, and the README's layout section does not say why: {unexplained}"
+
+
 def _layout_rows() -> dict[str, str]:
     """The README's layout table: path -> what it says about it."""
     text = (ROOT / "README.md").read_text(encoding="utf-8")

@@ -1,20 +1,6 @@
 # The gradient is overwritten instead of accumulated: a node used twice keeps one contribution.
 # base: solution
 # loses: backward, grad
-# %% backward
-def backward(output):
-    order, visited, stack = [], set(), [(output, False)]
-    while stack:
-        node, finished = stack.pop()
-        if finished:
-            order.append(node)
-        elif id(node) not in visited:
-            visited.add(id(node))
-            stack.append((node, True))
-            stack.extend((p, False) for p, _ in node.parents)
-    for node in order:
-        node.grad = 0.0
-    output.grad = 1.0
-    for node in reversed(order):
-        for parent, local in node.parents:
-            parent.grad = node.grad * local
+# %% backward: edit
+- parent.grad += node.grad * local
++ parent.grad = node.grad * local

@@ -16,7 +16,7 @@ import tracemalloc
 import numpy as np
 import pytest
 
-from adcourse import remote, wire
+from adcourse import remote, watch, wire
 from adcourse.checking import CheckFailure, check_close, not_data
 from autograder.checking import compare
 from autograder.sealed import (Bridge, CallbackTimeLimit, NotData, Remote, RemoteError, _within,
@@ -202,7 +202,7 @@ def test_a_library_is_seen_in_threads_and_under_another_module_name():
 def test_the_audit_hook_is_installed_once_and_guards_itself():
     assert remote.install_guard() is False
     with pytest.raises(RuntimeError, match="cannot be changed"):
-        remote._guard.__kwdefaults__ = {}
+        watch._guard.__kwdefaults__ = {}
     assert remote.watched(lambda: 3, ["sympy"])() == 3
 
 

@@ -1,0 +1,41 @@
+"""A catalogue of test functions with known derivatives.
+
+One catalogue serves the notebooks' plots, the hidden tests and the tests of the
+reference implementations, so that every implementation is checked on the same
+functions. Every scalar function here is built from NumPy ufuncs, so it works
+elementwise on arrays and accepts complex input (the complex-step method needs it).
+
+Its sections, one module each: `scalar` (numbers, gradients, Jacobians and difference
+rules, chapter 01), `dual` (functions of dual numbers, chapter 03), `reverse`
+(reverse-ready functions and graphs, chapter 04) and `tensor` (programs on Tensors,
+chapter 06). Every name is importable from `adcourse.functions` itself.
+"""
+from __future__ import annotations
+
+from .dual import DUAL_JACOBIAN, DUAL_SCALAR, TABLE2, components, d_cos, d_exp, d_log, d_sin, d_sqrt, d_tanh, stack
+from .reverse import (BACKWARD_PROGRAM, ELEMENTARY_PROGRAM, GRAPHS, OPERATION_PROGRAM, OPERATIONS, REVERSE, TABLE3,
+                      r_cos, r_exp, r_log, r_sin, r_tanh)
+from .scalar import (DERIVATIVES, GRADIENT, GRADIENTS, JACOBIAN, RULES, SCALAR, Fn, FnOfArgs, backward_difference,
+                     derivative_of, five_point, gradient_of)
+from .tensor import (MAX_PATHS, TENSOR_BACKWARD, TENSOR_GRAPHS, TENSOR_OPERATION, TENSOR_OPERATIONS, TENSOR_PROGRAMS,
+                     operate, pull_back)
+
+#: Every function of the catalogue: what may cross to a student's kernel by name.
+CATALOGUE = (SCALAR + GRADIENT + JACOBIAN + RULES + DERIVATIVES + GRADIENTS + DUAL_SCALAR + DUAL_JACOBIAN
+             + REVERSE + (BACKWARD_PROGRAM, OPERATION_PROGRAM, ELEMENTARY_PROGRAM) + TENSOR_PROGRAMS)
+
+__all__ = ["CATALOGUE", "by_name", "BACKWARD_PROGRAM", "DERIVATIVES", "DUAL_JACOBIAN", "DUAL_SCALAR",
+           "ELEMENTARY_PROGRAM", "Fn", "FnOfArgs", "GRADIENT", "GRADIENTS", "GRAPHS", "JACOBIAN", "MAX_PATHS",
+           "OPERATIONS", "OPERATION_PROGRAM", "REVERSE", "RULES", "SCALAR", "TABLE2", "TABLE3", "TENSOR_BACKWARD",
+           "TENSOR_GRAPHS", "TENSOR_OPERATION", "TENSOR_OPERATIONS", "TENSOR_PROGRAMS", "backward_difference",
+           "components", "d_cos", "d_exp", "d_log", "d_sin", "d_sqrt", "d_tanh", "derivative_of", "five_point",
+           "gradient_of", "operate", "pull_back", "r_cos", "r_exp", "r_log", "r_sin", "r_tanh", "stack"]
+
+
+def by_name(name: str) -> Fn:
+    """The catalogue function called `name` (as shown in messages)."""
+    for fn in CATALOGUE:
+        if fn.name == name:
+            return fn
+    raise KeyError(f"no catalogue function named {name!r}")
+

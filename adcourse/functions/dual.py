@@ -1,0 +1,109 @@
+"""The catalogue's functions for dual numbers (chapter 03).
+
+Each works on floats and arrays, and on any dual-number class with `value`, `tangent`
+and a constructor Dual(value, tangent) (a student's own): an elementary function maps
+a + a'd to f(a) + f'(a) a' d itself, so a test of `derivative` depends on the
+student's Dual, never on their elementary functions. Only Dual + Dual, Dual * Dual,
+Dual / Dual, -Dual, Dual ** number, and Dual + number, Dual * number on either side
+are used.
+"""
+from __future__ import annotations
+
+from typing import Callable
+
+import numpy as np
+
+from .scalar import Fn, _j_polar, _j_poly, _sech2
+
+
+def _is_dual(x) -> bool:
+    return hasattr(x, "tangent") and not isinstance(x, (np.ndarray, np.generic, float, int))
+
+
+def _elementary(name: str, f: Callable, df: Callable) -> Callable:
+    def apply(x):
+        if _is_dual(x):
+            return type(x)(apply(x.value), df(x.value) * x.tangent)
+        return f(x)
+    apply.__name__ = name
+    return apply
+
+
+d_sin = _elementary("sin", np.sin, lambda v: d_cos(v))
+d_cos = _elementary("cos", np.cos, lambda v: -d_sin(v))
+d_exp = _elementary("exp", np.exp, lambda v: d_exp(v))
+d_log = _elementary("log", np.log, lambda v: v ** -1.0)
+d_sqrt = _elementary("sqrt", np.sqrt, lambda v: v ** -0.5 * 0.5)
+d_tanh = _elementary("tanh", np.tanh, lambda v: d_tanh(v) * d_tanh(v) * -1.0 + 1.0)
+
+
+def components(x) -> list:
+    """The entries of a 1-D array, or of a Dual whose value and tangent are 1-D arrays
+    (as Duals of floats)."""
+    if _is_dual(x):
+        value = np.asarray(x.value)
+        tangent = np.broadcast_to(x.tangent, value.shape)
+        return [type(x)(value[i], tangent[i]) for i in range(value.shape[0])]
+    return list(x)
+
+
+def stack(items: list):
+    """A 1-D array of the items, or a Dual of 1-D arrays when some items are Duals."""
+    duals = [i for i in items if _is_dual(i)]
+    if not duals:
+        return np.array(items, dtype=float)
+    return type(duals[0])(np.array([i.value if _is_dual(i) else i for i in items], dtype=float),
+                          np.array([i.tangent if _is_dual(i) else 0.0 for i in items], dtype=float))
+
+
+# Scalar functions of one variable, for forward mode, with f'.
+DUAL_SCALAR = (
+    Fn("x**3 - 2*x + 1", lambda x: x**3 - 2 * x + 1, lambda x: 3 * x**2 - 2),
+    Fn("sin(x) * exp(x)", lambda x: d_sin(x) * d_exp(x),
+       lambda x: np.exp(x) * (np.sin(x) + np.cos(x))),
+    Fn("log(1 + x**2) / x", lambda x: d_log(x**2 + 1) / x,
+       lambda x: 2 / (1 + x**2) - np.log(1 + x**2) / x**2, domain=(0.5, 2.0)),
+    Fn("sqrt(x) * tanh(x)", lambda x: d_sqrt(x) * d_tanh(x),
+       lambda x: 0.5 / np.sqrt(x) * np.tanh(x) + np.sqrt(x) * _sech2(x), domain=(0.5, 3.0)),
+    Fn("cos(x**2 - x)", lambda x: d_cos(x**2 - x), lambda x: -np.sin(x**2 - x) * (2 * x - 1)),
+    Fn("x**2.5 / (1 + x)", lambda x: x**2.5 / (x + 1),
+       lambda x: 2.5 * x**1.5 / (1 + x) - x**2.5 / (1 + x)**2, domain=(0.5, 2.0)),
+)
+
+
+def _dual_poly(x):
+    x0, x1, x2 = components(x)
+    return stack([d_sin(x0) * x1, x0**2 + x2, d_exp(x1 - x2), x0 * x1 * x2])
+
+
+def _dual_polar(x):
+    r, t = components(x)
+    return stack([r * d_cos(t), r * d_sin(t), r**2])
+
+
+def _table2(x):
+    x1, x2 = components(x)
+    return stack([d_log(x1) + x1 * x2 - d_sin(x2)])
+
+
+def _dual_tanh_sum(x):
+    parts = components(x)
+    total = parts[0]
+    for p in parts[1:]:
+        total = total + p
+    return stack([d_tanh(p) * total for p in parts])
+
+
+# Functions R^n -> R^m for forward mode (1-D in, 1-D out), with their (m, n) Jacobian.
+DUAL_JACOBIAN = (
+    Fn("[sin(x0)*x1, x0**2 + x2, exp(x1 - x2), x0*x1*x2] (dual-ready)", _dual_poly, _j_poly, shape=(4, 3)),
+    Fn("[r cos t, r sin t, r**2] (dual-ready)", _dual_polar, _j_polar, domain=(0.5, 2.0), shape=(3, 2)),
+    Fn("ln(x1) + x1 x2 - sin(x2)", _table2,
+       lambda x: np.array([[1 / x[0] + x[1], x[0] - np.cos(x[1])]]), domain=(0.5, 3.0), shape=(1, 2)),
+    Fn("tanh(x) * sum(x) (dual-ready)", _dual_tanh_sum,
+       lambda x: np.diag(_sech2(x) * np.sum(x)) + np.outer(np.tanh(x), np.ones_like(x)), shape=(4, 4)),
+)
+
+#: The function of Table 2 of Baydin et al. (2018), f(x1, x2) = ln(x1) + x1 x2 - sin(x2).
+TABLE2 = DUAL_JACOBIAN[2]
+
