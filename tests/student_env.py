@@ -25,6 +25,18 @@ STUDENT_PACKAGE = ROOT / "deploy" / "student-package"
 COURSE_PACKAGES = {"adcourse", "autograder"}
 
 
+def adcourse_files() -> list[str]:
+    """The checkout's adcourse package, file by file (paths inside it, its subpackages included)."""
+    package = ROOT / "adcourse"
+    return sorted(path.relative_to(package).as_posix() for path in package.rglob("*.py")
+                  if "__pycache__" not in path.parts)
+
+
+def adcourse_modules() -> list[str]:
+    """The modules and subpackages directly in adcourse, as pkgutil lists them."""
+    return sorted({name.split("/")[0].removesuffix(".py") for name in adcourse_files()} - {"__init__"})
+
+
 def build_wheel(out: Path) -> Path:
     """The student package's wheel, built from the checkout into `out` (no network)."""
     out.mkdir(parents=True, exist_ok=True)

@@ -37,7 +37,7 @@ from autograder.samples import Sample, assemble, parse_sample
 from autograder.scores import read_scores
 
 from .conftest import ROOT, autograder, copy_course
-from .student_env import build_wheel, same_python, student_site
+from .student_env import adcourse_modules, build_wheel, same_python, student_site
 
 CHAPTER = "01_numerical"
 NOTEBOOK = "numerical.ipynb"
@@ -175,7 +175,7 @@ def test_release_fetch_submit_collect_grade_and_return_feedback(accounts):
     # The student's Python has the student package and nbgrader, and nothing of the grader.
     probe = json.loads(student.run("-c", PROBE, str(ROOT), json.dumps(reference_names())).stdout)
     assert probe["adcourse"].startswith(str(student.site)), probe["adcourse"]
-    assert set(probe["modules"]) == {p.stem for p in (ROOT / "adcourse").glob("*.py")} - {"__init__"}
+    assert sorted(probe["modules"]) == adcourse_modules()
     assert probe["grader"] == "ModuleNotFoundError: No module named 'autograder'", probe["grader"]
     assert probe["readable"] == [], "the student can read references or hidden cases"
     assert probe["from_checkout"] == [] and probe["path_in_checkout"] == [], probe

@@ -18,9 +18,9 @@ from email.parser import Parser
 import pytest
 
 from .conftest import ROOT
-from .student_env import build_wheel, install_wheel, installed_with, student_site
+from .student_env import adcourse_files, adcourse_modules, build_wheel, install_wheel, installed_with, student_site
 
-MODULES = sorted(p.name for p in (ROOT / "adcourse").glob("*.py"))
+MODULES = adcourse_files()
 
 #: Run with the fresh folder first on PYTHONPATH: imports every module of adcourse.
 IMPORT_ALL = r"""
@@ -73,7 +73,7 @@ def test_installed_alone_every_module_imports_without_the_grader(wheel, tmp_path
     target = tmp_path / "target"
     install_wheel(wheel, target)
     assert sorted(p.name for p in target.iterdir()) == ["adcourse", dist_info(wheel)]
-    assert sorted(p.name for p in (target / "adcourse").glob("*.py")) == MODULES
+    assert sorted(p.relative_to(target / "adcourse").as_posix() for p in (target / "adcourse").rglob("*.py")) == MODULES
     # The packages it depends on, as this environment has them, without the course.
     deps = student_site(tmp_path / "deps", None)
     assert not (deps / "autograder").exists() and not (deps / "adcourse").exists()
@@ -84,7 +84,7 @@ def test_installed_alone_every_module_imports_without_the_grader(wheel, tmp_path
     assert result.returncode == 0, result.stderr
     found = json.loads(result.stdout)
     assert found["file"] == str(target / "adcourse" / "__init__.py")
-    assert found["modules"] == sorted(m.removesuffix(".py") for m in MODULES if m != "__init__.py")
+    assert found["modules"] == adcourse_modules()
     assert found["grader"] == "ModuleNotFoundError: No module named 'autograder'", found["grader"]
     assert found["grader_loaded"] == []
 
@@ -92,7 +92,7 @@ def test_installed_alone_every_module_imports_without_the_grader(wheel, tmp_path
 def _third_party_imports() -> set[str]:
     """Top-level modules that adcourse imports, anywhere in its code, beyond the standard library."""
     modules = set()
-    for path in (ROOT / "adcourse").glob("*.py"):
+    for path in (ROOT / "adcourse").rglob("*.py"):
         for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
             if isinstance(node, ast.Import):
                 modules |= {alias.name.split(".")[0] for alias in node.names}
