@@ -34,6 +34,7 @@ from .checking import student_line
 from .watch import WATCHABLE, LibraryUsed, Watched, install_guard, watched  # noqa: F401 (also remote's names)
 
 _objects: dict[int, object] = {}
+_numbers: dict[int, int] = {}  # id(object) -> its handle: one object, one handle, within a test cell
 _ids = iter(range(1, 2**62))
 
 _BINARY = {name: getattr(operator, name) for name in (
@@ -97,8 +98,10 @@ def _token(value) -> dict:
         return {"$np": value.__name__}
     if isinstance(value, Callback):
         return {"$cb": value.number, "name": value.__name__}
-    number = next(_ids)
-    _objects[number] = value
+    number = _numbers.get(id(value))
+    if number is None or _objects.get(number) is not value:
+        number = _numbers[id(value)] = next(_ids)
+        _objects[number] = value
     return {"$h": number, "type": type(value).__name__}
 
 
@@ -185,6 +188,7 @@ def _perform(request: dict):
     op = request["op"]
     if op == wire.LOOKUP:  # a test cell begins: the objects the last one held are let go
         _objects.clear()
+        _numbers.clear()
         namespace = _namespace()
         return {name: namespace[name] for name in request["names"] if name in namespace}, None
     target = wire.decode(request["target"], _resolve)

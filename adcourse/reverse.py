@@ -15,6 +15,8 @@ import time
 
 import numpy as np
 
+from . import wire
+
 
 class Node:
     """A node of a given trace (value, parents, grad), for pictures that must not depend
@@ -63,11 +65,10 @@ def adjoint_steps(nodes: list, names: list[str]) -> list[tuple[int, int | None, 
 def slopes(output, *inputs, limit: int = 1_000_000) -> tuple[float, ...]:
     """d output / d input for each of `inputs` (Vars without parents), by the chain rule
     path by path: the sum, over every path from `output` back to the input, of the
-    product of the local derivatives along it. Inputs are recognised by their values
-    (give them different values). The number of paths can grow exponentially with the
-    size of the graph: fine for a few operations, and the reason `backward` works
-    otherwise."""
-    wanted = [float(x.value) for x in inputs]
+    product of the local derivatives along it. Inputs are recognised by identity (a
+    number an operation wraps into a node of its own is not an input, whatever its
+    value). The number of paths can grow exponentially with the size of the graph: fine
+    for a few operations, and the reason `backward` works otherwise."""
     totals = [0.0] * len(inputs)
     stack, steps = [(output, 1.0)], 0
     while stack:
@@ -75,12 +76,10 @@ def slopes(output, *inputs, limit: int = 1_000_000) -> tuple[float, ...]:
         steps += 1
         if steps > limit:
             raise RuntimeError(f"more than {limit} paths: too many to follow one by one")
-        parents = node.parents
-        if not parents:
-            for k, value in enumerate(wanted):
-                if float(node.value) == value:
-                    totals[k] += product
-        for parent, local in parents:
+        for k, x in enumerate(inputs):
+            if wire.same_object(node, x):
+                totals[k] += product
+        for parent, local in node.parents:
             stack.append((parent, product * float(local)))
     return tuple(totals)
 

@@ -184,3 +184,13 @@ class Proxy:
 
     def not_data(self) -> str:
         return "an object that is not data"
+
+    def stands_for_the_same_object_as(self, other) -> bool:
+        """Whether `other` stands for the same object of the kernel (the kernel gives one
+        object one handle within a test cell)."""
+        return False
+
+
+def same_object(a, b) -> bool:
+    """`a is b`, for objects here and for proxies of objects in a kernel alike."""
+    return a is b or (isinstance(a, Proxy) and a.stands_for_the_same_object_as(b))

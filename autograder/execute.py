@@ -9,6 +9,9 @@ It replaces `Execute` in nbgrader's autograde pipeline (see nbgrader_config.py):
   the gradebook, never from the submitted notebook, with the student's exercise
   names standing for proxies into the kernel; its outputs and error are written
   into the cell, so nbgrader's SaveAutoGrades scores it as usual;
+- a test cell that failed at its place runs once more after the last cell
+  (`autograder.sealed.judged_again`): an answer is judged as the finished notebook
+  defines it, and the second verdict stands if it passes;
 - if the kernel dies, or stops answering after a timeout, the cells after it are
   marked as not run and score zero, while what was graded before keeps its points.
 """
@@ -27,7 +30,7 @@ from adcourse import wire
 from .hidden import banned_by
 from .notebook import HIDDEN_DELIMITER
 from .sandbox.kernel import SandboxKernelManager
-from .sealed import Bridge, KernelUnavailable, exercise_names, run_test_cell
+from .sealed import Bridge, KernelUnavailable, exercise_names, judged_again, run_test_cell
 
 
 #: Messages whose content nbclient keeps (in outputs or widget state).
@@ -99,6 +102,7 @@ class SealedExecute(Execute):
     def preprocess(self, nb, resources=None, km=None):
         self._stopped = None
         self._bridge = None
+        self._again: list = []  # (cell, grade_id) of the test cells that failed at their place
         self._cell_seconds = 0.0
         self._output_chars, self._output_dropped = 0, 0
         self._load_tests(resources)
@@ -158,12 +162,31 @@ class SealedExecute(Execute):
 
     def preprocess_cell(self, cell, resources, index):
         if cell.cell_type != "code":
+            if index == len(self.nb.cells) - 1:
+                self._judge_again()
             return cell, resources
         start = time.perf_counter()
         try:
             return self._preprocess_code_cell(cell, resources, index)
         finally:
+            if index == len(self.nb.cells) - 1:
+                self._judge_again()
             self._cell_seconds += time.perf_counter() - start
+
+    def _judge_again(self) -> None:
+        """The test cells that failed at their place, run once more on the finished notebook."""
+        again, self._again = self._again, []
+        for cell, grade_id in again:
+            if self._stopped:
+                return
+            first = list(cell.outputs)
+            self._run_test(cell, grade_id, again=True)
+            if any(output.get("output_type") == "error" for output in cell.outputs):
+                cell.outputs = first  # failed again: the feedback is what failed at its place
+            else:
+                cell.outputs.insert(0, new_output(
+                    "stream", name="stdout", text="(judged after the notebook's last cell: "
+                                                  "it uses what a later cell defines)\n"))
 
     def _preprocess_code_cell(self, cell, resources, index):
         grade_id = cell.get("metadata", {}).get("nbgrader", {}).get("grade_id")
@@ -205,7 +228,7 @@ class SealedExecute(Execute):
                                   channel=getattr(self.km.provisioner, "grader_channel", None))
         return self._bridge
 
-    def _run_test(self, cell, grade_id: str):
+    def _run_test(self, cell, grade_id: str, again: bool = False):
         source = self._tests[grade_id]
         hidden = HIDDEN_DELIMITER in source
         bridge = self._bridge_to_kernel()
@@ -223,6 +246,8 @@ class SealedExecute(Execute):
             cell.outputs.append(_error(ename, evalue, trace))
             if isinstance(error, KernelUnavailable):
                 self._recover(bridge, str(error))
+            elif not again and judged_again(error):
+                self._again.append((cell, grade_id))
         return cell
 
     def _recover(self, bridge: Bridge, reason: str) -> None:

@@ -8,8 +8,8 @@ from __future__ import annotations
 #: Samples whose answers are right but written differently: full marks.
 ALTERNATIVES = {"01_numerical": ("kim_alternative", "lea_warnings"),
                 "02_symbolic": ("kai_alternative",),
-                "03_forward": ("jade_alternative",),
-                "04_reverse": ("lia_alternative",),
+                "03_forward": ("jade_alternative", "ola_pow_by_exp_log"),
+                "04_reverse": ("lia_alternative", "pat_wraps_numbers"),
                 "05_matrix_calculus": ("nora_alternative",),
                 "06_tensor_autodiff": ("kai_alternative",),
                 "07_nonsmooth": ("kai_alternative",)}
@@ -97,7 +97,7 @@ FEEDBACK = {
 THROUGH_NBGRADER = {
     "01_numerical": ("kim_alternative", "lea_warnings", "cleo_one_sided"),
     "02_symbolic": ("kai_alternative", "bo_sympy"),
-    "03_forward": ("jade_alternative", "dora_rpow"),
+    "03_forward": ("ola_pow_by_exp_log", "dora_rpow"),
     "04_reverse": ("lia_alternative", "max_overwrite"),
     "05_matrix_calculus": ("nora_alternative", "liam_logdet_inverse"),
     "06_tensor_autodiff": ("kai_alternative", "ana_no_unbroadcast"),

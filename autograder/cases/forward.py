@@ -111,6 +111,10 @@ def dual_cases(seed: int) -> list[Case]:
         Case(("**", dual(u(), u()), dual(u(), u()))),
         Case(("**", dual(rng.uniform(0.5, 2, 3), rng.normal(size=3)), 2.0)),
         Case(("**", dual(dual(u(), 1.0), dual(1.0, 0.0)), 3.0)),
+        # x ** x with x a Dual of Duals: what second_derivative(lambda x: x ** x, a) computes
+        *(Case(("**", x, x)) for x in [dual(dual(u(), 1.0), dual(1.0, 0.0))]),
+        # a negative base and a constant exponent: the power rule, defined there
+        Case(("**", dual(-u(), u()), 3.0)), Case(("**", dual(-u(), u()), 2.0)),
         Case(("neg", dual(u(), u()))), Case(("neg", dual(rng.normal(size=3), rng.normal(size=3)))),
     ]
     for op in ("<", ">", "<=", ">="):

@@ -84,8 +84,11 @@ class Dual:
     def __pow__(self, other):
         ### BEGIN SOLUTION
         if isinstance(other, Dual):  # u**w = exp(w log u): (u**w)' = u**w (w' log u + w u' / u)
+            def log_of(v):  # log of a number, an array or a Dual (u may be a Dual of Duals)
+                return Dual(log_of(v.value), v.tangent / v.value) if isinstance(v, Dual) else np.log(v)
+
             power = self.value ** other.value
-            return Dual(power, power * (other.tangent * np.log(self.value)
+            return Dual(power, power * (other.tangent * log_of(self.value)
                                         + other.value * self.tangent / self.value))
         return Dual(self.value ** other, other * self.value ** (other - 1) * self.tangent)
         ### END SOLUTION

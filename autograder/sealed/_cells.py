@@ -16,7 +16,7 @@ from adcourse import functions
 from adcourse.remote import TimeLimitExceeded, alarm
 
 from ._bridge import OUTPUT_LIMIT, Bridge
-from ._proxy import GraderTimeLimit, NotData, _names_used
+from ._proxy import CallbackTimeLimit, GraderTimeLimit, KernelUnavailable, NotData, _names_used
 
 
 #: What test cells may use besides builtins and their own variables.
@@ -83,6 +83,21 @@ def refuse_sympy_text() -> None:
                       "expression, not a string")
 
     sympy_parser.parse_expr = parse_expr
+
+
+def judged_again(error: BaseException | None) -> bool:
+    """Whether a test cell that failed at its place runs once more after the notebook's
+    last cell, its second verdict standing if it passes.
+
+    An answer is judged as the finished notebook defines it: a class whose `**` uses the
+    `exp` and `log` of a later cell works after Run All, and so gets its points. (Visible
+    tests still run at their place too: a student sees the failure at the exercise.) A
+    failure that took the test's whole time (a time limit, a kernel that stopped
+    answering) is not run again, so that each test costs at most its time limit twice."""
+    if error is None or isinstance(error, (KernelUnavailable, GraderTimeLimit, TimeLimitExceeded,
+                                           CallbackTimeLimit)):
+        return False
+    return getattr(error, "ename", "") != "TimeLimitExceeded"
 
 
 def run_test_cell(bridge: Bridge, source: str, label: str, student_names: set[str],

@@ -169,6 +169,10 @@ class Remote(wire.Proxy):
 
     __hash__ = object.__hash__
 
+    def stands_for_the_same_object_as(self, other) -> bool:
+        return (isinstance(other, Remote) and other._bridge is self._bridge
+                and "$h" in self._token and other._token.get("$h") == self._token["$h"])
+
     def not_data(self) -> str:
         kind = self._type or "object"
         if kind in ("function", "type", "method", "builtin_function_or_method"):

@@ -4,7 +4,8 @@ A sample's notebook (`autograder.samples.assemble`) is run here in notebook orde
 setup cell and answer cells in a namespace that stands for the kernel, and each test
 cell of the instructor's notebook (visible and hidden: the sources the gradebook keeps)
 at its place, through `run_test_cell` over a `Loopback` on that namespace, under the
-salt grading draws for that student. So the requests, encoding, callbacks, copy-back
+salt grading draws for that student; a test cell that failed runs once more after the
+last cell where grading runs it again (`judged_again`). So the requests, encoding, callbacks, copy-back
 and failure messages are those of grading; what a loopback does not model (a sandboxed
 kernel, nbgrader's scoring and pages) is tested for a few samples of each chapter
 through the whole pipeline (tests/test_pipeline.py).
@@ -32,7 +33,7 @@ from autograder.cases import SALT, salt_for
 from autograder.course import chapters, notebook_name
 from autograder.samples import assemble, samples
 from autograder.scores import exercise_of
-from autograder.sealed import Loopback, exercise_names, run_test_cell
+from autograder.sealed import Loopback, exercise_names, judged_again, run_test_cell
 
 from ..conftest import ROOT
 from ..expected import ALTERNATIVES, FEEDBACK, IN_A_KERNEL_ONLY
@@ -77,6 +78,7 @@ def graded(chapter: str, student: str, drawn_for: str | None = None) -> dict[str
     token = SALT.set(salt_for(f"{chapter}/{notebook}", drawn_for or student, [c.source for c in answers]))
     namespace: dict = {"__name__": "__main__"}
     results: dict[str, str | None] = {}
+    again: list[str] = []
     code = [c for c in nb.cells if c.cell_type == "code"]
     try:
         with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()), \
@@ -88,6 +90,8 @@ def graded(chapter: str, student: str, drawn_for: str | None = None) -> dict[str
                     _, error = run_test_cell(Loopback(namespace), grade_cells(chapter)[grade_id],
                                              f"test {grade_id}", names, SECONDS)
                     results[grade_id] = None if error is None else f"{type(error).__name__}: {error}"
+                    if judged_again(error):
+                        again.append(grade_id)
                 elif number == 0 or cell in answers:  # the setup cell, and the answers
                     filename = f"<cell {number}>"
                     linecache.cache[filename] = (len(cell.source), None, cell.source.splitlines(True), filename)
@@ -95,6 +99,11 @@ def graded(chapter: str, student: str, drawn_for: str | None = None) -> dict[str
                         exec(compile(cell.source, filename, "exec"), namespace)
                     except Exception:  # noqa: BLE001 (as in a kernel: the cell fails, the rest runs)
                         pass
+            for grade_id in again:  # after the last cell, as the finished notebook defines the answers
+                _, error = run_test_cell(Loopback(namespace), grade_cells(chapter)[grade_id],
+                                         f"test {grade_id}", names, SECONDS)
+                if error is None:
+                    results[grade_id] = None
     finally:
         SALT.reset(token)
     return results
