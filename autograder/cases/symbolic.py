@@ -300,7 +300,45 @@ def compile_cases(seed: int) -> list[Case]:
         cases.append(Case((_draw(rng, 3, ("x", "y"), "*"), order)))
     cases.append(Case((_draw(rng, 3, ("x", "y", "z"), "+"), [Z, X, Y])))
     cases.append(Case((Const(4.0), [X])))
+    # Where Python's precedence differs from the tree's: the tree decides.
+    for expr in (Const(-2.0) ** 2 + X, (-X) ** 2, Const(-0.5) ** 3 + X, X - (Y - X), X / (Y * X),
+                 -(X ** 2), Const(2.0) ** -X, X * -Y, (X ** Y) ** 2):
+        cases.append(Case((expr, [X, Y])))
     return cases
+
+
+def _compiled(source, variables):
+    return eval(f"lambda {', '.join(v.name for v in variables)}: {source}", {"np": np})
+
+
+def _compile_bare_constants(e, variables):
+    """Every operation parenthesised, with Python's operators, but constants written bare."""
+    def source(n):
+        if isinstance(n, Const):
+            return repr(n.value)
+        if isinstance(n, Var):
+            return n.name
+        if isinstance(n, Neg):
+            return f"(-{source(n.arg)})"
+        if isinstance(n, (Sin, Cos, Exp, Log)):
+            return f"np.{type(n).__name__.lower()}({source(n.arg)})"
+        return f"({source(n.left)} {n.op} {source(n.right)})"
+    return _compiled(source(e), variables)
+
+
+def _compile_infix(e, variables):
+    """The expression written as infix text without any parentheses but the functions'."""
+    def source(n):
+        if isinstance(n, Const):
+            return repr(n.value)
+        if isinstance(n, Var):
+            return n.name
+        if isinstance(n, Neg):
+            return f"-{source(n.arg)}"
+        if isinstance(n, (Sin, Cos, Exp, Log)):
+            return f"np.{type(n).__name__.lower()}({source(n.arg)})"
+        return f"{source(n.left)} {n.op} {source(n.right)}"
+    return _compiled(source(e), variables)
 
 
 # --- typical mistakes -------------------------------------------------------------------------
@@ -368,6 +406,10 @@ MISTAKES = {
         Mistake("the variables were taken in alphabetical order; the function's arguments "
                 "are the variables in the order of the list given",
                 lambda e, variables: ref.compile_expr(e, sorted(variables, key=lambda v: v.name))),
+        Mistake("a negative constant was written without parentheses: (-2) ** 2 became -2.0 ** 2.0, "
+                "which Python reads as -(2 ** 2)", _compile_bare_constants),
+        Mistake("the operations were written without parentheses, so Python's precedence decides "
+                "(x - (y - x) became x - y - x): parenthesise every operation of the tree", _compile_infix),
     ),
     "logistic_map": (
         Mistake("one step too many: l_1 is x itself, so l_n takes n - 1 steps",

@@ -123,21 +123,28 @@ def logistic_map(n):
 
 
 def compile_expr(expr, variables):
-    """A Python function of the given variables (in that order) that evaluates `expr`.
+    """A Python function of the given variables (in that order) that computes exactly what
+    `expr.evaluate` computes.
 
-    The expression is turned into the source code of a lambda, with NumPy's functions
-    (so the function also works elementwise on arrays), and compiled once.
+    The expression is turned into the source code of a lambda and compiled once. Every
+    constant and every operation is parenthesised, so the tree decides the order of
+    operations, never Python's precedence ((-2) ** 2 is 4; -2 ** 2 would be -4). Division
+    and powers are NumPy's, as `evaluate`'s are: x / 0 is inf and (-8) ** (1/3) nan, where
+    Python's operators on floats raise an error or give a complex number. NumPy's
+    functions also make the function work elementwise on arrays.
     """
     def source(e):
         if isinstance(e, Const):
-            return repr(e.value)
+            return f"({e.value!r})"
         if isinstance(e, Var):
             return e.name
         if isinstance(e, Neg):
             return f"(-{source(e.arg)})"
         if isinstance(e, (Sin, Cos, Exp, Log)):
             return f"np.{type(e).__name__.lower()}({source(e.arg)})"
+        if isinstance(e, (Div, Pow)):
+            return f"np.{'divide' if isinstance(e, Div) else 'power'}({source(e.left)}, {source(e.right)})"
         return f"({source(e.left)} {e.op} {source(e.right)})"
 
     names = [v.name for v in variables]
-    return eval(f"lambda {', '.join(names)}: {source(expr)}", {"np": np})
+    return eval(f"lambda {', '.join(names)}: {source(expr)}", {"np": np, "inf": np.inf, "nan": np.nan})

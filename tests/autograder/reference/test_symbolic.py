@@ -7,7 +7,7 @@ import sympy
 from hypothesis import given
 from hypothesis import strategies as st
 
-from adcourse.expressions import Const, Var, evaluate, free_variables, tree_size
+from adcourse.expressions import Const, Var, evaluate, free_variables, to_infix, tree_size
 from adcourse.tolerance import policy
 from autograder.cases.symbolic import OPERATIONS, points_for, random_expression
 from autograder.reference import symbolic as ref
@@ -102,5 +102,31 @@ def test_compile_expr_evaluates_like_the_tree(expr):
     with np.errstate(all="ignore"):
         got = np.broadcast_to(f(env["y"], env["x"]), (5,))
         expected = np.broadcast_to(evaluate(expr, env), (5,))
-    finite = np.isfinite(expected)
-    assert SYMBOLIC.close(got[finite], expected[finite]).all()
+        scalars = [f(float(y), float(x)) for y, x in zip(env["y"], env["x"])]
+    np.testing.assert_array_equal(got, expected)  # exactly, nan where evaluate gives nan
+    np.testing.assert_array_equal(np.array(scalars, dtype=float), expected)
+
+
+#: Where Python's precedence or its float operators differ from the tree's meaning.
+PRECEDENCE = [Const(-2) ** 2 * X, (-X) ** 2, Const(-0.5) ** X, X - (Y - X), X / (Y * X), X ** (Y ** 2),
+              (X ** Y) ** 2, -(X ** 2), Const(2) ** -X, X / (X - X), Const(-8) ** (Const(1) / 3), X * -Y,
+              -Const(3) ** 2, Const(1e308) * X * 10]
+
+
+@pytest.mark.parametrize("expr", PRECEDENCE, ids=[to_infix(e) for e in PRECEDENCE])
+@pytest.mark.parametrize("point", [(1.5, 0.5), (-1.25, 2.0), (0.0, -3.0)])
+def test_compile_expr_keeps_the_tree_s_order_of_operations_and_numpy_s_arithmetic(expr, point):
+    x, y = point
+    with np.errstate(all="ignore"):
+        expected = evaluate(expr, {"x": x, "y": y})
+        got = ref.compile_expr(expr, [X, Y])(x, y)
+    np.testing.assert_array_equal(np.float64(got), expected)
+    assert sympy_value(expr, x, y, expected)
+
+
+def sympy_value(expr, x, y, value) -> bool:
+    """The value SymPy computes for the tree, where it is a real number, equals `value`."""
+    exact = complex(expr.to_sympy().subs({sympy.Symbol("x", real=True): x, sympy.Symbol("y", real=True): y}).evalf())
+    if not np.isfinite(value) or abs(exact.imag) > 1e-12 or not np.isfinite(exact.real):
+        return True  # outside the reals or finite floats: evaluate's nan and inf are the contract
+    return bool(np.isclose(exact.real, value, rtol=1e-12))
