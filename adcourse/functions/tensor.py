@@ -101,13 +101,14 @@ def _tensor_operation(args):
     return answer
 
 
-def _graph_nodes(Tensor, name, arrays):
+def _graph_nodes(Tensor, name, arrays, counter=None):
     """(output, the nodes whose gradients are read) of the graph `name`, built from the
     leaves Tensor(array) with the course's own VJPs (only the constructor is the student's)."""
     leaves = [Tensor(np.array(a, dtype=float)) for a in arrays]
+    counter = VJPCount() if counter is None else counter
 
     def node(data, *pairs):
-        return Tensor(data, tuple(pairs))
+        return Tensor(data, tuple((parent, counter.counted(vjp)) for parent, vjp in pairs))
 
     def total(x):
         return node(np.sum(x.data), (x, lambda g: np.full(x.data.shape, g)))
@@ -156,10 +157,51 @@ def _graph_nodes(Tensor, name, arrays):
                      (x, lambda g: g))
         out = total(y)
         return out, leaves + [out]
+    if name == "deep":  # y <- 0.5 tanh(y) + 0.5 x, 3000 times: deeper than Python's recursion limit
+        x, = leaves
+        y = x
+        for _ in range(DEEP):
+            t = np.tanh(y.data)
+            y = node(0.5 * t + 0.5 * x.data, (y, (lambda t: lambda g: 0.5 * g * (1 - t * t))(t)),
+                     (x, lambda g: 0.5 * g))
+        out = total(y)
+        return out, leaves + [out]
+    if name == "doubling":  # y <- (y + y) / 2, 40 times: 2**40 paths, 80 edges
+        x, = leaves
+        y = x
+        for _ in range(40):
+            y = node(y.data, (y, lambda g: 0.5 * g), (y, lambda g: 0.5 * g))
+        out = total(y)
+        return out, leaves + [out]
     raise KeyError(f"no tensor graph called {name!r}")
 
 
-TENSOR_GRAPHS = ("reuse", "diamond", "skip", "layer", "chain")
+#: Levels of the "deep" graph.
+DEEP = 3000
+
+TENSOR_GRAPHS = ("reuse", "diamond", "skip", "layer", "chain", "deep", "doubling")
+
+
+class VJPCount:
+    """The calls of a graph's vector-Jacobian products. A backward pass in linear time calls
+    each once; past twice the graph's edges, a call fails at once (a backward that follows
+    every path of the "doubling" graph would otherwise make 2**40 of them)."""
+
+    def __init__(self):
+        self.edges, self.calls = 0, 0
+
+    def counted(self, vjp):
+        self.edges += 1
+
+        def call(g):
+            self.calls += 1
+            if self.calls > 2 * self.edges:
+                raise RuntimeError(f"backward called the graph's vector-Jacobian products more than "
+                                   f"{2 * self.edges} times, and the graph has {self.edges} edges: "
+                                   "each tensor must pass its gradient on once, after all of its own "
+                                   "has arrived (topological order), not once per path")
+            return vjp(g)
+        return call
 
 
 def _tensor_backward(args):
@@ -167,15 +209,22 @@ def _tensor_backward(args):
     output's value, the gradients it filled (None where it filled none), and the central
     difference of the output along the directions V (one per leaf)."""
     Tensor, backward, name, arrays, V, h = args
-    out, nodes = _graph_nodes(Tensor, name, arrays)
-    backward(out)
-    grads = [None if getattr(n, "grad", None) is None else np.array(n.grad, dtype=float) for n in nodes]
+    counter = VJPCount()
+    out, nodes = _graph_nodes(Tensor, name, arrays, counter)
+    runs = []
+    for _ in range(2):  # a second call must give the same gradients (each call replaces them)
+        counter.calls = 0
+        backward(out)
+        runs.append([None if getattr(n, "grad", None) is None else np.array(n.grad, dtype=float) for n in nodes])
+    first, grads = runs
 
     def along(t):
         moved, _ = _graph_nodes(Tensor, name, [np.asarray(a) + t * np.asarray(v) for a, v in zip(arrays, V)])
         return float(moved.data)
-    return {"value": float(out.data), "grads": grads, "shapes": [list(np.shape(n.data)) for n in nodes],
+    return {"value": float(out.data), "grads": grads, "first": first, "vjp_calls": counter.calls,
+            "edges": counter.edges, "shapes": [list(np.shape(n.data)) for n in nodes],
             "central": (along(h) - along(-h)) / (2 * h)}
+
 
 
 def _no_derivative(x):

@@ -205,6 +205,15 @@ def operation_cases(seed: int) -> list[Case]:
     return [Case((p,)) for p in programs]
 
 
+def kink_cases(seed: int) -> list[Case]:
+    """relu where its input is exactly 0 (beside values on either side): its VJP is 0 there,
+    the course's convention (not checked by central differences, which see a kink)."""
+    rng = generator(seed)
+    at_zero = np.where(rng.random((3, 4)) < 0.5, 0.0, rng.uniform(-2, 2, (3, 4)))
+    at_zero[0, 0] = 0.0
+    return [Case((_program(rng, "relu", [tensor(at_zero)]),)), Case((_program(rng, "relu", [tensor(0.0)]),))]
+
+
 # --- backward -------------------------------------------------------------------------------------
 
 class Graph(tuple):
@@ -218,7 +227,14 @@ class Graph(tuple):
 def _run_backward(function, tensor_class, graph):
     name, arrays, V = graph
     run = in_kernel(TENSOR_BACKWARD, function)
-    answer = run((tensor_class, function, name, list(arrays), list(V), STEP))
+    try:
+        answer = run((tensor_class, function, name, list(arrays), list(V), STEP))
+    except Exception as error:  # noqa: BLE001 (a RecursionError here, or as the kernel names it)
+        if "RecursionError" not in (type(error).__name__, getattr(error, "ename", "")):
+            raise
+        raise Unacceptable(f"backward recursed deeper than Python allows on {graph!r}: put the nodes in "
+                           "topological order with an explicit stack, so that graphs thousands deep "
+                           "work") from None
     for k, (grad, shape) in enumerate(zip(answer["grads"], answer["shapes"])):
         if grad is None:
             raise Unacceptable(f"backward left `.grad` of node {k + 1} of the graph (shape "
@@ -226,6 +242,18 @@ def _run_backward(function, tensor_class, graph):
         if grad.shape != tuple(shape):
             raise Unacceptable(f"backward filled node {k + 1}'s `.grad` with shape {grad.shape}; "
                                f"the node has shape {tuple(shape)}")
+    if answer["vjp_calls"] > answer["edges"]:
+        raise Unacceptable(f"backward called the graph's vector-Jacobian products {answer['vjp_calls']} times, "
+                           f"and the graph has {answer['edges']} edges: each tensor passes its gradient on "
+                           "once, after all of its own has arrived (topological order), not once per path")
+    for k, (first, second) in enumerate(zip(answer["first"], answer["grads"])):
+        if first is not None and second is not None and not np.array_equal(first, second):
+            twice = np.allclose(second, 2 * first)
+            raise Unacceptable(f"a second call of backward on the same output changed node {k + 1}'s `.grad`"
+                               + (" to twice what the first call gave: the gradients were accumulated across "
+                                  "calls" if twice else "") +
+                               "; each call replaces what an earlier call left (start every node it reaches "
+                               "from zero)")
     return answer
 
 
@@ -251,12 +279,13 @@ def on_graph_directional(student_tensor):
 
 
 LEAVES = {"reuse": [(3, 4)], "diamond": [(5,)], "skip": [(3,)], "layer": [(3, 4), (4,), (4,)],
-          "chain": [(4,)]}
+          "chain": [(4,)], "deep": [(4,)], "doubling": [(3,)]}
 
 
 def graph_cases(seed: int) -> list[Case]:
     """Every course graph (a tensor used twice by one node and reused, two paths, paths of
-    different lengths, a layer with broadcasting, a chain 150 deep), twice."""
+    different lengths, a layer with broadcasting, a chain 150 deep, one 3000 deep, 2**40
+    paths through 80 edges), twice; `backward` is called twice on each."""
     rng = generator(seed)
     cases = []
     for name in TENSOR_GRAPHS:
@@ -300,7 +329,40 @@ def training(function, X, y, **kwargs) -> np.ndarray:
     if again.shape != losses.shape or not np.array_equal(again, losses):
         raise Unacceptable("two runs with the same seed gave different losses: draw the "
                            "initial weights with np.random.default_rng(seed)")
+    if (losses < 0).any():
+        raise Unacceptable(f"a loss is negative ({losses.min():.4g}): the mean binary cross-entropy "
+                           "-mean(y log p + (1 - y) log(1 - p)) never is, so this is not it")
+    _gradient_descent_steps(function, X, y, kwargs)
     return np.array([float(steps)])
+
+
+#: The rate of the short runs that check each step is one gradient-descent step.
+SMALL_LR = 1e-3
+NOT_DESCENT = ("the losses do not follow gradient descent: with a small rate lr, a step "
+               "p <- p - lr * p.grad lowers the loss by about lr * |grad|^2, nearly the same at the next "
+               "step, and twice as much with twice the rate")
+
+
+def _gradient_descent_steps(function, X, y, kwargs) -> None:
+    """Short runs with a small rate: entry 0 is the loss of the initial parameters (the
+    same at every rate), and each step lowers the loss by about lr |grad|^2 (to first
+    order in lr), which changes little over three steps and doubles with the rate. Updates
+    that are not gradient-descent steps (gradients accumulated across steps, a made-up
+    list) fail one of these."""
+    short = {**kwargs, "steps": 4, "lr": SMALL_LR}
+    a = np.asarray(function(X, y, **short), dtype=float)
+    b = np.asarray(function(X, y, **{**short, "lr": 2 * SMALL_LR}), dtype=float)
+    if a.shape != (4,) or b.shape != (4,):
+        raise Unacceptable(f"returned {a.size} losses for steps=4: one loss per step")
+    if not np.isclose(a[0], b[0], rtol=1e-9, atol=1e-12):
+        raise Unacceptable(f"{NOT_DESCENT} (the first loss, {a[0]:.6g} at lr={SMALL_LR:g} and {b[0]:.6g} at "
+                           f"lr={2 * SMALL_LR:g}, must be the loss of the initial parameters, before any step)")
+    da, db = -np.diff(a), -np.diff(b)
+    if not (da > 0).all() or not (0.8 < da[1:] / da[0]).all() or not (da[1:] / da[0] < 1.25).all() \
+            or not 1.6 < db[0] / da[0] < 2.5:
+        raise Unacceptable(f"{NOT_DESCENT} (at lr={SMALL_LR:g} the loss fell by "
+                           + ", ".join(f"{d:.3g}" for d in da) + f"; at lr={2 * SMALL_LR:g} by "
+                           + ", ".join(f"{d:.3g}" for d in db) + ")")
 
 
 def training_cases(seed: int) -> list[Case]:
@@ -367,6 +429,13 @@ class _ReluWithoutG(ref.Tensor):
         return ref.primitive(lambda x: np.maximum(x, 0.0), (lambda g, ans, x: 1.0 * (x > 0),), self)
 
 
+class _ReluOneAtZero(ref.Tensor):
+    __slots__ = ()
+
+    def relu(self):
+        return ref.primitive(lambda x: np.maximum(x, 0.0), (lambda g, ans, x: g * (x >= 0),), self)
+
+
 class _TanhOfX(ref.Tensor):
     __slots__ = ()
 
@@ -392,6 +461,50 @@ def _backward_overwriting(output):
             grads[parent] = vjp(node.grad)
 
 
+def _backward_recursive(output):
+    """The reference's backward with a recursive topological sort."""
+    order = _topological(output, recursive=True)
+    grads = {output: np.ones_like(output.data)}
+    for node in reversed(order):
+        node.grad = np.asarray(grads.pop(node))
+        for parent, vjp in node.parents:
+            grads[parent] = grads[parent] + vjp(node.grad) if parent in grads else vjp(node.grad)
+
+
+def _backward_every_path(output):
+    """backward that carries each contribution down every path, one at a time."""
+    order = _topological_iterative(output)
+    for node in order:
+        node.grad = np.zeros_like(node.data)
+    stack = [(output, np.ones_like(output.data))]
+    while stack:
+        node, g = stack.pop()
+        node.grad = node.grad + g
+        for parent, vjp in node.parents:
+            stack.append((parent, vjp(g)))
+
+
+def _backward_accumulating(output):
+    """The reference's backward, adding to what an earlier call left in `.grad`."""
+    previous = {id(n): n.grad for n in _topological_iterative(output)}
+    ref.backward(output)
+    for node in _topological_iterative(output):
+        if previous[id(node)] is not None:
+            node.grad = node.grad + previous[id(node)]
+
+
+def _topological_iterative(output):
+    order, seen, stack = [], {output}, [output]
+    while stack:
+        node = stack.pop()
+        order.append(node)
+        for parent, _ in node.parents:
+            if parent not in seen:
+                seen.add(parent)
+                stack.append(parent)
+    return order
+
+
 def _backward_breadth_first(output):
     """backward that hands a node's gradient on as soon as the node is first dequeued."""
     grads, queue, seen = {output: np.ones_like(output.data)}, [output], {output}
@@ -409,6 +522,8 @@ def _backward_in_place(output):
     """backward that adds into the first contribution in place, which may be another
     node's gradient (a VJP that returns g itself)."""
     order = _topological(output)
+    for node in order:
+        node.grad = None
     output.grad = np.ones_like(output.data)
     for node in reversed(order):
         for parent, vjp in node.parents:
@@ -419,17 +534,41 @@ def _backward_in_place(output):
                 parent.grad += contribution
 
 
-def _topological(output) -> list:
-    order, seen = [], set()
-
-    def visit(node):
-        if node not in seen:
-            seen.add(node)
+def _topological(output, recursive: bool = False) -> list:
+    """The nodes, parents before children: by an explicit stack, or by recursion (which
+    fails on deep graphs)."""
+    order, seen = [], {output}
+    if recursive:
+        def visit(node):
             for parent, _ in node.parents:
-                visit(parent)
+                if parent not in seen:
+                    seen.add(parent)
+                    visit(parent)
             order.append(node)
-    visit(output)
+        visit(output)
+        return order
+    stack = [(output, iter(output.parents))]
+    while stack:
+        node, parents = stack[-1]
+        for parent, _ in parents:
+            if parent not in seen:
+                seen.add(parent)
+                stack.append((parent, iter(parent.parents)))
+                break
+        else:
+            stack.pop()
+            order.append(node)
     return order
+
+
+def _made_up_losses(X, y, hidden=16, steps=500, lr=0.1, seed=0):
+    """Losses that fall as training should, without training."""
+    return [float(v) for v in np.linspace(0.7, 0.05, steps)]
+
+
+def _accumulated_updates(X, y, hidden=16, steps=500, lr=0.1, seed=0):
+    """Training whose backward adds to the gradients of the previous steps."""
+    return with_globals(ref.fit_mlp, {"backward": _backward_accumulating})(X, y, hidden, steps, lr, seed)[1]
 
 
 def _ascending(X, y, hidden=16, steps=500, lr=0.1, seed=0):
@@ -444,6 +583,8 @@ MISTAKES = {
         Mistake(MATMUL, _matmul_without(left=True, right=True)),
         Mistake(KEEPDIMS, _SumNotExpanded),
         Mistake("the relu VJP must multiply g by the step (x > 0): g * (x > 0)", _ReluWithoutG),
+        Mistake("relu's VJP at 0 is 0 in this course (relu'(0) = 0, as in chapter 04, PyTorch and "
+                "JAX): g * (x > 0), not g * (x >= 0)", _ReluOneAtZero),
         Mistake("the tanh VJP used x for tanh(x): it is g * (1 - tanh(x)**2)", _TanhOfX),
         Mistake("the division VJP for the denominator has the wrong sign: d(x / y)/dy = -x / y**2",
                 _DivisionSign),
@@ -456,10 +597,15 @@ MISTAKES = {
                 "paths (or used twice) gets the sum of the contributions", _backward_overwriting),
         Mistake("a node passed its gradient on before every contribution to it had arrived: visit "
                 "the nodes in reverse topological order", _backward_breadth_first),
+        Mistake("backward recursed deeper than Python allows", _backward_recursive),
+        Mistake("backward called the graph's vector-Jacobian products", _backward_every_path),
+        Mistake("the gradients were accumulated across calls", _backward_accumulating),
         Mistake("an in-place += changed a gradient array that another node shares (a VJP may "
                 "return g itself): add into a new array", _backward_in_place),
     ),
     "train_mlp": (
         Mistake(DESCENT, _ascending),
+        Mistake(NOT_DESCENT, _made_up_losses),
+        Mistake(NOT_DESCENT, _accumulated_updates),
     ),
 }

@@ -8,17 +8,21 @@ from autograder.checking import compare
 def test_Tensor_hidden(Tensor):
     """Every primitive of `Tensor`, its values and vector-Jacobian products against the
     reference and against central differences, with broadcasting, numbers and arrays on
-    either side, axes, keepdims and reuse; at most 10 s per call."""
+    either side, axes, keepdims and reuse, and relu's VJP at its kink (0, by the course's
+    convention); at most 10 s per call."""
     compare(Tensor, "tensor_autodiff.Tensor", cases.operation_cases(seed=601), harness=cases.tensor_vjp,
             policy="exact", seconds=10)
     compare(Tensor, "tensor_autodiff.Tensor", cases.operation_cases(seed=601), harness=cases.tensor_directional,
             policy="finite_difference", seconds=10)
+    compare(Tensor, "tensor_autodiff.Tensor", cases.kink_cases(seed=604), harness=cases.tensor_vjp,
+            policy="exact", seconds=10)
 
 
 def test_backward_hidden(backward, Tensor):
-    """`backward` on the course's graphs of the student's `Tensor`s (reuse, several paths, a
-    layer, a deep chain), against the reference and against central differences; at most
-    10 s per call."""
+    """`backward`, called twice, on the course's graphs of the student's `Tensor`s (reuse,
+    several paths, a layer, chains 150 and 3000 deep, 2**40 paths through 80 edges),
+    against the reference and against central differences: the same gradients from both
+    calls, each vector-Jacobian product called once per call; at most 10 s per call."""
     compare(backward, "tensor_autodiff.backward", cases.graph_cases(seed=602), harness=cases.on_graph(Tensor),
             policy="exact", seconds=10)
     compare(backward, "tensor_autodiff.backward", cases.graph_cases(seed=602),

@@ -126,15 +126,23 @@ class Tensor:
         return f"Tensor({self.data!r})"
 # %% backward
 def backward(output):
-    order, seen = [], set()
-
-    def visit(node):
-        if id(node) not in seen:
-            seen.add(id(node))
-            for parent, _ in node.parents:
-                visit(parent)
-            order.append(node)
-    visit(output)
+    # Kahn's algorithm: count each node's children, then take nodes whose children are done.
+    children, stack, seen = {id(output): 0}, [output], {id(output)}
+    while stack:
+        for parent, _ in stack.pop().parents:
+            children[id(parent)] = children.get(id(parent), 0) + 1
+            if id(parent) not in seen:
+                seen.add(id(parent))
+                stack.append(parent)
+    order, ready = [], [output]
+    while ready:
+        node = ready.pop()
+        order.append(node)
+        for parent, _ in node.parents:
+            children[id(parent)] -= 1
+            if children[id(parent)] == 0:
+                ready.append(parent)
+    order.reverse()
     for node in order:
         node.grad = np.zeros_like(node.data)
     output.grad = np.ones_like(output.data)
