@@ -164,7 +164,8 @@ def _proximal_gradient(A, b, lam, steps=500, step=None, *, prox=ref.soft_thresho
 
 
 def _accelerated(A, b, lam, steps=500, step=None, *, four=4.0, momentum_from="x", gradient_at="y",
-                 prox=ref.soft_threshold, threshold=lambda s, lam: s * lam):
+                 prox=ref.soft_threshold, threshold=lambda s, lam: s * lam,
+                 momentum=lambda t, t_next: (t - 1) / t_next):
     """FISTA with one of its parts replaced."""
     s = 1 / np.linalg.norm(A, 2) ** 2 if step is None else step
     x = np.zeros(A.shape[1])
@@ -174,8 +175,20 @@ def _accelerated(A, b, lam, steps=500, step=None, *, four=4.0, momentum_from="x"
         point = y if gradient_at == "y" else x
         x_next = prox(point - s * (A.T @ (A @ point - b)), threshold(s, lam))
         t_next = (1 + np.sqrt(1 + four * t * t)) / 2
-        y = x_next + (t - 1) / t_next * (x_next - (x if momentum_from == "x" else y))
+        y = x_next + momentum(t, t_next) * (x_next - (x if momentum_from == "x" else y))
         x, t = x_next, t_next
+        objectives.append(lasso_objective(A, b, lam, x))
+    return x, np.array(objectives)
+
+
+def _k_momentum(A, b, lam, steps=500, step=None):
+    """Accelerated proximal gradient with the momentum (k - 2) / (k + 1)."""
+    s = 1 / np.linalg.norm(A, 2) ** 2 if step is None else step
+    x_old = x = np.zeros(A.shape[1])
+    objectives = [lasso_objective(A, b, lam, x)]
+    for k in range(1, steps + 1):
+        y = x + (k - 2) / (k + 1) * (x - x_old)
+        x_old, x = x, ref.soft_threshold(y - s * (A.T @ (A @ y - b)), s * lam)
         objectives.append(lasso_objective(A, b, lam, x))
     return x, np.array(objectives)
 
@@ -235,6 +248,13 @@ MISTAKES = {
         Mistake("t_{k+1} = (1 + sqrt(1 + t_k^2)) / 2 lost its factor 4: it is "
                 "(1 + sqrt(1 + 4 t_k^2)) / 2, so that the momentum (t_k - 1) / t_{k+1} tends to 1",
                 partial(_accelerated, four=1.0)),
+        Mistake("the momentum is (t_k - 1) / t_k; FISTA's is (t_k - 1) / t_(k+1), with the next t",
+                partial(_accelerated, momentum=lambda t, t_next: (t - 1) / t)),
+        Mistake("the momentum is a constant; FISTA's is (t_k - 1) / t_(k+1), which starts at 0 and "
+                "grows towards 1", partial(_accelerated, momentum=lambda t, t_next: 0.9)),
+        Mistake("the momentum (k - 2) / (k + 1) is another accelerated method's; this notebook's FISTA "
+                "uses (t_k - 1) / t_(k+1) with t_1 = 1, t_(k+1) = (1 + sqrt(1 + 4 t_k^2)) / 2",
+                _k_momentum),
         Mistake("the gradient step is taken at x_k instead of the extrapolated point y_k: "
                 "that is ISTA, with no acceleration", partial(_accelerated, gradient_at="x")),
         Mistake(_THRESHOLD, partial(_accelerated, threshold=lambda s, lam: lam)),

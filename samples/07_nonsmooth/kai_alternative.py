@@ -32,13 +32,16 @@ def ista(A, b, lam, steps=500, step=None):
     return x, np.array(objectives)
 # %% fista
 def fista(A, b, lam, steps=500, step=None):
-    t = step if step is not None else 1 / np.linalg.norm(A, ord=2) ** 2
+    s = step if step is not None else 1 / np.linalg.norm(A, ord=2) ** 2
+    ts = [1.0]  # t_1, t_2, ... (ts[k - 1] is t_k): the whole sequence first, then the iterates
+    for _ in range(steps):
+        ts.append(0.5 + np.sqrt(0.25 + ts[-1] ** 2))
     x_old = x = np.zeros(A.shape[1])
     objectives = np.empty(steps + 1)
     objectives[0] = lasso_objective(A, b, lam, x)
     for k in range(1, steps + 1):
-        y = x + (k - 2) / (k + 1) * (x - x_old)
-        x_old, x = x, soft_threshold(y - t * A.T @ (A @ y - b), t * lam)
+        y = x + (ts[k - 2] - 1) / ts[k - 1] * (x - x_old) if k > 1 else x
+        x_old, x = x, soft_threshold(y - s * A.T @ (A @ y - b), s * lam)
         objectives[k] = lasso_objective(A, b, lam, x)
     return x, objectives
 # %% subgradient_method

@@ -155,3 +155,23 @@ def test_subgradient_method_gets_near_the_optimum_but_reaches_no_zero():
     x, objectives = ref.subgradient_method(A, b, lam)
     assert policy("subgradient_gap").close((objectives[-1] - best) / (objectives[0] - best), 0.0)
     assert np.count_nonzero(x) == x.size
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_fista_is_the_recursion_the_contract_states(seed):
+    """x_0 = y_1 = 0, t_1 = 1, x_k = prox(y_k - s grad f(y_k)), t_(k+1) = (1 + sqrt(1 + 4 t_k^2)) / 2,
+    y_(k+1) = x_k + ((t_k - 1) / t_(k+1)) (x_k - x_(k-1)), transcribed with 1-based lists."""
+    rng = np.random.default_rng(seed)
+    A, b = rng.normal(size=(30, 50)), rng.normal(size=30)
+    lam, steps = 0.1 * np.max(np.abs(A.T @ b)), 60
+    s = 1 / np.linalg.norm(A, 2) ** 2
+    xs, ys, ts = [np.zeros(50)], [None, np.zeros(50)], [None, 1.0]
+    for k in range(1, steps + 1):
+        y = ys[k]
+        xs.append(ref.soft_threshold(y - s * A.T @ (A @ y - b), s * lam))
+        ts.append((1 + np.sqrt(1 + 4 * ts[k] ** 2)) / 2)
+        ys.append(xs[k] + (ts[k] - 1) / ts[k + 1] * (xs[k] - xs[k - 1]))
+    x, objectives = ref.fista(A, b, lam, steps=steps)
+    np.testing.assert_allclose(x, xs[-1], rtol=1e-12, atol=1e-14)
+    np.testing.assert_allclose(objectives, [0.5 * np.sum((A @ xk - b) ** 2) + lam * np.sum(np.abs(xk)) for xk in xs],
+                               rtol=1e-12)
