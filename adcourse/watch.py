@@ -12,6 +12,7 @@ from __future__ import annotations
 import _thread
 import sys
 import threading
+import types
 from typing import Callable
 
 
@@ -50,8 +51,35 @@ _KNOWN_FOLDERS = {name: _folders((name,)) for name in WATCHABLE}
 
 
 def _library_folders(libraries) -> tuple[tuple[str, str], ...]:
-    return tuple(folder for name in libraries
+    return tuple(folder for name in libraries if ":" not in name
                  for folder in (_KNOWN_FOLDERS[name] if name in _KNOWN_FOLDERS else _folders((name,))))
+
+
+#: Functions a test may ban, found when this module is imported (in the fork server, before
+#: any student's code): a kernel that rebinds the name later does not change which code is
+#: watched for.
+WATCHABLE_FUNCTIONS = ("adcourse.expressions:evaluate",)
+
+
+def _functions(libraries) -> dict:
+    """code object -> name, for the entries "module:function" (or "module:Class.method") of
+    `libraries`: single functions an exercise may not call (chapter 02's `compile_expr`
+    may not call `adcourse.expressions:evaluate`). The module is imported if it is not."""
+    import importlib
+
+    codes = {}
+    for name in libraries:
+        if ":" not in name:
+            continue
+        if name in _KNOWN_CODES:
+            codes[_KNOWN_CODES[name]] = name.replace(":", ".")
+            continue
+        module, _, path = name.partition(":")
+        target = importlib.import_module(module)
+        for part in path.split("."):
+            target = getattr(target, part)
+        codes[target.__code__] = f"{module}.{path}"
+    return codes
 
 
 class _Watch:
@@ -62,15 +90,17 @@ class _Watch:
     their `__module__`.
     """
 
-    __slots__ = ("libraries", "folders", "seen", "clean")
+    __slots__ = ("libraries", "folders", "codes", "seen", "clean")
 
-    def __init__(self, libraries: frozenset, folders: tuple[tuple[str, str], ...]):
-        self.libraries, self.folders, self.seen = libraries, folders, []
+    def __init__(self, libraries: frozenset, folders: tuple[tuple[str, str], ...], codes: dict):
+        self.libraries, self.folders, self.codes, self.seen = libraries, folders, codes, []
         self.clean = set()  # code objects already found outside the libraries, in this call
 
     def __call__(self, frame, event, arg):
         if event == "call":
             code = frame.f_code
+            if code in self.codes:
+                self._stop(self.codes[code], self.codes[code])
             if code in self.clean:
                 return
             module = frame.f_globals.get("__name__") or ""
@@ -105,11 +135,14 @@ class Watched:
 
     def __init__(self, function, libraries: frozenset):
         self.function, self.libraries = function, libraries
-        self.folders = _library_folders(libraries)
+        self.folders, self.codes = _library_folders(libraries), _functions(libraries)
         self.__name__ = getattr(function, "__name__", "call")
 
     def __call__(self, *args, **kwargs):
-        return self._run(args, kwargs)
+        result = self._run(args, kwargs)
+        if isinstance(result, (types.FunctionType, types.MethodType)):
+            return Watched(result, self.libraries)  # a returned function is held to the same watch
+        return result
 
     def finished(self, args: tuple, kwargs: dict, finish: Callable):
         """finish(function(*args, **kwargs)), all of it under the watch (how the kernel end
@@ -125,7 +158,7 @@ class Watched:
         # verdict is whether the watch is still installed (CPython removes a profile
         # function that raises, as the watch does at the first code of a library) and
         # saw nothing.
-        watch = _Watch(self.libraries, self.folders)
+        watch = _Watch(self.libraries, self.folders, self.codes)
         previous, previous_threads = _getprofile(), _thread_profile()
         _set_thread_profile(watch)  # threads the call starts are watched too
         _setprofile(watch)
@@ -151,6 +184,11 @@ class Watched:
             return _LibraryUsed(f"the grader's watch for other libraries was switched off while "
                                 f"`{self.__name__}` ran: this exercise is graded only with the watch on")
         library, module = watch.seen[0]
+        if library in self.codes.values():
+            return _LibraryUsed(f"the answer called {library} while `{self.__name__}` ran, which this "
+                                "exercise does not allow: the function you return must compute the "
+                                "expression itself (compiled Python source), not hand it to "
+                                f"{library.rpartition('.')[2]}")
         return _LibraryUsed(f"the answer was computed with {library} ({module} ran while "
                             f"`{self.__name__}` was called): this exercise asks for your own "
                             "implementation of the rules, and an answer computed by another "
@@ -159,7 +197,8 @@ class Watched:
 
 def watched(function, libraries):
     """`function`, raising `LibraryUsed` when code of one of `libraries` (top-level
-    package names such as "sympy") ran during a call.
+    package names such as "sympy", or single functions as "module:function") ran during a
+    call.
 
     Watching is by profiling the call: every Python and C function called is looked up
     by the file its code comes from and the module it belongs to, so the library is seen
@@ -232,3 +271,7 @@ def install_guard() -> bool:
 
 
 install_guard()
+
+
+_KNOWN_CODES: dict = {}  # empty while _functions finds them
+_KNOWN_CODES.update({name: next(iter(_functions((name,)))) for name in WATCHABLE_FUNCTIONS})

@@ -33,6 +33,7 @@ FEEDBACK = {
         ("eli_lazy_simplify", "larger than what the rules give"),
         ("gus_shared_once", "was counted once"),
         ("hal_off_by_one", "one step too many"),
+        ("zoe_evaluates", "the answer called adcourse.expressions.evaluate"),
         ("ivy_variable_order", "the variables were taken in alphabetical order"),
         ("untouched", "is not answered yet"),
     ],

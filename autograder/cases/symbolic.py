@@ -31,6 +31,8 @@ from autograder.reference import symbolic as ref
 
 #: Libraries that compute derivatives or simplify symbolically: not allowed to answer.
 FORBIDDEN = ("sympy", "symengine")
+#: What `compile_expr` may not call either: the function it returns computes the expression itself.
+NOT_EVALUATE = ("adcourse.expressions:evaluate",)
 
 #: Where the variables are drawn: every expression of the generator is defined there.
 DOMAIN = (0.5, 2.0)
@@ -406,6 +408,8 @@ MISTAKES = {
         Mistake("the variables were taken in alphabetical order; the function's arguments "
                 "are the variables in the order of the list given",
                 lambda e, variables: ref.compile_expr(e, sorted(variables, key=lambda v: v.name))),
+        Mistake("the answer called adcourse.expressions.evaluate while",
+                lambda e, variables: (lambda *values: evaluate(e, dict(zip([v.name for v in variables], values))))),
         Mistake("a negative constant was written without parentheses: (-2) ** 2 became -2.0 ** 2.0, "
                 "which Python reads as -(2 ** 2)", _compile_bare_constants),
         Mistake("the operations were written without parentheses, so Python's precedence decides "
