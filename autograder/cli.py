@@ -43,6 +43,13 @@ def main(argv: list[str] | None = None) -> int:
     commands.add_parser("demo", help="build, then load, grade and report the sample class "
                                      "of every chapter")
 
+    audit = commands.add_parser("audit", help="mutation analysis: how many changed references the "
+                                              "hidden tests of each exercise catch")
+    audit.add_argument("chapters", nargs="+", metavar="CHAPTER")
+    audit.add_argument("--exercise", action="append", help="only this exercise (grade_id); repeatable")
+    audit.add_argument("--limit", type=int, help="at most this many mutants per exercise")
+    audit.add_argument("--table", action="store_true", help="end with the table of the README")
+
     args = parser.parse_args(argv)
     scripts_on_path()
     try:
@@ -66,6 +73,11 @@ def main(argv: list[str] | None = None) -> int:
                 run(root, chapter)
         elif args.command == "demo":
             return demo(root)
+        elif args.command == "audit":
+            from .audit import report as run, table
+            results = {chapter: run(chapter, args.exercise, args.limit) for chapter in args.chapters}
+            if args.table:
+                print("\n" + table(results))
         elif args.command == "check":
             from .selfcheck import check as run
             got, total = run(root, args.notebook)

@@ -101,19 +101,26 @@ def _definition(source: str, tree: ast.Module, name: str) -> str:
     raise KeyError(f"the reference module defines no function or class {name!r}")
 
 
-def solution_sources(chapter: str) -> dict[str, str]:
-    """grade_id -> solution cell source, for every exercise the reference defines."""
+def solution_groups(chapter: str) -> dict[str, tuple[str, ...]]:
+    """grade_id -> the names of the reference's definitions its answer cell holds."""
     module = reference_module(chapter)
-    source = inspect.getsource(module)
-    tree = ast.parse(source)
+    tree = ast.parse(inspect.getsource(module))
     groups = dict(getattr(module, "SOLUTION_CELLS", {}))
     names = [n.name for n in tree.body if isinstance(n, (ast.FunctionDef, ast.ClassDef))]
     grouped = {name for members in groups.values() for name in members}
     for name in names:
         if name not in grouped and not name.startswith("_"):
             groups[name] = (name,)
+    return groups
+
+
+def solution_sources(chapter: str) -> dict[str, str]:
+    """grade_id -> solution cell source, for every exercise the reference defines."""
+    module = reference_module(chapter)
+    source = inspect.getsource(module)
+    tree = ast.parse(source)
     return {grade_id: "\n\n\n".join(_source_of(module, source, tree, n) for n in members)
-            for grade_id, members in groups.items()}
+            for grade_id, members in solution_groups(chapter).items()}
 
 
 def _source_of(module, source: str, tree: ast.Module, name: str) -> str:

@@ -87,6 +87,7 @@ FEEDBACK = {
         ("cleo_threshold_lam", "the threshold is lam; the proximal step of ISTA"),
         ("dan_step_norm", "the step is 1 / norm(A, 2); 1/L is 1 / norm(A, 2)**2"),
         ("eve_gradient_sign", "the gradient's sign is flipped"),
+        ("cal_backtracking", "a backtracking line search was used when no step is given"),
         ("yan_k_momentum", "the momentum (k - 2) / (k + 1) is another accelerated method's"),
         ("finn_momentum", "the momentum is computed from the extrapolated points"),
         ("gia_fixed_step", "the step is fixed at step0"),

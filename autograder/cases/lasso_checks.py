@@ -13,8 +13,8 @@ objectives[-1] = F(x), ISTA with a step at most 1/L never increases F, and then
     "same"     with lam = 0 every subgradient choice gives the same iterates (gradient
                descent with steps step0/sqrt(k+1)): objectives equal the reference's.
 
-FISTA's recursion, which the notebook fixes, fixes its objectives too: they must equal
-the reference's, whatever the check (`_recursion_failure`).
+ISTA's and FISTA's recursions, which the notebook fixes, fix their objectives too: they
+must equal the reference's, whatever the check (`_recursion_failure`).
 """
 from __future__ import annotations
 
@@ -177,17 +177,24 @@ def failure(exercise: str, task: Lasso, x, objectives) -> str | None:
                 or _recursion_failure(exercise, task, objectives))
 
 
+RECURSIONS = {
+    "ista": "from x_0 = 0, x_(k+1) = prox(x_k - s grad f(x_k)) with s = step, or 1/L when step is None, "
+            "fixes every iterate, and so every objective",
+    "fista": "from x_0 = y_1 = 0 and t_1 = 1, x_k = prox(y_k - s grad f(y_k)), "
+             "t_(k+1) = (1 + sqrt(1 + 4 t_k^2)) / 2 and y_(k+1) = x_k + (t_k - 1) / t_(k+1) (x_k - x_(k-1)) "
+             "fix every iterate, and so every objective",
+}
+
+
 def _recursion_failure(exercise: str, task: Lasso, objectives) -> str | None:
-    """FISTA's recursion (x_0 = y_1 = 0, t_1 = 1, the momentum (t_k - 1) / t_(k+1)) fixes
-    every objective: they must be the reference's, up to round-off ('iterates')."""
-    if exercise != "fista":
+    """ISTA's and FISTA's recursions (with the step 1/L when none is given) fix every
+    objective: they must be the reference's, up to round-off ('iterates')."""
+    if exercise not in RECURSIONS:
         return None
-    expected = ref.fista(task.A, task.b, task.lam, **task.options)[1]
+    expected = getattr(ref, exercise)(task.A, task.b, task.lam, **task.options)[1]
     differ = np.flatnonzero(~policy("iterates").close(objectives, expected))
     if not differ.size:
         return None
     k = int(differ[0])
-    return (f"objectives[{k}] = {objectives[k]:.10g} where FISTA's recursion gives {expected[k]:.10g}: "
-            "from x_0 = y_1 = 0 and t_1 = 1, x_k = prox(y_k - s grad f(y_k)), "
-            "t_(k+1) = (1 + sqrt(1 + 4 t_k^2)) / 2 and y_(k+1) = x_k + (t_k - 1) / t_(k+1) (x_k - x_(k-1)) "
-            "fix every iterate, and so every objective")
+    return (f"objectives[{k}] = {objectives[k]:.10g} where the recursion gives {expected[k]:.10g}: "
+            + RECURSIONS[exercise])

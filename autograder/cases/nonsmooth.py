@@ -181,6 +181,31 @@ def _accelerated(A, b, lam, steps=500, step=None, *, four=4.0, momentum_from="x"
     return x, np.array(objectives)
 
 
+BACKTRACKING = ("a backtracking line search was used when no step is given; the notebook's ISTA "
+                "takes the fixed step 1/L (L = norm(A, 2)**2), which fixes every iterate")
+
+
+def _backtracking(A, b, lam, steps=500, step=None):
+    """ISTA with a backtracking line search (halving from 1) when step is None."""
+    if step is not None:
+        return _proximal_gradient(A, b, lam, steps, step)
+    t, x = 1.0, np.zeros(A.shape[1])
+    objectives = [lasso_objective(A, b, lam, x)]
+
+    def smooth(z):
+        return 0.5 * np.sum((A @ z - b) ** 2)
+    for _ in range(steps):
+        g = A.T @ (A @ x - b)
+        while True:
+            z = ref.soft_threshold(x - t * g, t * lam)
+            if smooth(z) <= smooth(x) + g @ (z - x) + (z - x) @ (z - x) / (2 * t):
+                break
+            t /= 2
+        x = z
+        objectives.append(lasso_objective(A, b, lam, x))
+    return x, np.array(objectives)
+
+
 def _k_momentum(A, b, lam, steps=500, step=None):
     """Accelerated proximal gradient with the momentum (k - 2) / (k + 1)."""
     s = 1 / np.linalg.norm(A, 2) ** 2 if step is None else step
@@ -230,6 +255,7 @@ MISTAKES = {
                 lambda x, lam: np.clip(x, -lam, lam)),
     ),
     "ista": (
+        Mistake(BACKTRACKING, _backtracking),
         Mistake(_THRESHOLD, partial(_proximal_gradient, threshold=lambda s, lam: lam)),
         Mistake(_SHRINKS, partial(_proximal_gradient, prox=_shrink)),
         Mistake("the step is 1 / norm(A, 2); 1/L is 1 / norm(A, 2)**2 (L is the largest "

@@ -180,7 +180,8 @@ def elementary_cases(name: str, seed: int) -> list[Case]:
     cases = [Case((var(rng.uniform(lo, hi)),)) for _ in range(4)]
     cases += [Case((float(rng.uniform(lo, hi)),)) for _ in range(2)]
     if name == "relu":
-        cases += [Case((var(0.0),)), Case((var(-0.5),)), Case((var(1.5),)), Case((0.0,)), Case((-1.0,))]
+        cases += [Case((var(0.0),)), Case((var(-0.5),)), Case((var(0.5),)), Case((var(1.5),)), Case((0.0,)),
+                  Case((-1.0,))]
     return cases
 
 

@@ -357,6 +357,11 @@ def _gradient_descent_steps(function, X, y, kwargs) -> None:
     if not np.isclose(a[0], b[0], rtol=1e-9, atol=1e-12):
         raise Unacceptable(f"{NOT_DESCENT} (the first loss, {a[0]:.6g} at lr={SMALL_LR:g} and {b[0]:.6g} at "
                            f"lr={2 * SMALL_LR:g}, must be the loss of the initial parameters, before any step)")
+    flipped = np.asarray(function(X, 1 - np.asarray(y), **short), dtype=float)
+    if flipped.shape == a.shape and np.isclose(flipped[0], a[0], rtol=1e-12, atol=1e-15):
+        raise Unacceptable("the loss is the same with the labels y and with 1 - y: the mean binary "
+                           "cross-entropy -mean(y log p + (1 - y) log(1 - p)) depends on the labels "
+                           "(is the term in y missing?)")
     da, db = -np.diff(a), -np.diff(b)
     if not (da > 0).all() or not (0.8 < da[1:] / da[0]).all() or not (da[1:] / da[0] < 1.25).all() \
             or not 1.6 < db[0] / da[0] < 2.5:
@@ -573,6 +578,14 @@ def _accumulated_updates(X, y, hidden=16, steps=500, lr=0.1, seed=0):
 
 def _ascending(X, y, hidden=16, steps=500, lr=0.1, seed=0):
     return ref.train_mlp(X, y, hidden, steps, -lr, seed)
+
+
+#: Survivors of `autograder audit` that are right answers: (a piece of the changed line, why).
+ACCEPTED_MUTANTS = {
+    "train_mlp": (('"W2": Tensor(rng.normal(scale=0.1, size=hidden)), "b2": Tensor(0.0)',
+                   "the initial weights are the student's choice: the contract fixes what the losses "
+                   "are and that each step is a gradient-descent step, not where training starts"),),
+}
 
 
 MISTAKES = {

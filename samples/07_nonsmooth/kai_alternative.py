@@ -12,24 +12,12 @@ def soft_threshold(x, lam):
     return x - np.clip(x, -lam, lam)
 # %% ista
 def ista(A, b, lam, steps=500, step=None):
-    def smooth(z):
-        r = A @ z - b
-        return 0.5 * r @ r
-
-    t = 1.0 if step is None else step
-    x = np.zeros(A.shape[1])
-    objectives = [lasso_objective(A, b, lam, x)]
+    s = 1.0 / np.linalg.eigvalsh(A.T @ A).max() if step is None else step  # 1/L, L by eigenvalues
+    AtA, Atb = A.T @ A, A.T @ b  # the gradient A^T A x - A^T b, its products formed once
+    iterates = [np.zeros(A.shape[1])]
     for _ in range(steps):
-        g = A.T @ (A @ x - b)
-        while True:
-            z = soft_threshold(x - t * g, t * lam)
-            d = z - x
-            if step is not None or smooth(z) <= smooth(x) + g @ d + d @ d / (2 * t):
-                break
-            t /= 2
-        x = z
-        objectives.append(lasso_objective(A, b, lam, x))
-    return x, np.array(objectives)
+        iterates.append(soft_threshold(iterates[-1] - s * (AtA @ iterates[-1] - Atb), s * lam))
+    return iterates[-1], np.array([lasso_objective(A, b, lam, x) for x in iterates])
 # %% fista
 def fista(A, b, lam, steps=500, step=None):
     s = step if step is not None else 1 / np.linalg.norm(A, ord=2) ** 2

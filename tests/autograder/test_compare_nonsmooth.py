@@ -17,7 +17,7 @@ from ..conftest import ROOT
 
 def alternative() -> dict:
     """The sample class's right answers written differently: 0.5 at the kink, Moreau's
-    identity, ISTA with backtracking, FISTA with its t's computed first, steps counted from 1."""
+    identity, ISTA with 1/L from eigenvalues and every iterate kept, FISTA with its t's computed first, steps counted from 1."""
     namespace = {"np": np, "lasso_objective": lasso_objective}
     for source in parse_sample(ROOT / "samples" / "07_nonsmooth" / "kai_alternative.py").answers.values():
         exec(source, namespace)
