@@ -157,7 +157,7 @@ def _graph_nodes(Tensor, name, arrays, counter=None):
                      (x, lambda g: g))
         out = total(y)
         return out, leaves + [out]
-    if name == "deep":  # y <- 0.5 tanh(y) + 0.5 x, 3000 times: deeper than Python's recursion limit
+    if name == "deep":  # y <- 0.5 tanh(y) + 0.5 x, DEEP times: deeper than Python's recursion limit
         x, = leaves
         y = x
         for _ in range(DEEP):
@@ -177,7 +177,7 @@ def _graph_nodes(Tensor, name, arrays, counter=None):
 
 
 #: Levels of the "deep" graph.
-DEEP = 3000
+DEEP = 1500
 
 TENSOR_GRAPHS = ("reuse", "diamond", "skip", "layer", "chain", "deep", "doubling")
 

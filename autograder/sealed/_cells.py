@@ -93,11 +93,15 @@ def judged_again(error: BaseException | None) -> bool:
     `exp` and `log` of a later cell works after Run All, and so gets its points. (Visible
     tests still run at their place too: a student sees the failure at the exercise.) A
     failure that took the test's whole time (a time limit, a kernel that stopped
-    answering) is not run again, so that each test costs at most its time limit twice."""
+    answering) is not run again, and neither is one that names no undefined name (a
+    NameError, in the kernel or in the message of a failed check): what a later cell
+    defines can only have been missing as a name, and a wrong answer costs its test once."""
     if error is None or isinstance(error, (KernelUnavailable, GraderTimeLimit, TimeLimitExceeded,
                                            CallbackTimeLimit)):
         return False
-    return getattr(error, "ename", "") != "TimeLimitExceeded"
+    if getattr(error, "ename", "") == "TimeLimitExceeded":
+        return False
+    return "NameError" in f"{getattr(error, 'ename', '')} {type(error).__name__} {str(error)[:100_000]}"
 
 
 def run_test_cell(bridge: Bridge, source: str, label: str, student_names: set[str],

@@ -27,7 +27,8 @@ def test_a_test_that_failed_at_its_place_runs_again_unless_it_took_its_whole_tim
     from autograder.sealed import GraderTimeLimit, KernelUnavailable, RemoteError, judged_again
 
     assert judged_again(RemoteError("NameError", "name 'exp' is not defined"))
-    assert judged_again(AssertionError("a visible check"))
+    assert judged_again(AssertionError("3 of 44 cases failed: `Dual` raised NameError: name 'exp' is not defined"))
+    assert not judged_again(AssertionError("a visible check: expected 2, got 3"))
     assert not judged_again(None)
     assert not judged_again(RemoteError("TimeLimitExceeded", "did not finish within 5 s"))
     assert not judged_again(KernelUnavailable("the kernel died"))
