@@ -104,7 +104,10 @@ def _same(a, b) -> bool:
     try:
         a, b = np.asarray(a, dtype=float), np.asarray(b, dtype=float)
     except (TypeError, ValueError):
-        return bool(a == b)
+        try:
+            return bool(a == b)
+        except Exception:  # noqa: BLE001 (an answer whose == is not a truth value: not the same)
+            return False
     return a.shape == b.shape and bool(np.allclose(a, b, equal_nan=True, **SAME))
 
 

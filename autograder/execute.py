@@ -30,7 +30,7 @@ from adcourse import wire
 from .hidden import banned_by
 from .notebook import HIDDEN_DELIMITER
 from .sandbox.kernel import SandboxKernelManager
-from .sealed import Bridge, KernelUnavailable, exercise_names, judged_again, run_test_cell
+from .sealed import AGAIN, Bridge, KernelUnavailable, exercise_names, judged_again, run_test_cell
 
 
 #: Messages whose content nbclient keeps (in outputs or widget state).
@@ -174,19 +174,30 @@ class SealedExecute(Execute):
             self._cell_seconds += time.perf_counter() - start
 
     def _judge_again(self) -> None:
-        """The test cells that failed at their place, run once more on the finished notebook."""
+        """The test cells that failed at their place on an undefined name, run once more on the
+        finished notebook, with inputs drawn anew (`AGAIN`)."""
+        from .cases import SALT
+
         again, self._again = self._again, []
-        for cell, grade_id in again:
-            if self._stopped:
-                return
-            first = list(cell.outputs)
-            self._run_test(cell, grade_id, again=True)
-            if any(output.get("output_type") == "error" for output in cell.outputs):
-                cell.outputs = first  # failed again: the feedback is what failed at its place
-            else:
-                cell.outputs.insert(0, new_output(
-                    "stream", name="stdout", text="(judged after the notebook's last cell: "
-                                                  "it uses what a later cell defines)\n"))
+        if not again or self._stopped:
+            return
+        token = SALT.set(f"{SALT.get()}{AGAIN}")
+        try:
+            for cell, grade_id in again:
+                first = list(cell.outputs)
+                self._run_test(cell, grade_id, again=True)
+                if any(output.get("output_type") == "error" for output in cell.outputs):
+                    cell.outputs = first  # failed again: the feedback is what failed at its place
+                else:
+                    cell.outputs.insert(0, new_output(
+                        "stream", name="stdout", text="(judged after the notebook's last cell: "
+                                                      "it uses what a later cell defines)\n"))
+                if self._stopped:
+                    break
+        finally:
+            SALT.reset(token)
+            # Every cell has its verdict by now: a kernel lost during a second try stops nothing.
+            self._stopped = None
 
     def _preprocess_code_cell(self, cell, resources, index):
         grade_id = cell.get("metadata", {}).get("nbgrader", {}).get("grade_id")

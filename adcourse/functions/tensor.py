@@ -199,7 +199,7 @@ class VJPCount:
                 raise RuntimeError(f"backward called the graph's vector-Jacobian products more than "
                                    f"{2 * self.edges} times, and the graph has {self.edges} edges: "
                                    "each tensor must pass its gradient on once, after all of its own "
-                                   "has arrived (topological order), not once per path")
+                                   "has arrived (topological order): each edge's VJP once per call")
             return vjp(g)
         return call
 

@@ -245,7 +245,8 @@ def _run_backward(function, tensor_class, graph):
     if answer["vjp_calls"] > answer["edges"]:
         raise Unacceptable(f"backward called the graph's vector-Jacobian products {answer['vjp_calls']} times, "
                            f"and the graph has {answer['edges']} edges: each tensor passes its gradient on "
-                           "once, after all of its own has arrived (topological order), not once per path")
+                           "once, after all of its own has arrived (topological order): each edge's VJP "
+                           "once per call, not once per path")
     for k, (first, second) in enumerate(zip(answer["first"], answer["grads"])):
         if first is not None and second is not None and not np.array_equal(first, second):
             twice = np.allclose(second, 2 * first)
@@ -363,11 +364,11 @@ def _gradient_descent_steps(function, X, y, kwargs) -> None:
         raise Unacceptable(f"{NOT_DESCENT} (at lr={SMALL_LR:g} the loss fell by "
                            + ", ".join(f"{d:.3g}" for d in da) + f"; at lr={2 * SMALL_LR:g} by "
                            + ", ".join(f"{d:.3g}" for d in db) + ")")
-    flipped = np.asarray(function(X, 1 - np.asarray(y), **short), dtype=float)
-    if flipped.shape == a.shape and np.isclose(flipped[0], a[0], rtol=1e-12, atol=1e-15):
-        raise Unacceptable("the loss is the same with the labels y and with 1 - y: the mean binary "
-                           "cross-entropy -mean(y log p + (1 - y) log(1 - p)) depends on the labels "
-                           "(is the term in y missing?)")
+    ones = np.asarray(function(X, np.ones(len(y)), **short), dtype=float)
+    if ones.shape == a.shape and np.allclose(ones[1:], a[1:], rtol=1e-12, atol=1e-15):
+        raise Unacceptable("the losses are the same with the labels y and with every label 1: the mean "
+                           "binary cross-entropy -mean(y log p + (1 - y) log(1 - p)) depends on the "
+                           "labels (is the term in y missing?)")
 
 
 def training_cases(seed: int) -> list[Case]:

@@ -47,12 +47,12 @@ from __future__ import annotations
 
 from ._bridge import (CHANNEL_SEND_TIMEOUT, INTERRUPT_GRACE, KERNEL_DIED, MAX_KERNEL_MESSAGE, OUTPUT_GRACE,
                       OUTPUT_LIMIT, OVERSIZED, SERVE, SHELL_READ_SLICE, Bridge, Loopback, _within)
-from ._cells import GRADER_GRACE, TRUSTED, judged_again, refuse_sympy_text, run_test_cell, trusted_namespace
+from ._cells import AGAIN, GRADER_GRACE, TRUSTED, judged_again, refuse_sympy_text, run_test_cell, trusted_namespace
 from ._proxy import (CallbackTimeLimit, ExerciseNames, GraderTimeLimit, KernelUnavailable, NotData, Remote,
                      RemoteError, exercise_names, in_kernel)
 
 __all__ = ["CHANNEL_SEND_TIMEOUT", "INTERRUPT_GRACE", "KERNEL_DIED", "MAX_KERNEL_MESSAGE", "OUTPUT_GRACE",
            "OUTPUT_LIMIT", "OVERSIZED", "SERVE", "SHELL_READ_SLICE", "Bridge", "Loopback", "_within",
-           "GRADER_GRACE", "TRUSTED", "judged_again", "refuse_sympy_text", "run_test_cell", "trusted_namespace",
+           "AGAIN", "GRADER_GRACE", "TRUSTED", "judged_again", "refuse_sympy_text", "run_test_cell", "trusted_namespace",
            "CallbackTimeLimit", "ExerciseNames", "GraderTimeLimit", "KernelUnavailable", "NotData", "Remote",
            "RemoteError", "exercise_names", "in_kernel"]

@@ -99,9 +99,14 @@ def judged_again(error: BaseException | None) -> bool:
     if error is None or isinstance(error, (KernelUnavailable, GraderTimeLimit, TimeLimitExceeded,
                                            CallbackTimeLimit)):
         return False
-    if getattr(error, "ename", "") == "TimeLimitExceeded":
-        return False
-    return "NameError" in f"{getattr(error, 'ename', '')} {type(error).__name__} {str(error)[:100_000]}"
+    text = f"{getattr(error, 'ename', '')} {type(error).__name__} {str(error)[:100_000]}"
+    return "NameError" in text and "TimeLimitExceeded" not in text
+
+
+#: What the salt of a re-judged test cell is drawn with besides the submission's: its inputs
+#: are new, so that what an answer saw the first time (and what it could have learned about
+#: them since, through another test's reference helpers) does not help it the second time.
+AGAIN = "/judged again"
 
 
 def run_test_cell(bridge: Bridge, source: str, label: str, student_names: set[str],

@@ -33,7 +33,7 @@ from autograder.cases import SALT, salt_for
 from autograder.course import chapters, notebook_name
 from autograder.samples import assemble, samples
 from autograder.scores import exercise_of
-from autograder.sealed import Loopback, exercise_names, judged_again, run_test_cell
+from autograder.sealed import AGAIN, Loopback, exercise_names, judged_again, run_test_cell
 
 from ..conftest import ROOT
 from ..expected import ALTERNATIVES, FEEDBACK, IN_A_KERNEL_ONLY
@@ -99,11 +99,15 @@ def graded(chapter: str, student: str, drawn_for: str | None = None) -> dict[str
                         exec(compile(cell.source, filename, "exec"), namespace)
                     except Exception:  # noqa: BLE001 (as in a kernel: the cell fails, the rest runs)
                         pass
-            for grade_id in again:  # after the last cell, as the finished notebook defines the answers
-                _, error = run_test_cell(Loopback(namespace), grade_cells(chapter)[grade_id],
-                                         f"test {grade_id}", names, SECONDS)
-                if error is None:
-                    results[grade_id] = None
+            again_token = SALT.set(f"{SALT.get()}{AGAIN}")  # after the last cell, on new inputs
+            try:
+                for grade_id in again:
+                    _, error = run_test_cell(Loopback(namespace), grade_cells(chapter)[grade_id],
+                                             f"test {grade_id}", names, SECONDS)
+                    if error is None:
+                        results[grade_id] = None
+            finally:
+                SALT.reset(again_token)
     finally:
         SALT.reset(token)
     return results

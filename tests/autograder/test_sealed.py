@@ -31,5 +31,6 @@ def test_a_test_that_failed_at_its_place_runs_again_unless_it_took_its_whole_tim
     assert not judged_again(AssertionError("a visible check: expected 2, got 3"))
     assert not judged_again(None)
     assert not judged_again(RemoteError("TimeLimitExceeded", "did not finish within 5 s"))
+    assert not judged_again(AssertionError("case 2 raised TimeLimitExceeded; case 3: NameError"))
     assert not judged_again(KernelUnavailable("the kernel died"))
     assert not judged_again(GraderTimeLimit("checking took too long"))
