@@ -309,38 +309,32 @@ def compile_cases(seed: int) -> list[Case]:
     return cases
 
 
-def _compiled(source, variables):
-    return eval(f"lambda {', '.join(v.name for v in variables)}: {source}", {"np": np})
+def _python_source(e, parenthesised: bool) -> str:
+    """Python source for `e` with Python's operators and constants written bare; every
+    operation in parentheses, or none (Python's precedence then decides)."""
+    if isinstance(e, Const):
+        return repr(e.value)
+    if isinstance(e, Var):
+        return e.name
+    if isinstance(e, (Sin, Cos, Exp, Log)):
+        return f"np.{type(e).__name__.lower()}({_python_source(e.arg, parenthesised)})"
+    text = (f"-{_python_source(e.arg, parenthesised)}" if isinstance(e, Neg) else
+            f"{_python_source(e.left, parenthesised)} {e.op} {_python_source(e.right, parenthesised)}")
+    return f"({text})" if parenthesised else text
+
+
+def _compiled(e, variables, parenthesised: bool):
+    return eval(f"lambda {', '.join(v.name for v in variables)}: {_python_source(e, parenthesised)}", {"np": np})
 
 
 def _compile_bare_constants(e, variables):
     """Every operation parenthesised, with Python's operators, but constants written bare."""
-    def source(n):
-        if isinstance(n, Const):
-            return repr(n.value)
-        if isinstance(n, Var):
-            return n.name
-        if isinstance(n, Neg):
-            return f"(-{source(n.arg)})"
-        if isinstance(n, (Sin, Cos, Exp, Log)):
-            return f"np.{type(n).__name__.lower()}({source(n.arg)})"
-        return f"({source(n.left)} {n.op} {source(n.right)})"
-    return _compiled(source(e), variables)
+    return _compiled(e, variables, parenthesised=True)
 
 
 def _compile_infix(e, variables):
     """The expression written as infix text without any parentheses but the functions'."""
-    def source(n):
-        if isinstance(n, Const):
-            return repr(n.value)
-        if isinstance(n, Var):
-            return n.name
-        if isinstance(n, Neg):
-            return f"-{source(n.arg)}"
-        if isinstance(n, (Sin, Cos, Exp, Log)):
-            return f"np.{type(n).__name__.lower()}({source(n.arg)})"
-        return f"{source(n.left)} {n.op} {source(n.right)}"
-    return _compiled(source(e), variables)
+    return _compiled(e, variables, parenthesised=False)
 
 
 # --- typical mistakes -------------------------------------------------------------------------

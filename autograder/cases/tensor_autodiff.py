@@ -479,7 +479,7 @@ def _backward_recursive(output):
 
 def _backward_every_path(output):
     """backward that carries each contribution down every path, one at a time."""
-    order = _topological_iterative(output)
+    order = _topological(output)
     for node in order:
         node.grad = np.zeros_like(node.data)
     stack = [(output, np.ones_like(output.data))]
@@ -492,23 +492,11 @@ def _backward_every_path(output):
 
 def _backward_accumulating(output):
     """The reference's backward, adding to what an earlier call left in `.grad`."""
-    previous = {id(n): n.grad for n in _topological_iterative(output)}
+    previous = {id(n): n.grad for n in _topological(output)}
     ref.backward(output)
-    for node in _topological_iterative(output):
+    for node in _topological(output):
         if previous[id(node)] is not None:
             node.grad = node.grad + previous[id(node)]
-
-
-def _topological_iterative(output):
-    order, seen, stack = [], {output}, [output]
-    while stack:
-        node = stack.pop()
-        order.append(node)
-        for parent, _ in node.parents:
-            if parent not in seen:
-                seen.add(parent)
-                stack.append(parent)
-    return order
 
 
 def _backward_breadth_first(output):
