@@ -77,6 +77,10 @@ def diagnose(got, expected, tol: Tolerance) -> str | None:
     return None
 
 
+def _nan(a: np.ndarray) -> np.ndarray:
+    return np.isnan(a) if np.issubdtype(a.dtype, np.inexact) else np.zeros(a.shape, dtype=bool)
+
+
 def recognise(got, mistakes, call, tol: Tolerance, expected) -> str | None:
     """The description of the first `Mistake` whose result `got` reproduces.
 
@@ -95,8 +99,9 @@ def recognise(got, mistakes, call, tol: Tolerance, expected) -> str | None:
         if wrong is None or wrong.shape != g.shape:
             continue
         with np.errstate(all="ignore"):
-            if tol.close(wrong, expected).all():
+            if wrong.shape == np.shape(expected) and tol.close(wrong, expected).all():
                 continue
-            if tol.close(g, wrong).all():
+            # reproduced: the same numbers, NaN where the answer has NaN (0 * log of a negative)
+            if (tol.close(g, wrong) | (_nan(g) & _nan(wrong))).all():
                 return mistake.description
     return None

@@ -1,15 +1,24 @@
 """The library watch of a graded kernel: an exercise that asks for the student's own
 rules is called under a profile function that notes the first code of a banned library
-(SymPy for chapter 02's `diff`), and an audit hook (PEP 578), added when this module is
-imported (by the fork server, before any kernel is forked) and never removable, refuses
-what would switch the watch off while a watched call runs.
+(SymPy for chapter 02's `diff`) or function (`evaluate` for `compile_expr`), and an audit
+hook (PEP 578), added when this module is imported (by the fork server, before any kernel
+is forked) and never removable, refuses what would switch the watch off while a watched
+call runs.
 
-The watch binds a call that goes through `adcourse.remote.handle`; a kernel whose
-request handling is replaced altogether answers unwatched (see `autograder.sealed`).
+The watch names the library in the feedback of an answer that uses it, however it was
+imported, renamed or hidden in a thread; it is not a security boundary. Code in the
+kernel can replace the kernel's request handling (`adcourse.remote`) or a class's methods,
+which Python does not audit, and answer unwatched. The boundary is outside the kernel:
+the sandbox cannot read a banned library's files (`autograder.sealed`, Landlock), so an
+answer computed with it cannot even import it. A single function such as `evaluate` is
+the kernel's own code and cannot be hidden that way; a kernel that calls it unwatched
+gains nothing the contract does not allow anyway (an answer may interpret the tree
+itself, as long as it does not call `evaluate`).
 """
 from __future__ import annotations
 
 import _thread
+import io
 import sys
 import threading
 import types
@@ -82,66 +91,81 @@ def _functions(libraries) -> dict:
     return codes
 
 
-class _Watch:
+def _stop(watch, kind: str, library: str, module: str, _close=io.BytesIO.close, _item=tuple.__getitem__,
+          _append=list.append, _LibraryUsed=LibraryUsed):
+    """Note what ran and stop the call here: the watch's flag is closed for good (a closed
+    file cannot be opened again), whatever the student's code does with this exception or
+    with what was noted. CPython removes a profile function that raises, so the watch is
+    off from now on: `Watched._run` finds it gone."""
+    _close(_item(watch, 3))
+    _append(_item(watch, 4), (kind, library, module))
+    raise _LibraryUsed(f"{library} ({module}) ran while a watched exercise was called")
+
+
+class _Watch(tuple):
     """The profile function of one watched call: notes the first code of a watched library.
 
     Code is told by the file its code object was compiled from (immutable, so renaming a
     module or its `__name__` does not hide it) or by its module's name; C functions by
-    their `__module__`.
+    their `__module__`. What the call could reach of the watch hides nothing: it is a
+    tuple (libraries, folders, codes: frozen; a flag that can only be closed; the list of
+    what was seen, read for the message only; the folders' and codes' names), and what its
+    functions use is bound in their defaults, which `_guard` keeps from being read or set.
     """
 
-    __slots__ = ("libraries", "folders", "codes", "seen", "clean")
+    __slots__ = ()
 
-    def __init__(self, libraries: frozenset, folders: tuple[tuple[str, str], ...], codes: dict):
-        self.libraries, self.folders, self.codes, self.seen = libraries, folders, codes, []
-        self.clean = set()  # code objects already found outside the libraries, in this call
+    def __new__(cls, libraries: frozenset, folders: tuple[tuple[str, str], ...], codes: tuple):
+        return tuple.__new__(cls, (libraries, tuple(f for f, _ in folders), frozenset(c for c, _ in codes),
+                                   io.BytesIO(), [], folders, codes))
 
-    def __call__(self, frame, event, arg):
+    @property
+    def seen(self) -> list:
+        """(kind, library, module) of what stopped the call: for the message only."""
+        return tuple.__getitem__(self, 4)
+
+    def __call__(self, frame, event, arg, _item=tuple.__getitem__, _stop=_stop, _str=str,
+                 _isinstance=isinstance, _getattr=getattr, _starts=(_thread.start_new_thread, _thread.start_new),
+                 _threading_file=threading.__file__):
         if event == "call":
             code = frame.f_code
-            if code in self.codes:
-                self._stop(self.codes[code], self.codes[code])
-            if code in self.clean:
-                return
+            if code in _item(self, 2):
+                name = next(n for c, n in _item(self, 6) if c is code)
+                _stop(self, "function", name, name)
             module = frame.f_globals.get("__name__") or ""
             filename = code.co_filename
-            for folder, library in self.folders:
-                if filename.startswith(folder):
-                    self._stop(library, module if isinstance(module, str) and module else filename)
-            if not (isinstance(module, str) and module.partition(".")[0] in self.libraries):
-                self.clean.add(code)
-                return
+            if _isinstance(filename, _str) and filename.startswith(_item(self, 1)):
+                library = next(lib for folder, lib in _item(self, 5) if filename.startswith(folder))
+                _stop(self, "library", library, module if _isinstance(module, _str) and module else filename)
         elif event == "c_call":
-            if (arg is _thread.start_new_thread or arg is _thread.start_new) \
-                    and frame.f_code.co_filename != threading.__file__:
+            if (arg is _starts[0] or arg is _starts[1]) and frame.f_code.co_filename != _threading_file:
                 # A thread not started by `threading` (whose threads are watched too).
-                self._stop("a thread the watch does not see", "_thread.start_new_thread")
-            module = getattr(arg, "__module__", None) or ""
+                _stop(self, "thread", "a thread the watch does not see", "_thread.start_new_thread")
+            module = _getattr(arg, "__module__", None) or ""
         else:
             return
-        if isinstance(module, str) and module.partition(".")[0] in self.libraries:
-            self._stop(module.partition(".")[0], module)
-
-    def _stop(self, library: str, module: str):
-        """Note what ran and stop the call here. CPython removes a profile function that
-        raises, so the watch is off from now on: `Watched._run` finds it gone, whatever
-        the student's code does with this exception or with `seen`."""
-        self.seen.append((library, module))
-        raise _LibraryUsed(f"{library} ({module}) ran while a watched exercise was called")
+        if _isinstance(module, _str) and module.partition(".")[0] in _item(self, 0):
+            _stop(self, "library", module.partition(".")[0], module)
 
 
-class Watched:
-    """`function`, run under a `_Watch`; see `watched`."""
+class Watched(tuple):
+    """`function`, run under a `_Watch`; see `watched`. A tuple (function, libraries,
+    folders, codes): nothing in it can be changed between calls."""
 
-    def __init__(self, function, libraries: frozenset):
-        self.function, self.libraries = function, libraries
-        self.folders, self.codes = _library_folders(libraries), _functions(libraries)
-        self.__name__ = getattr(function, "__name__", "call")
+    __slots__ = ()
+
+    def __new__(cls, function, libraries: frozenset):
+        return tuple.__new__(cls, (function, libraries, _library_folders(libraries),
+                                   tuple(_functions(libraries).items())))
+
+    @property
+    def __name__(self) -> str:
+        return getattr(tuple.__getitem__(self, 0), "__name__", "call")
 
     def __call__(self, *args, **kwargs):
         result = self._run(args, kwargs)
         if isinstance(result, (types.FunctionType, types.MethodType)):
-            return Watched(result, self.libraries)  # a returned function is held to the same watch
+            return Watched(result, tuple.__getitem__(self, 1))  # a returned function is held to the same watch
         return result
 
     def finished(self, args: tuple, kwargs: dict, finish: Callable):
@@ -149,22 +173,22 @@ class Watched:
         encodes an answer: a lazy answer is computed while it is watched)."""
         return self._run(args, kwargs, finish)
 
-    def _run(self, args, kwargs, finish=None, *, _Watch=_Watch, _getprofile=sys.getprofile,
+    def _run(self, args, kwargs, finish=None, _Watch=_Watch, _getprofile=sys.getprofile,
              _setprofile=sys.setprofile, _thread_profile=threading.getprofile,
-             _set_thread_profile=threading.setprofile):
+             _set_thread_profile=threading.setprofile, _item=tuple.__getitem__, _closed=io.BytesIO.closed.__get__):
         # While this frame is on a thread's stack, that thread is in a watched call: the
-        # audit hook (`_guard`) refuses what would switch the watch off. The functions it
-        # uses are bound here, so that replacing this module's `sys` changes nothing; the
-        # verdict is whether the watch is still installed (CPython removes a profile
-        # function that raises, as the watch does at the first code of a library) and
-        # saw nothing.
-        watch = _Watch(self.libraries, self.folders, self.codes)
+        # audit hook (`_guard`) refuses what would switch the watch off. What it uses is
+        # bound here, so that replacing this module's names changes nothing; the verdict
+        # is whether the watch is still installed (CPython removes a profile function that
+        # raises, as the watch does at the first code of a library) and its flag is open.
+        watch = _Watch(_item(self, 1), _item(self, 2), _item(self, 3))
+        function, flag = _item(self, 0), _item(watch, 3)
         previous, previous_threads = _getprofile(), _thread_profile()
         _set_thread_profile(watch)  # threads the call starts are watched too
         _setprofile(watch)
         try:
             try:
-                result = self.function(*args, **kwargs)
+                result = function(*args, **kwargs)
                 if finish is not None:
                     result = finish(result)
             finally:
@@ -172,25 +196,29 @@ class Watched:
                 _setprofile(previous)
                 _set_thread_profile(previous_threads)
         except BaseException:
-            if watch.seen or not intact:  # the watch stopped the call: say so, whatever it raised
+            if _closed(flag) or not intact:  # the watch stopped the call: say so, whatever it raised
                 raise self._used(watch) from None
             raise
-        if watch.seen or not intact:
+        if _closed(flag) or not intact:
             raise self._used(watch)
         return result
 
-    def _used(self, watch) -> "LibraryUsed":
-        if not watch.seen:
+    def _used(self, watch, _LibraryUsed=LibraryUsed, _item=tuple.__getitem__, _isinstance=isinstance,
+              _tuple=tuple, _str=str, _len=len) -> "LibraryUsed":
+        name = self.__name__
+        seen = [s for s in list(_item(watch, 4)) if _isinstance(s, _tuple) and _len(s) == 3
+                and all(_isinstance(part, _str) for part in s)]
+        if not seen:
             return _LibraryUsed(f"the grader's watch for other libraries was switched off while "
-                                f"`{self.__name__}` ran: this exercise is graded only with the watch on")
-        library, module = watch.seen[0]
-        if library in self.codes.values():
-            return _LibraryUsed(f"the answer called {library} while `{self.__name__}` ran, which this "
+                                f"`{name}` ran: this exercise is graded only with the watch on")
+        kind, library, module = seen[0]
+        if kind == "function":
+            return _LibraryUsed(f"the answer called {library} while `{name}` ran, which this "
                                 "exercise does not allow: the function you return must compute the "
                                 "expression itself (compiled Python source), not hand it to "
                                 f"{library.rpartition('.')[2]}")
         return _LibraryUsed(f"the answer was computed with {library} ({module} ran while "
-                            f"`{self.__name__}` was called): this exercise asks for your own "
+                            f"`{name}` was called): this exercise asks for your own "
                             "implementation of the rules, and an answer computed by another "
                             "library gets no points")
 
@@ -227,25 +255,39 @@ _REFUSED_SYMBOLS = ("PyEval_SetProfile", "PyEval_SetTrace", "_PyEval_SetProfile"
                     "_PySys_ClearAuditHooks", "PySys_AddAuditHook", "_PyEval_SetSwitchInterval")
 
 
-def _guard(event, args, *, _watching=None, _refused=_REFUSED_IN_WATCH, _symbols=_REFUSED_SYMBOLS,
+def _guard(event, args, _refused=_REFUSED_IN_WATCH, _symbols=_REFUSED_SYMBOLS,
            _getprofile=sys.getprofile, _getframe=sys._getframe, _str=str, _isinstance=isinstance,
-           _Watch=_Watch, _finish=Watched._run.__code__, _error=RuntimeError,
-           _protected=(Watched._run, _Watch.__call__, _Watch._stop)):
-    """The kernel's audit hook (PEP 578: once added, it cannot be removed)."""
-    if event == "ctypes.dlsym" and len(args) > 1 and _isinstance(args[1], _str) \
+           _type=type, _any=any, _len=len, _Watch=_Watch, _finish=Watched._run.__code__, _error=RuntimeError,
+           _classes=(_Watch, Watched, LibraryUsed), _function=types.FunctionType, _globals=globals(),
+           _hidden=("__defaults__", "__kwdefaults__"), _item=tuple.__getitem__,
+           _closed=io.BytesIO.closed.__get__):
+    """The kernel's audit hook (PEP 578: once added, it cannot be removed).
+
+    Its defaults are positional (a tuple: a function's keyword defaults are a dict that
+    can be changed in place), and it refuses, at any time, changes to this module's
+    functions (their code and defaults), reading their defaults (what the watch uses is
+    bound there, not looked up in this module's names), and changing the class of its
+    objects. Python does not audit assignments to a class's attributes: code in the kernel
+    can still replace the watch's methods, or the kernel's request handling altogether
+    (see the module's docstring)."""
+    if event == "ctypes.dlsym" and _len(args) > 1 and _isinstance(args[1], _str) \
             and args[1].startswith(_symbols):
         raise _error(f"{args[1]} is not available in a graded kernel")
-    # (Python audits changes to a function's code and defaults, not to a class's attributes.)
-    if event in ("object.__setattr__", "object.__delattr__") and args and (
-            args[0] is _guard or any(args[0] is p for p in _protected)):
-        raise _error("the grader's watch cannot be changed")
+    if event in ("object.__setattr__", "object.__delattr__", "object.__getattr__") and args:
+        target = args[0]
+        ours = target is _guard or (_type(target) is _function and target.__globals__ is _globals) \
+            or _any(target is c or _type(target) is c for c in _classes)
+        if ours and (event != "object.__getattr__" or (_len(args) > 1 and _any(args[1] is h or (
+                _type(args[1]) is _str and args[1] == h) for h in _hidden))):
+            raise _error("the grader's watch cannot be changed or read")
+        return
     if not (event in _refused or event.startswith("ctypes.")):
         return
     # Is a watched call running in this thread? Its frame is on the stack (a frame's code
     # cannot be swapped), whether or not its profile function is still set.
     caller = _getframe(1)
     if event == "sys.setprofile" and (caller.f_code is _finish or (
-            _isinstance(_getprofile(), _Watch) and _getprofile().seen)):
+            _isinstance(_getprofile(), _Watch) and _closed(_item(_getprofile(), 3)))):
         # The watch itself: started or ended by `Watched._run`, or removed by CPython
         # because it stopped the call (once something is seen, the call fails anyway).
         return

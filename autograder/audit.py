@@ -25,6 +25,8 @@ from __future__ import annotations
 import contextlib
 import importlib
 import inspect
+import itertools
+import signal
 from dataclasses import dataclass, field
 from typing import Callable
 
@@ -39,6 +41,8 @@ from .sync import hidden_tests, solution_groups
 
 #: Seconds a mutant's hidden tests may take in all before it counts as killed.
 SECONDS = 60.0
+#: Seconds between the alarms after the first (a test may catch one and go on).
+AGAIN = 1.0
 #: Salts under which a survivor's answers are compared with the reference's.
 SALTS = (None, "audit 1", "audit 2")
 
@@ -77,7 +81,13 @@ def _grade(tests: list[Callable], namespace: dict) -> str:
     if "__error__" in namespace:
         return namespace["__error__"]
 
+    expired = []
+
     def expire(signum, frame):
+        # Again a second later, for as long as it takes: a test that catches the exception
+        # for one case (and records a failure) goes on to the next.
+        expired.append(True)
+        signal.setitimer(signal.ITIMER_REAL, AGAIN)
         raise TimeLimitExceeded(f"the hidden tests took more than {SECONDS:g} s")
 
     try:
@@ -86,6 +96,8 @@ def _grade(tests: list[Callable], namespace: dict) -> str:
                 test(*(namespace[name] for name in inspect.signature(test).parameters))
     except (Exception, TimeLimitExceeded) as error:  # noqa: BLE001 (a failure is the verdict)
         return f"{type(error).__name__}: {str(error).splitlines()[0] if str(error) else ''}"[:300]
+    if expired:
+        return f"TimeLimitExceeded: the hidden tests took more than {SECONDS:g} s"
     return ""
 
 
@@ -184,20 +196,33 @@ def _quiet():
         yield
 
 
+def _named_mistakes(chapter: str, exercise: str, unchanged: dict):
+    """(where, namespace) for each mistake the chapter's cases module names for the
+    exercise's definitions (`MISTAKES`): the unchanged module with that definition
+    replaced by the mistake (a recursion instead of a stack, a kink convention, ...)."""
+    cases = importlib.import_module(f"autograder.cases.{chapter.split('_', 1)[1]}")
+    for name in solution_groups(chapter)[exercise]:
+        for mistake in getattr(cases, "MISTAKES", {}).get(name, ()):
+            yield f"{name}, a named mistake: {mistake.description}"[:300], {**unchanged, name: mistake.fn}
+
+
 def audit(chapter: str, exercise: str, limit: int | None = None) -> Audit:
-    """Every mutant of `exercise` (the first `limit`), graded and classified."""
+    """Every mutant of `exercise` (the first `limit`), then every named mistake of it,
+    graded and classified."""
     tests = _tests_of(chapter, exercise)
     accepted = getattr(importlib.import_module(f"autograder.cases.{chapter.split('_', 1)[1]}"),
                        "ACCEPTED_MUTANTS", {})
     result = Audit(exercise)
-    for number, (where, namespace) in enumerate(mutants(chapter, exercise)):
+    generated = mutants(chapter, exercise)
+    where, unchanged = next(generated)
+    named = list(_named_mistakes(chapter, exercise, unchanged))
+    every = itertools.chain([(where, unchanged)], itertools.islice(generated, limit), named[:limit])
+    for where, namespace in every:
         if where == "unchanged":
             result.baseline = _grade(tests, namespace) if tests else "no hidden test takes it"
             if result.baseline:
                 return result
             continue
-        if limit is not None and number > limit:
-            break
         mutant = Mutant(where)
         failure = _grade(tests, namespace)
         if failure:
@@ -248,3 +273,48 @@ def table(results: dict[str, list[Audit]]) -> str:
             rows.append(f"| {chapter} | `{a.exercise}` | {len(a.mutants)} | {a.count('killed')} | "
                         f"{a.count('survived')} | {a.count('equivalent')} | {a.count('accepted')} | {rate} |")
     return "\n".join(rows)
+
+
+# --- the README's table, and whether it is fresh -------------------------------------------
+
+#: What the audit's figures depend on (paths under the course root): when one of them
+#: changes, the README's table is stale until `autograder audit --readme` runs again.
+SOURCES = ("autograder/audit.py", "autograder/mutation.py", "autograder/checking.py",
+           "autograder/reference/*.py", "autograder/cases/*.py", "autograder/hidden/*.py")
+README_BEGIN = "<!-- autograder audit --readme: the sources' sha256 is {digest} -->"
+README_END = "<!-- end of the table of autograder audit --readme -->"
+
+
+def fingerprint(root) -> str:
+    """sha256 of the files of `SOURCES`, by path and content."""
+    import hashlib
+    from pathlib import Path
+
+    digest = hashlib.sha256()
+    for path in sorted({p for pattern in SOURCES for p in Path(root).glob(pattern)}):
+        digest.update(path.relative_to(root).as_posix().encode() + b"\0" + path.read_bytes() + b"\0")
+    return digest.hexdigest()
+
+
+def readme_section(text: str) -> tuple[str, str] | None:
+    """(digest, table) of the README's generated table, or None if it has none."""
+    import re
+
+    found = re.search(re.escape(README_BEGIN).replace(r"\{digest\}", "([0-9a-f]{64})") + r"\n(.*?)\n"
+                      + re.escape(README_END), text, re.S)
+    return (found.group(1), found.group(2)) if found else None
+
+
+def write_readme(root, results: dict[str, list[Audit]]) -> None:
+    """Put the table of `results` (every chapter) in the README, with the sources' digest."""
+    from pathlib import Path
+
+    path = Path(root) / "README.md"
+    text = path.read_text()
+    old = readme_section(text)
+    if old is None:
+        raise ValueError(f"{path} has no line {README_BEGIN.format(digest='...')!r} for the table")
+    begin = README_BEGIN.format(digest=old[0])
+    start, end = text.index(begin), text.index(README_END)
+    new = README_BEGIN.format(digest=fingerprint(root)) + "\n" + table(results) + "\n"
+    path.write_text(text[:start] + new + text[end:])

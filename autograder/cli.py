@@ -45,10 +45,12 @@ def main(argv: list[str] | None = None) -> int:
 
     audit = commands.add_parser("audit", help="mutation analysis: how many changed references the "
                                               "hidden tests of each exercise catch")
-    audit.add_argument("chapters", nargs="+", metavar="CHAPTER")
+    audit.add_argument("chapters", nargs="*", metavar="CHAPTER", help="default: every chapter")
     audit.add_argument("--exercise", action="append", help="only this exercise (grade_id); repeatable")
     audit.add_argument("--limit", type=int, help="at most this many mutants per exercise")
     audit.add_argument("--table", action="store_true", help="end with the table of the README")
+    audit.add_argument("--readme", action="store_true", help="every chapter, every mutant: write the "
+                       "table into README.md, with the digest of the sources it was computed from")
 
     args = parser.parse_args(argv)
     scripts_on_path()
@@ -74,10 +76,18 @@ def main(argv: list[str] | None = None) -> int:
         elif args.command == "demo":
             return demo(root)
         elif args.command == "audit":
-            from .audit import report as run, table
-            results = {chapter: run(chapter, args.exercise, args.limit) for chapter in args.chapters}
+            from .audit import report as run, table, write_readme
+            from .course import chapters
+            if args.readme and (args.chapters or args.exercise or args.limit):
+                raise CourseError("--readme audits every chapter, exercise and mutant: "
+                                  "give no CHAPTER, --exercise or --limit with it")
+            results = {chapter: run(chapter, args.exercise, args.limit)
+                       for chapter in args.chapters or chapters(root)}
             if args.table:
                 print("\n" + table(results))
+            if args.readme:
+                write_readme(root, results)
+                print(f"wrote the table into {root / 'README.md'}")
         elif args.command == "check":
             from .selfcheck import check as run
             got, total = run(root, args.notebook)

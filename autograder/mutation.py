@@ -19,11 +19,27 @@ _SWAPS = {ast.Is: ast.IsNot, ast.IsNot: ast.Is, ast.And: ast.Or, ast.Or: ast.And
           ast.Eq: ast.NotEq, ast.NotEq: ast.Eq}
 
 
+#: Functions that undo broadcasting (sum a gradient back to an operand's shape): a call
+#: replaced by its first argument is "broadcasting not undone".
+_UNBROADCAST = ("unbroadcast", "_unbroadcast", "sum_to", "sum_to_shape", "reduce_to")
+
+
+def _called(call: ast.Call) -> str:
+    function = call.func
+    return function.id if isinstance(function, ast.Name) else getattr(function, "attr", "")
+
+
 def _sites(node: ast.AST, lines: set[int]) -> Iterator[tuple[ast.AST, str, Callable[[ast.AST], ast.AST]]]:
     """(node, what changes, how) for every mutation point of `node` on the given lines."""
     for child in ast.walk(node):
         if getattr(child, "lineno", None) not in lines:
             continue
+        # The mistakes autodiff code invites, besides the operators below (a node may take both).
+        if isinstance(child, ast.Call) and _called(child) in _UNBROADCAST and child.args:
+            yield child, "broadcasting not undone", lambda n: n.args[0]
+        if isinstance(child, ast.Call) and any(k.arg == "axis" for k in child.keywords):
+            yield child, "the axis dropped (a reduction over every axis)", lambda n: ast.Call(
+                n.func, n.args, [k for k in n.keywords if k.arg != "axis"])
         if isinstance(child, ast.BinOp) and type(child.op) in _SWAPS:
             swapped = _SWAPS[type(child.op)]
             yield child, f"{type(child.op).__name__} -> {swapped.__name__}", \

@@ -196,6 +196,17 @@ class _PowerNotLowered(ref.Dual):
         return type(self)(self.value ** other, other * self.value ** other * self.tangent)
 
 
+
+class _GeneralPowerForConstants(ref.Dual):
+    """A number exponent taken as a Dual with tangent 0: the general rule's w' log u is
+    0 * nan for a negative base."""
+
+    def __pow__(self, other):
+        if isinstance(other, ref.Dual):
+            return ref.Dual.__pow__(self, other)
+        return ref.Dual.__pow__(self, ref.Dual(other, 0.0))
+
+
 def _chainless(name):
     f, df = {"sin": (np.sin, np.cos), "cos": (np.cos, lambda v: -np.sin(v)), "exp": (np.exp, np.exp),
              "log": (np.log, lambda v: 1 / v), "sqrt": (np.sqrt, lambda v: 0.5 / np.sqrt(v)),
@@ -217,6 +228,9 @@ MISTAKES = {
                 _ReflectedDivisionSwapped),
         Mistake("the power rule kept the exponent: (a + a'd)**n has tangent n a**(n-1) a'",
                 _PowerNotLowered),
+        Mistake("a number exponent went through the general power rule u**w = exp(w log u), whose "
+                "w' log u is 0 * nan for a negative base: (a + a'd)**n has tangent n a**(n-1) a', "
+                "defined for every a (the general rule is for a Dual exponent)", _GeneralPowerForConstants),
         Mistake("number ** Dual lost the factor log(number): c ** (b + b'd) = c**b + c**b log(c) b' d",
                 _ExponentialWithoutLog),
     ),

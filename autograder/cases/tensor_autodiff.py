@@ -306,8 +306,9 @@ DESCENT = ("the loss did not go down: gradient descent moves each parameter by -
 
 def training(function, X, y, **kwargs) -> np.ndarray:
     """[number of losses] of train_mlp(X, y, **kwargs), after checking its properties: one
-    float per step, finite, decreasing overall to under FINAL_LOSS, and the same losses
-    for the same seed (each failure with its own message)."""
+    float per step, none negative (a cross-entropy never is), finite, decreasing overall
+    to under FINAL_LOSS, the same losses for the same seed, and each step a step of
+    gradient descent (each failure with its own message)."""
     losses = function(X, y, **kwargs)
     steps = kwargs["steps"]
     if not isinstance(losses, (list, tuple)):
@@ -318,6 +319,9 @@ def training(function, X, y, **kwargs) -> np.ndarray:
         odd = next(v for v in losses if not isinstance(v, (float, int, np.floating)))
         raise Unacceptable(f"the losses must be floats (e.g. float(loss.data)), not {odd!r:.80}")
     losses = np.asarray(losses, dtype=float)
+    if (losses < 0).any():
+        raise Unacceptable(f"a loss is negative ({losses.min():.4g}): the mean binary cross-entropy "
+                           "-mean(y log p + (1 - y) log(1 - p)) never is, so this is not it")
     if not losses[-1] < losses[0]:
         raise Unacceptable(f"{DESCENT} (the first loss is {losses[0]:.4g}, the last {losses[-1]:.4g})")
     if not np.isfinite(losses).all():
@@ -330,9 +334,6 @@ def training(function, X, y, **kwargs) -> np.ndarray:
     if again.shape != losses.shape or not np.array_equal(again, losses):
         raise Unacceptable("two runs with the same seed gave different losses: draw the "
                            "initial weights with np.random.default_rng(seed)")
-    if (losses < 0).any():
-        raise Unacceptable(f"a loss is negative ({losses.min():.4g}): the mean binary cross-entropy "
-                           "-mean(y log p + (1 - y) log(1 - p)) never is, so this is not it")
     _gradient_descent_steps(function, X, y, kwargs)
     return np.array([float(steps)])
 

@@ -94,3 +94,48 @@ def test_the_librarys_folders_are_those_found_when_the_kernel_started():
             "except LibraryUsed: print('seen')\n")
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert done.stdout.strip() == "seen", done.stdout + done.stderr
+
+
+def forget_everything():
+    """Empties what the watch noted, after SymPy ran, and answers."""
+    watch = sys.getprofile()
+    try:
+        with_sympy()
+    except BaseException:
+        pass
+    watch.seen.clear()
+    return "3*x**2"
+
+
+def test_what_the_watch_noted_is_for_the_message_only_and_its_parts_cannot_change():
+    with pytest.raises(LibraryUsed, match="switched off"):
+        watched(forget_everything, ["sympy"])()
+
+    def change_the_watch():
+        watch = sys.getprofile()
+        for attempt in (lambda: setattr(watch, "libraries", frozenset()),
+                        lambda: watch.__setitem__(0, frozenset())):
+            with pytest.raises((AttributeError, TypeError)):
+                attempt()
+        return with_sympy()
+    with pytest.raises(LibraryUsed, match="sympy"):
+        watched(change_the_watch, ["sympy"])()
+
+
+def test_the_watchs_functions_and_defaults_cannot_be_replaced_or_read():
+    """Between calls too: an earlier cell that disarms the watch for later ones. (A class's
+    attributes can be: Python does not audit them; the sandbox is the boundary.)"""
+    from adcourse import watch
+
+    attempts = {
+        "the keyword defaults, read to be changed in place": lambda: watch.Watched._run.__kwdefaults__,
+        "the positional defaults": lambda: watch._guard.__defaults__,
+        "a function's code": lambda: setattr(watch._stop, "__code__", (lambda *a: None).__code__),
+        "an instance's class": lambda: setattr(watch.watched(len, ["sympy"]), "__class__", tuple),
+    }
+    for what, attempt in attempts.items():
+        with pytest.raises((RuntimeError, TypeError), match="watch|__class__") as raised:
+            attempt()
+        assert raised.type is RuntimeError or "__class__" in str(raised.value), what
+    with pytest.raises(LibraryUsed, match="sympy"):
+        watched(with_sympy, ["sympy"])()

@@ -17,7 +17,9 @@ def test_a_sign_swapped_in_the_central_difference_is_killed_and_said_where():
     assert not found.baseline and found.mutants
     swapped = [m for m in found.mutants if "Sub -> Add" in m.where]
     assert swapped and all(m.verdict == "killed" for m in swapped), [m.where for m in swapped]
-    assert all(m.where.startswith("central_difference, line ") for m in found.mutants)
+    assert all(m.where.startswith(("central_difference, line ", "central_difference, a named mistake: "))
+               for m in found.mutants)
+    assert any("a named mistake: " in m.where for m in found.mutants)
 
 
 def test_only_the_solution_region_is_mutated():
@@ -43,3 +45,62 @@ def test_a_change_no_input_can_see_is_equivalent_and_one_the_tests_miss_survives
     close["central_difference"] = lambda *args, **kwargs: original(*args, **kwargs) * (1 + 1e-8)
     assert audit._grade(tests, close) == ""
     assert audit._difference("01_numerical", tests, close).startswith("_Differs: central_difference(")
+
+
+def test_the_autodiff_mistakes_are_generated_where_the_code_has_them():
+    source = ("def vjp(g, shape, x):\n    ### BEGIN SOLUTION\n    return unbroadcast(g * x.sum(axis=0), shape)\n"
+              "    ### END SOLUTION\n")
+    node = ast.parse(source).body[0]
+    sites = {what: how for site, what, how in mutation._sites(node, mutation._solution_lines(source.splitlines(), node))}
+    undone = sites["broadcasting not undone"](ast.parse("unbroadcast(g * x.sum(axis=0), shape)").body[0].value)
+    assert ast.unparse(undone) == "g * x.sum(axis=0)"
+    dropped = sites["the axis dropped (a reduction over every axis)"](ast.parse("x.sum(axis=0)").body[0].value)
+    assert ast.unparse(dropped) == "x.sum()"
+
+
+def test_the_named_mistakes_are_graded_too_and_a_recursion_is_killed():
+    found = audit.audit("06_tensor_autodiff", "backward")
+    named = {m.where: m.verdict for m in found.mutants if "a named mistake" in m.where}
+    recursion = [where for where in named if "recursed deeper than Python allows" in where]
+    assert recursion and named[recursion[0]] == "killed", named
+    assert len(named) == len(audit.importlib.import_module("autograder.cases.tensor_autodiff").MISTAKES["backward"])
+
+
+def test_a_hidden_test_that_catches_the_time_limit_still_loses_the_mutant(monkeypatch):
+    """The alarm fires again after the first: a test that records a failure for each case
+    and goes on cannot run the mutant past the limit unseen."""
+    monkeypatch.setattr(audit, "SECONDS", 0.05)
+    monkeypatch.setattr(audit, "AGAIN", 0.05)
+    caught = []
+
+    def test_catching_everything(slow):
+        for _ in range(3):
+            try:
+                slow()
+            except audit.TimeLimitExceeded:
+                caught.append(1)
+
+    def slow():
+        while True:
+            pass
+    assert audit._grade([test_catching_everything], {"slow": slow}).startswith("TimeLimitExceeded")
+    assert len(caught) == 3
+
+
+def test_the_readmes_table_is_the_audits_and_fresh():
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2]
+    section = audit.readme_section((root / "README.md").read_text())
+    assert section, "README.md has no table of `autograder audit --readme`"
+    digest, table = section
+    assert digest == audit.fingerprint(root), (
+        "the references, cases, hidden tests or the audit changed since README.md's table was "
+        "written: run `autograder audit --readme`")
+    rows = [row.split(" | ") for row in table.splitlines()[2:]]
+    low = [row for row in rows if not row[-1].rstrip(" |").endswith("%") or int(row[-1].rstrip(" |%")) < 95]
+    assert not low, low
+    # one chapter's rows, computed again (the rest cost a minute and a half; the digest holds them)
+    fresh = audit.table({"01_numerical": [audit.audit("01_numerical", e)
+                                          for e in audit.solution_groups("01_numerical")]})
+    assert [r for r in table.splitlines() if r.startswith("| 01_numerical ")] == fresh.splitlines()[2:]

@@ -202,7 +202,7 @@ def test_a_library_is_seen_in_threads_and_under_another_module_name():
 def test_the_audit_hook_is_installed_once_and_guards_itself():
     assert remote.install_guard() is False
     with pytest.raises(RuntimeError, match="cannot be changed"):
-        watch._guard.__kwdefaults__ = {}
+        watch._guard.__defaults__ = ()
     assert remote.watched(lambda: 3, ["sympy"])() == 3
 
 
