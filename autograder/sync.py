@@ -13,6 +13,9 @@ The hidden region of a test cell whose grade_id names a function of
 names it takes (`hidden_region`); the rest of the cell (the visible comment above the
 region) is the instructor's. A test cell whose grade_id names no such function keeps
 the hidden region it has: a hidden test written inline.
+
+A markdown cell whose metadata says `{"adcourse": {"shared": NAME}}` holds the text of
+`autograder/texts/NAME.md`, the same in every chapter (how the work is checked).
 """
 from __future__ import annotations
 
@@ -149,10 +152,29 @@ def _may_raise(cell, exercises: set[str]) -> bool:
     return any(isinstance(node, ast.Name) and node.id in exercises for node in ast.walk(tree))
 
 
+#: Texts that several notebooks hold, one file each (`shared_text`).
+TEXTS = Path(__file__).parent / "texts"
+
+
+def shared_text(name: str) -> str:
+    """The text of the shared cell `name` (autograder/texts/NAME.md, without its last newline)."""
+    path = TEXTS / f"{name}.md"
+    if not path.is_file():
+        raise ValueError(f"a cell asks for the shared text {name!r}, but {path} does not exist")
+    return path.read_text(encoding="utf-8").rstrip("\n")
+
+
+def shared_cells(nb) -> list:
+    """(name, cell) of the notebook's cells that hold a shared text."""
+    return [(cell.metadata["adcourse"]["shared"], cell) for cell in nb.cells
+            if isinstance(cell.get("metadata", {}).get("adcourse"), dict) and "shared" in cell.metadata["adcourse"]]
+
+
 def sync_notebook(path: Path, chapter: str, write: bool = True) -> list[str]:
-    """Bring the answer cells of `path` in line with the reference and the hidden regions in
-    line with the hidden tests, and tag `raises-exception` every cell that may raise because
-    of an answer; return the ids of the cells that changed."""
+    """Bring the answer cells of `path` in line with the reference, the hidden regions in
+    line with the hidden tests and the shared cells with their texts, and tag
+    `raises-exception` every cell that may raise because of an answer; return the ids of
+    the cells that changed."""
     sources = solution_sources(chapter)
     tests = hidden_tests(chapter)
     nb = nbformat.read(path, as_version=4)
@@ -167,6 +189,10 @@ def sync_notebook(path: Path, chapter: str, write: bool = True) -> list[str]:
             if cell.source != source:
                 stale.append(grade_id)
                 cell.source = source
+    for name, cell in shared_cells(nb):
+        if cell.source != shared_text(name):
+            stale.append(f"shared text {name}")
+            cell.source = shared_text(name)
     # An unanswered exercise's NotImplementedError, or a failing test, is a message to
     # the student, not the end of the notebook: with the tag, JupyterLab's Run All (and
     # nbgrader's Validate, and nbclient) go on to the next exercise.

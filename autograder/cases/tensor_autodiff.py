@@ -320,7 +320,7 @@ def training(function, X, y, **kwargs) -> np.ndarray:
         raise Unacceptable(f"the losses must be floats (e.g. float(loss.data)), not {odd!r:.80}")
     losses = np.asarray(losses, dtype=float)
     if (losses < 0).any():
-        raise Unacceptable(f"a loss is negative ({losses.min():.4g}): the mean binary cross-entropy "
+        raise Unacceptable(f"a loss is negative ({np.nanmin(losses):.4g}): the mean binary cross-entropy "
                            "-mean(y log p + (1 - y) log(1 - p)) never is, so this is not it")
     if not losses[-1] < losses[0]:
         raise Unacceptable(f"{DESCENT} (the first loss is {losses[0]:.4g}, the last {losses[-1]:.4g})")

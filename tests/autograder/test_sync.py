@@ -3,6 +3,7 @@ hidden test regions from the hidden test modules."""
 from __future__ import annotations
 
 import ast
+import shutil
 import inspect
 
 import nbformat
@@ -116,3 +117,23 @@ def test_every_hidden_test_cell_has_its_function_and_every_function_its_cell(cha
         taken = set(inspect.signature(test).parameters)
         assert taken and taken <= exercises, f"{grade_id} takes names no answer cell defines: {taken - exercises}"
         assert test.__doc__, f"{grade_id} says what it checks"
+
+
+@pytest.mark.parametrize("chapter", chapters(ROOT))
+def test_every_chapter_says_how_work_is_checked_in_the_same_words_after_its_title(chapter):
+    from autograder.sync import shared_cells, shared_text
+
+    nb = nbformat.read(next((ROOT / "solutions" / chapter).glob("*.ipynb")), as_version=4)
+    shared = shared_cells(nb)
+    assert [name for name, _ in shared] == ["how_your_work_is_checked"]
+    assert nb.cells.index(shared[0][1]) == 1 and shared[0][1].source == shared_text("how_your_work_is_checked")
+
+
+def test_a_shared_cell_is_written_again_from_its_text(tmp_path):
+    path = tmp_path / "numerical.ipynb"
+    shutil.copy(next((ROOT / "solutions" / "01_numerical").glob("*.ipynb")), path)
+    nb = nbformat.read(path, as_version=4)
+    nb.cells[1].source = "## How your work is checked\n\nedited by hand"
+    nbformat.write(nb, path)
+    assert sync_notebook(path, "01_numerical") == ["shared text how_your_work_is_checked"]
+    assert sync_notebook(path, "01_numerical", write=False) == []
