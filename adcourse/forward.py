@@ -5,14 +5,23 @@ function of the catalogue and a point x; the plot shows f, its tangent line
 f(x) + f'(x) (t - x) with f'(x) from *your* `derivative`, and, once
 `second_derivative` works, the osculating parabola that adds f''(x) (t - x)**2 / 2.
 A wrong derivative shows at once: the line crosses the curve instead of touching it.
+
+`plot_jacobian_cost(axes, jacobian_forward, Dual, fn)` shows what a full Jacobian by
+forward mode costs as the number of inputs n grows: the dual numbers it creates
+(counted, `count_duals`) and its time (`best_seconds`: the best of several repeats).
+`forward_gradient` and `forward_units` give chapter 04's plot a forward-mode gradient
+whose work units are counted as it runs.
 """
 from __future__ import annotations
 
+import gc
 import io
+import math
+import time
 
 import numpy as np
 
-from .functions import DUAL_SCALAR
+from .functions import DUAL_JACOBIAN, DUAL_SCALAR
 
 
 def render_tangent(fn, x: float, derivative, second_derivative=None) -> bytes:
@@ -41,6 +50,7 @@ def render_tangent(fn, x: float, derivative, second_derivative=None) -> bytes:
     span = float(np.max(values) - np.min(values)) or 1.0
     ax.set_ylim(float(np.min(values)) - 0.3 * span, float(np.max(values)) + 0.3 * span)
     ax.set_xlabel("t")
+    ax.set_ylabel("f(t)")
     ax.set_title(f"x = {x:.3g}; " + "; ".join(lines), fontsize=9)
     ax.legend(fontsize=8, loc="best")
     fig.tight_layout()
@@ -78,3 +88,165 @@ def tangent_explorer(derivative, second_derivative=None):
     x.observe(draw, names="value")
     draw()
     return widgets.VBox([widgets.HBox([choice, x]), image])
+
+
+# --- the cost of a full Jacobian -------------------------------------------------------------
+
+def best_seconds(runs, repeat: int = 5, budget: float = 0.02) -> list[float]:
+    """Seconds per call of each function of `runs`: the best of `repeat` measurements, each
+    timing enough calls in a row (at least `budget` seconds, or one call) for the clock to
+    resolve them. The measurements are interleaved (each repeat times every run in turn),
+    so that a change in the machine's load falls on all of them alike, and the garbage
+    collector is paused, as the standard library's `timeit` does."""
+    collecting = gc.isenabled()
+    gc.collect()
+    gc.disable()
+    try:
+        numbers = []
+        for run in runs:
+            start = time.perf_counter()
+            run()
+            once = time.perf_counter() - start
+            numbers.append(max(1, math.ceil(budget / max(once, 1e-9))))
+        best = [math.inf] * len(runs)
+        for _ in range(repeat):
+            for k, (run, number) in enumerate(zip(runs, numbers)):
+                start = time.perf_counter()
+                for _ in range(number):
+                    run()
+                best[k] = min(best[k], (time.perf_counter() - start) / number)
+        return best
+    finally:
+        if collecting:
+            gc.enable()
+
+
+def count_duals(Dual, run):
+    """(run(), the number of `Dual` objects created while it ran): every operation on dual
+    numbers creates one, and so does every seed. Counts the calls of `Dual.__init__`
+    (a student's class too), and restores it afterwards."""
+    original, created = Dual.__init__, [0]
+
+    def counting(self, *args, **kwargs):
+        created[0] += 1
+        original(self, *args, **kwargs)
+
+    Dual.__init__ = counting
+    try:
+        return run(), created[0]
+    finally:
+        Dual.__init__ = original
+
+
+def jacobian_cost(jacobian_forward, Dual, fn=DUAL_JACOBIAN[3], ns=(2, 4, 8, 16, 32, 64, 128),
+                  repeat: int = 5) -> dict:
+    """{"n", "passes", "duals", "seconds"} for the full Jacobian of `fn` at n points of
+    [0.1, 1]: n forward passes, the Dual numbers they create, and the seconds per Jacobian
+    (the best of `repeat` measurements, interleaved over the sizes: `best_seconds`)."""
+    points = [np.linspace(0.1, 1.0, n) for n in ns]
+    runs = [lambda x=x: jacobian_forward(fn, x) for x in points]
+    return {"n": list(ns), "passes": list(ns), "duals": [count_duals(Dual, run)[1] for run in runs],
+            "seconds": best_seconds(runs, repeat)}
+
+
+def plot_jacobian_cost(axes, jacobian_forward, Dual, fn=DUAL_JACOBIAN[3],
+                       ns=(2, 4, 8, 16, 32, 64, 128)) -> dict | None:
+    """Two log-log plots against n: the Dual numbers created by the n passes of a full
+    Jacobian, with the passes themselves and a slope-2 reference (below the counts, so
+    that both show); and the seconds per Jacobian, with references of slopes 2 and 1
+    through the largest n. None, and a note on the
+    plots, while `jacobian_forward` (or what it uses) is not implemented."""
+    left, right = axes
+    try:
+        cost = jacobian_cost(jacobian_forward, Dual, fn, ns)
+    except NotImplementedError:
+        for ax in axes:
+            ax.text(0.5, 0.5, "jacobian_forward is not implemented yet", ha="center",
+                    transform=ax.transAxes)
+        return None
+    n = np.array(cost["n"], dtype=float)
+    duals, seconds = np.array(cost["duals"], dtype=float), np.array(cost["seconds"])
+    left.loglog(n, duals, "o-", label="Dual numbers created (all n passes)")
+    left.loglog(n, n, "s--", label="forward passes (n)")
+    left.loglog(n, duals[-1] / 4 * (n / n[-1]) ** 2, ":", color="grey", label="slope 2 (reference, shifted down)")
+    left.set_xlabel("number of inputs n")
+    left.set_ylabel("count")
+    left.set_title("Operations: Dual numbers created")
+    left.legend(fontsize=8)
+    right.loglog(n, seconds, "o-", label="full Jacobian by forward mode")
+    right.loglog(n, seconds[-1] * (n / n[-1]) ** 2, ":", color="grey", label="slope 2 (reference)")
+    right.loglog(n, seconds[-1] * (n / n[-1]), "-.", color="grey", label="slope 1 (reference)")
+    right.set_xlabel("number of inputs n")
+    right.set_ylabel("seconds per Jacobian (best of 5)")
+    right.set_title("Time (best of 5 repeats)")
+    right.legend(fontsize=8)
+    return cost
+
+
+# --- forward-mode gradients, their operations counted (chapter 04's cheap-gradient plot) -----
+#
+# Work units: an operation costs 1 for its value, and 2 for each dual operand (an edge of
+# the graph): its local derivative and the multiply-add that passes the tangent along.
+
+_units = [0]  # work units of the operations of _Dual since the last reset
+
+
+class _Dual:
+    """A bare dual number for the forward-mode gradients of chapter 04's plot: + - * and
+    ** number. Each operation adds its work units to `_units`: 1 for the value, and 2 (a
+    local derivative and a multiply-add of a tangent) for each dual operand (each edge)."""
+
+    def __init__(self, value, tangent=0.0):
+        self.value, self.tangent = value, tangent
+
+    @staticmethod
+    def _edges(count):
+        _units[0] += 1 + 2 * count
+
+    def __add__(self, other):
+        if isinstance(other, _Dual):
+            self._edges(2)
+            return _Dual(self.value + other.value, self.tangent + other.tangent)
+        self._edges(1)
+        return _Dual(self.value + other, self.tangent)
+
+    def __mul__(self, other):
+        if isinstance(other, _Dual):
+            self._edges(2)
+            return _Dual(self.value * other.value, self.tangent * other.value + self.value * other.tangent)
+        self._edges(1)
+        return _Dual(self.value * other, self.tangent * other)
+
+    def __neg__(self):
+        self._edges(1)
+        return _Dual(-self.value, -self.tangent)
+
+    def __sub__(self, other):
+        if isinstance(other, _Dual):
+            self._edges(2)
+            return _Dual(self.value - other.value, self.tangent - other.tangent)
+        self._edges(1)
+        return _Dual(self.value - other, self.tangent)
+
+    def __rsub__(self, other):
+        self._edges(1)
+        return _Dual(other - self.value, -self.tangent)
+
+    def __pow__(self, n):
+        self._edges(1)
+        return _Dual(self.value ** n, n * self.value ** (n - 1) * self.tangent)
+
+    __radd__, __rmul__ = __add__, __mul__
+
+
+def forward_gradient(f, x) -> list[float]:
+    """The gradient of f at the list of numbers x by forward mode: n passes, one per input."""
+    return [f(*[_Dual(v, 1.0 if i == j else 0.0) for i, v in enumerate(x)]).tangent
+            for j in range(len(x))]
+
+
+def forward_units(f, x) -> int:
+    """The work units of the n passes of `forward_gradient(f, x)`, counted as they run."""
+    _units[0] = 0
+    forward_gradient(f, x)
+    return _units[0]

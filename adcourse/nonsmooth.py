@@ -4,9 +4,10 @@ The lasso minimises F(x) = 0.5 ||A x - b||^2 + lam ||x||_1. `lasso_problem` draw
 (seeded, with a sparse true x), `lasso_objective` evaluates F, `lam_max` is the
 smallest lam for which x = 0 is the solution, and `optimality_residual` measures how
 far x is from the optimality condition 0 in the subdifferential of F. `plot_convergence`
-draws the objective gap of several methods and `sparsity_explorer` shows how lam sets
-the solution's sparsity. Both take the student's own functions and show a message in
-place of any that is not implemented yet, so they work at every stage of the chapter.
+draws the objective gap of several methods on log-log axes, with reference slopes, and
+`sparsity_explorer` shows how lam sets the solution's sparsity. Both take the student's
+own functions and show a message in place of any that is not implemented yet, so they
+work at every stage of the chapter.
 """
 from __future__ import annotations
 
@@ -67,13 +68,17 @@ def _not_available(ax, text: str) -> None:
 
 
 def plot_convergence(ax, methods: dict, A, b, lam, steps: int = 500,
-                     best: float | None = None) -> list[str]:
-    """Draw F(x_k) - F* against k (log scale) for each method; return the names left out.
+                     best: float | None = None, references: dict | None = None) -> list[str]:
+    """Draw F(x_k) - F* against k on log-log axes, k = 1..steps, for each method; return
+    the names left out.
 
     `methods` maps a label to a function called as method(A, b, lam, steps=steps) that
     returns (x, objectives). A method that raises (NotImplementedError for an exercise
     not answered yet) is left out and named on the plot. `best` is F*, the optimal value
     (estimate it by running FISTA for many steps); by default the smallest value seen.
+    `references` maps a label to (values, fmt): a reference curve (a rate's slope, or a
+    bound) with its values at k = 1..steps, drawn thin in the matplotlib format `fmt`.
+    On log-log axes a rate C / k^p is a straight line of slope -p; k = 0 is left out.
     """
     runs, missing = {}, []
     for label, method in methods.items():
@@ -86,18 +91,21 @@ def plot_convergence(ax, methods: dict, A, b, lam, steps: int = 500,
         best = min(float(np.nanmin(objectives)) for objectives in runs.values())
     for label, objectives in runs.items():
         gap = np.maximum(objectives - best, SMALLEST_GAP)
-        ax.semilogy(np.arange(len(objectives)), gap, label=label)
-    ax.set_xlabel("iteration k")
-    ax.set_ylabel("F(x_k) - F*")
+        ax.loglog(np.arange(1, len(objectives)), gap[1:], linewidth=1.8, label=label)
+    for label, (values, fmt) in (references or {}).items():
+        values = np.asarray(values, dtype=float)
+        ax.loglog(np.arange(1, len(values) + 1), values, fmt, linewidth=1.0, label=label)
+    ax.set_xlabel("iteration k (log scale)")
+    ax.set_ylabel("objective gap F(x_k) - F* (log scale)")
     ax.set_title(f"lasso with A of shape {A.shape}, lam = {lam:.3g}")
     ax.grid(True, which="major", alpha=0.3)
-    if runs:
-        ax.legend(loc="upper right", fontsize=8)
-    else:
+    if runs or references:
+        ax.legend(loc="lower left", fontsize=8)
+    if not runs:
         _not_available(ax, "no method is implemented yet")
     if missing:
-        ax.text(0.02, 0.02, "not implemented yet: " + ", ".join(missing), transform=ax.transAxes,
-                fontsize=8, color="grey")
+        ax.text(0.02, 0.98, "not implemented yet: " + ", ".join(missing), transform=ax.transAxes,
+                fontsize=8, color="grey", va="top")
     return missing
 
 
@@ -123,6 +131,7 @@ def plot_coefficients(ax, solver, A, b, lam, x_true=None, steps: int = 300) -> i
         title += f", {np.count_nonzero(x[support])} of the {len(support)} true ones"
     ax.set_title(title)
     ax.set_xlabel("coefficient i")
+    ax.set_ylabel("value of x_i")
     ax.legend(loc="upper right", fontsize=8)
     return nonzeros
 

@@ -3,19 +3,19 @@
 `draw_graph` draws a graph of nodes (anything with `value`, `parents` and `grad`, a
 student's `Var` included) by depth, each node labelled with its value and gradient, each
 edge with its local derivative. `adjoint_stepper` steps backward through the trace of
-Table 3 of Baydin et al. (2018), and `plot_cheap_gradient` times a full gradient by
-forward mode (one pass per input) and by reverse mode (one backward pass) as the number
-of inputs grows. Each takes the student's functions as arguments where it needs them
+Table 3 of Baydin et al. (2018), and `plot_cheap_gradient` counts the operations of a
+full gradient by forward mode (one pass per input) and by reverse mode (one backward
+pass), and times them, as the number of inputs grows. Each takes the student's functions as arguments where it needs them
 and says which are not implemented yet.
 """
 from __future__ import annotations
 
 import io
-import time
 
 import numpy as np
 
 from . import wire
+from .forward import best_seconds, forward_gradient, forward_units
 
 
 class Node:
@@ -214,36 +214,38 @@ def adjoint_stepper():
 
 
 # --- the cheap-gradient principle ----------------------------------------------------------
+#
+# Operation counts, in one model for both modes: an operation costs one unit for its value,
+# one for each local derivative (one per edge) and one for each multiply-add that passes
+# a tangent or an adjoint along an edge. Evaluating f costs N units (its N operations). A
+# forward-mode pass costs N + 2E, so n passes cost n (N + 2E); reverse mode records the
+# graph (N + E) and sweeps it once (E): N + 2E, one forward pass, whatever n.
 
-class _Dual:
-    """A bare dual number (chapter 3) for forward-mode gradients: + - * and ** number."""
+def graph_size(output) -> tuple[int, int, int]:
+    """(nodes, leaves, edges) of the graph that `output` depends on, output and leaves
+    (nodes without parents) included; each node visited once, without recursion."""
+    seen, stack, leaves, edges = {id(output)}, [output], 0, 0
+    while stack:
+        node = stack.pop()
+        leaves += not node.parents
+        edges += len(node.parents)
+        for parent, _ in node.parents:
+            if id(parent) not in seen:
+                seen.add(id(parent))
+                stack.append(parent)
+    return len(seen), leaves, edges
 
-    def __init__(self, value, tangent=0.0):
-        self.value, self.tangent = value, tangent
 
-    def __add__(self, other):
-        if isinstance(other, _Dual):
-            return _Dual(self.value + other.value, self.tangent + other.tangent)
-        return _Dual(self.value + other, self.tangent)
-
-    def __mul__(self, other):
-        if isinstance(other, _Dual):
-            return _Dual(self.value * other.value, self.tangent * other.value + self.value * other.tangent)
-        return _Dual(self.value * other, self.tangent * other)
-
-    def __neg__(self):
-        return _Dual(-self.value, -self.tangent)
-
-    def __sub__(self, other):
-        return self + (-other)
-
-    def __rsub__(self, other):
-        return (-self) + other
-
-    def __pow__(self, n):
-        return _Dual(self.value ** n, n * self.value ** (n - 1) * self.tangent)
-
-    __radd__, __rmul__ = __add__, __mul__
+def path_count(output, leaf, limit: int = 1000) -> int:
+    """The number of paths from `output` back to `leaf`, counted node by node (not by
+    following the paths, whose number can be exponential): a node's count is the sum of
+    the counts of the nodes that use it, taken in the order of `graph_nodes` reversed
+    (finding that order is quadratic: fine for a demonstration of up to `limit` nodes)."""
+    paths = {id(output): 1}
+    for node in reversed(graph_nodes(output, limit)):  # users before the nodes they use
+        for parent, _ in node.parents:
+            paths[id(parent)] = paths.get(id(parent), 0) + paths.get(id(node), 0)
+    return paths.get(id(leaf), 0)
 
 
 def rosenbrock(*x):
@@ -255,55 +257,84 @@ def rosenbrock(*x):
     return total
 
 
-def forward_gradient(f, x) -> list[float]:
-    """The gradient of f at the list of numbers x by forward mode: n passes, one per input."""
-    return [f(*[_Dual(v, 1.0 if i == j else 0.0) for i, v in enumerate(x)]).tangent
-            for j in range(len(x))]
+def recorded_graph(grad, f, x):
+    """The output node of the graph that `grad(f)(*x)` builds (with the student's `Var`)."""
+    outputs = []
+
+    def recording(*args):
+        outputs.append(f(*args))
+        return outputs[-1]
+
+    grad(recording)(*x)
+    return outputs[0]
 
 
-def _seconds(run, repeat: int) -> float:
-    best = np.inf
-    for _ in range(repeat):
-        start = time.perf_counter()
-        run()
-        best = min(best, time.perf_counter() - start)
-    return best
+def count_gradients(grad, ns=(2, 4, 8, 16, 32, 64, 128, 256), f=rosenbrock) -> dict:
+    """{"n", "operations", "edges", "f", "forward", "reverse"}: for each n, the operations N
+    and edges E of the graph of f that `grad` records, and the work units of f (N), of
+    forward mode's n passes (counted by `forward_units`) and of reverse mode's recording
+    and sweep (N + 2E)."""
+    counts = {"n": list(ns), "operations": [], "edges": [], "f": [], "forward": [], "reverse": []}
+    for n in ns:
+        x = list(np.linspace(-1.0, 1.0, n))
+        nodes, leaves, edges = graph_size(recorded_graph(grad, f, x))
+        counts["operations"].append(nodes - leaves)
+        counts["edges"].append(edges)
+        counts["f"].append(nodes - leaves)
+        counts["forward"].append(forward_units(f, x))
+        counts["reverse"].append(nodes - leaves + 2 * edges)
+    return counts
 
 
-def time_gradients(grad, ns=(2, 4, 8, 16, 32, 64, 128, 256), f=rosenbrock) -> dict:
-    """{"n", "f", "forward", "reverse"}: seconds for f itself, for its gradient by forward
-    mode (n passes) and by the student's `grad` (one backward pass), for each n."""
+def time_gradients(grad, ns=(2, 4, 8, 16, 32, 64, 128, 256), f=rosenbrock, repeat: int = 5) -> dict:
+    """{"n", "f", "forward", "reverse"}: seconds per call (the best of `repeat` interleaved
+    measurements, `best_seconds`) of f on floats, of its gradient by forward mode (n passes of a
+    counting dual class, `forward_gradient`)
+    and of the student's `grad(f)` (recording the graph of Vars and one backward pass)."""
     times = {"n": list(ns), "f": [], "forward": [], "reverse": []}
     for n in ns:
         x = list(np.linspace(-1.0, 1.0, n))
-        repeat = 3 if n <= 32 else 1
-        times["f"].append(_seconds(lambda: f(*x), 5))
-        times["forward"].append(_seconds(lambda: forward_gradient(f, x), repeat))
-        times["reverse"].append(_seconds(lambda: grad(f)(*x), repeat))
+        seconds = best_seconds([lambda x=x: f(*x), lambda x=x: forward_gradient(f, x),
+                                lambda x=x: grad(f)(*x)], repeat)
+        for key, value in zip(("f", "forward", "reverse"), seconds):
+            times[key].append(value)
     return times
 
 
 def plot_cheap_gradient(axes, grad, ns=(2, 4, 8, 16, 32, 64, 128, 256)) -> dict | None:
-    """Time and ratio plots (two axes) of the gradient of `rosenbrock` by forward and reverse
-    mode; None, and a note on the plot, while `grad` (or what it uses) is not implemented."""
+    """Two log-log plots against n of the gradient of `rosenbrock` by forward mode (n passes)
+    and by reverse mode (one backward pass): left, work units / those of f, with the bounds
+    5 n of forward mode and 5 of reverse mode; right, seconds / seconds of f (the best of 5
+    interleaved repeats each), with a line proportional to n. Returns {"counts", "times"};
+    None, and a note on the plots, while `Var`, `backward` or `grad` is not implemented."""
     left, right = axes
     try:
+        counts = count_gradients(grad, ns)
         times = time_gradients(grad, ns)
     except NotImplementedError:
         for ax in axes:
             ax.text(0.5, 0.5, "Var, backward or grad is not implemented yet", ha="center",
                     transform=ax.transAxes)
         return None
-    n, f = np.array(times["n"]), np.array(times["f"])
-    left.loglog(n, times["forward"], "o-", label="gradient by forward mode (n passes)")
-    left.loglog(n, times["reverse"], "s-", label="gradient by reverse mode (one backward pass)")
-    left.loglog(n, f, "^--", label="f itself (floats)")
+    n = np.array(ns, dtype=float)
+    forward = np.array(counts["forward"]) / np.array(counts["f"])
+    reverse = np.array(counts["reverse"]) / np.array(counts["f"])
+    left.loglog(n, forward, "o-", label="forward mode: n passes, n (N + 2E)")
+    left.loglog(n, reverse, "s-", label="reverse mode: one pass, N + 2E")
+    left.loglog(n, 5 * n, ":", color="grey", label="5 n: n passes, each at most 5N (reference)")
+    left.axhline(5, ls="--", color="tab:red", lw=1, label="5: one pass, at most 5N (reference)")
     left.set_xlabel("number of inputs n")
-    left.set_ylabel("seconds")
+    left.set_ylabel("work units of the gradient / units of f")
+    left.set_title("Operation counts (units of f: N operations)")
     left.legend(fontsize=8)
-    right.loglog(n, np.array(times["forward"]) / f, "o-", label="forward mode")
-    right.loglog(n, np.array(times["reverse"]) / f, "s-", label="reverse mode")
+    t_forward = np.array(times["forward"]) / np.array(times["f"])
+    t_reverse = np.array(times["reverse"]) / np.array(times["f"])
+    right.loglog(n, t_forward, "o-", label="forward mode (n passes of a dual class)")
+    right.loglog(n, t_reverse, "s-", label="reverse mode (your grad: graph of Vars, one sweep)")
+    right.loglog(n, 2 * t_forward[-1] * n / n[-1], ":", color="grey",
+                 label="proportional to n (reference, shifted up)")
     right.set_xlabel("number of inputs n")
-    right.set_ylabel("time of the gradient / time of f")
+    right.set_ylabel("seconds of the gradient / seconds of f")
+    right.set_title("Time, best of 5 repeats (f on floats)")
     right.legend(fontsize=8)
-    return times
+    return {"counts": counts, "times": times}

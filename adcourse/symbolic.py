@@ -1,16 +1,20 @@
 """Plots and widgets of chapter 02_symbolic: expression swell, and a tree that grows.
 
-`swell_sizes` measures the derivative of the logistic map l_n with the student's own
-functions, `plot_expression_swell` draws it against the cost of forward mode, and
-`derivative_explorer` shows the tree of the k-th derivative of an expression. Each
-takes the student's functions as arguments and says which are not implemented yet,
-so that they work at every stage of the chapter.
+`swell_sizes` measures the logistic map l_n and its derivative with the student's own
+functions, as trees (every copy counted) and as graphs (shared nodes counted once, with
+and without `memoised`, the student's `diff` with a cache); `plot_expression_swell`
+draws both, and `swell_table` prints them. `trace` runs a program on a number that also
+records its expression, so that a program with control flow becomes the expression of
+the path it took. `derivative_explorer` shows the tree of the k-th derivative of an
+expression. Each takes the student's functions as arguments and says which are not
+implemented yet, so that they work at every stage of the chapter.
 """
 from __future__ import annotations
 
 import io
+import types
 
-from .expressions import Expr, Var, cos, exp, log, postorder, sin, to_infix, tree_size
+from .expressions import Expr, Var, as_expr, cos, distinct_nodes, exp, log, postorder, sin, to_infix, tree_size
 
 X = Var("x")
 
@@ -21,49 +25,208 @@ def forward_mode_operations(expr: Expr) -> int:
     return sum(1 for n in postorder(expr) if n.args)
 
 
-def swell_sizes(logistic_map, diff, simplify, count_nodes, ns=range(1, 9)) -> dict:
-    """{"n", "l_n", "derivative", "simplified", "forward"}: sizes for each n.
+def memoised(diff):
+    """The student's `diff` with a cache: each distinct node of the graph is
+    differentiated once, and a node met again gets the derivative already built.
 
-    A curve whose function is not implemented yet is left out (its list is empty).
+    The rules are the student's: `diff` runs as a copy whose own name (the name it calls
+    itself by) refers to the cached version; the notebook's namespace is not touched.
+    After a call, `.calls` is the number of nodes differentiated (1 for a tree with
+    children means that `diff` does not call itself by its name: nothing was cached).
     """
-    sizes = {"n": list(ns), "l_n": [], "derivative": [], "simplified": [], "forward": []}
+    if not isinstance(diff, types.FunctionType):
+        raise TypeError("memoised needs diff to be a function defined with def")
+
+    def derivative(expr, var):
+        cache: dict = {}
+        namespace = dict(diff.__globals__)
+        copy = types.FunctionType(diff.__code__, namespace, diff.__name__, diff.__defaults__, diff.__closure__)
+
+        def cached(e, v):
+            key = (id(e), v)
+            if key not in cache:
+                cache[key] = (e, copy(e, v))  # e is kept alive, so its id stays its own
+            return cache[key][1]
+
+        namespace[diff.__name__] = cached
+        result = cached(expr, var)
+        derivative.calls = len(cache)
+        return result
+
+    derivative.calls = 0
+    return derivative
+
+
+KEYS = ("l_n", "derivative", "simplified", "forward", "l_n graph", "derivative graph", "memoised graph",
+        "memoised tree")
+
+
+def swell_sizes(logistic_map, diff, simplify, count_nodes, ns=range(1, 9)) -> dict:
+    """Sizes for each n: trees by the student's `count_nodes` ("l_n", "derivative",
+    "simplified", and "memoised tree", the tree of the derivative built by
+    `memoised(diff)`), graphs by `distinct_nodes` ("l_n graph", "derivative graph",
+    "memoised graph"), and forward mode's operations on (value, tangent) pairs ("forward").
+
+    A list whose function is not implemented yet stays short (empty, or up to the n
+    where it failed); "memoised graph" stays empty when `diff` cannot be memoised.
+    """
+    sizes: dict = {"n": list(ns), **{key: [] for key in KEYS}}
+    cached = memoised(diff) if isinstance(diff, types.FunctionType) else None
+
+    def record(key, measure):
+        try:
+            sizes[key].append(measure())
+        except NotImplementedError:
+            pass
+
     for n in ns:
         try:
             l = logistic_map(n)
-            sizes["l_n"].append(count_nodes(l))
-            sizes["forward"].append(forward_mode_operations(l))
-            d = diff(l, X)
-            sizes["derivative"].append(count_nodes(d))
-            sizes["simplified"].append(count_nodes(simplify(d)))
         except NotImplementedError:
             continue
+        record("l_n graph", lambda: distinct_nodes(l))
+        record("forward", lambda: forward_mode_operations(l))
+        record("l_n", lambda: count_nodes(l))
+        try:
+            d = diff(l, X)
+        except NotImplementedError:
+            continue
+        record("derivative graph", lambda: distinct_nodes(d))
+        record("derivative", lambda: count_nodes(d))
+        record("simplified", lambda: count_nodes(simplify(d)))
+        if cached is not None:
+            m = cached(l, X)
+            if cached.calls > 1 or not l.args:  # else diff does not call itself by its name
+                record("memoised graph", lambda: distinct_nodes(m))
+                record("memoised tree", lambda: count_nodes(m))
     return sizes
 
 
-def plot_expression_swell(ax, logistic_map, diff, simplify, count_nodes, ns=range(1, 9)) -> dict:
-    """Draw the sizes of l_n, of its derivative, simplified or not, and the cost of
-    forward mode, on a log scale; return the sizes."""
-    sizes = swell_sizes(logistic_map, diff, simplify, count_nodes, ns)
-    labels = {"derivative": "derivative (nodes)", "simplified": "simplified derivative (nodes)",
-              "l_n": "l_n itself (nodes)", "forward": "forward mode (operations)"}
-    styles = {"derivative": "o-", "simplified": "s-", "l_n": "^--", "forward": "d-"}
-    missing = []
-    for key, label in labels.items():
+def swell_table(sizes: dict) -> str:
+    """The sizes as a table, with the ratio of each derivative's tree to the one before."""
+    def column(key, n):
         values = sizes[key]
-        if len(values) == len(sizes["n"]):
-            ax.semilogy(sizes["n"], values, styles[key], label=label)
-        else:
-            missing.append(key)
-    ax.set_xlabel("n (logistic map l_n)")
-    ax.set_ylabel("size")
-    ax.set_title("Expression swell: d l_n / dx")
-    ax.grid(True, which="major", alpha=0.3)
-    if ax.get_legend_handles_labels()[0]:
-        ax.legend(fontsize=8)
+        return values[n - 1] if 1 <= n <= len(values) else None
+
+    def ratio(key, n):
+        a, b = column(key, n), column(key, n - 1)
+        return f"{a / b:5.2f}" if a is not None and b is not None else "     "
+
+    def cell(value, width):
+        return f"{value:>{width}}" if value is not None else f"{'-':>{width}}"
+
+    widths = (2, 6, 11, 5, 11, 5, 9, 6, 11, 9, 11)
+    names = ("n", "l_n", "derivative", "ratio", "simplified", "ratio", "memoised", "l_n", "derivative",
+             "memoised", "operations")
+    lines = [f"{'':3}{'trees (count_nodes)':-^53} {'graphs (distinct nodes)':-^28} {'forward mode':>11}",
+             " ".join(f"{name:>{width}}" for name, width in zip(names, widths))]
+    for n in sizes["n"]:
+        lines.append(f"{n:2} {cell(column('l_n', n), 6)} {cell(column('derivative', n), 11)} {ratio('derivative', n)}"
+                     f" {cell(column('simplified', n), 11)} {ratio('simplified', n)} {cell(column('memoised tree', n), 9)}"
+                     f" {cell(column('l_n graph', n), 6)} {cell(column('derivative graph', n), 11)}"
+                     f" {cell(column('memoised graph', n), 9)} {cell(column('forward', n), 11)}")
+    return "\n".join(lines)
+
+
+def plot_expression_swell(axes, logistic_map, diff, simplify, count_nodes, ns=range(1, 9)) -> dict:
+    """On two log-scale axes (a pair; one Axes takes both), the trees (l_n, its
+    derivative, simplified) and the graphs (l_n, which is also forward mode's count of
+    (value, tangent) pairs, the derivative built by `diff` and by `memoised(diff)`), with
+    reference growths through each curve's last point; return the sizes."""
+    import numpy as np
+
+    sizes = swell_sizes(logistic_map, diff, simplify, count_nodes, ns)
+    n = np.array(sizes["n"], dtype=float)
+    if not isinstance(axes, (list, tuple, np.ndarray)):  # one Axes: both panels on it
+        axes = (axes, axes)
+    panels = [
+        (axes[0], "Trees: every copy counted (count_nodes)",
+         {"l_n": ("l_n", "^--"), "derivative": ("derivative (diff)", "o-"),
+          "simplified": ("simplified derivative", "s:")},
+         [("derivative", n * 2**n, "reference: n 2^n", (0, (5, 2, 1, 2))), ("l_n", 2**n, "reference: 2^n", ":")]),
+        (axes[1], "Graphs: shared nodes counted once",
+         {"l_n graph": ("l_n = forward mode's (value, tangent) pairs", "^--"),
+          "derivative graph": ("derivative (diff)", "o-"), "memoised graph": ("derivative (memoised diff)", "s-")},
+         [("memoised graph", n, "reference: n", ":"), ("derivative graph", 2**n, "reference: 2^n", (0, (5, 2, 1, 2)))]),
+    ]
+    missing = []
+    for ax, title, curves, references in panels:
+        for key, (label, style) in curves.items():
+            values = sizes[key]
+            if len(values) == len(n):
+                ax.semilogy(n, values, style, label=label, markersize=6)
+            else:
+                missing.append(key)
+        for key, growth, label, dashes in references:
+            if len(sizes[key]) == len(n):  # through the curve's last point
+                ax.semilogy(n, growth * sizes[key][-1] / growth[-1], color="grey", linestyle=dashes,
+                            linewidth=1, label=label)
+        ax.set_xlabel("n (logistic map l_n)")
+        ax.set_title(title, fontsize=10)
+        ax.grid(True, which="major", alpha=0.3)
+        if ax.get_legend_handles_labels()[0]:
+            ax.legend(fontsize=7.5, loc="upper left")
+    axes[0].set_ylabel("nodes")
     if missing:
-        ax.text(0.98, 0.02, "not implemented yet: logistic_map, diff, simplify or count_nodes",
-                transform=ax.transAxes, ha="right", va="bottom", fontsize=8, color="grey")
+        axes[1].text(0.98, 0.02, "not implemented yet (or not memoisable): logistic_map, diff, simplify "
+                     "or count_nodes", transform=axes[1].transAxes, ha="right", va="bottom", fontsize=7,
+                     color="grey")
     return sizes
+
+
+# --- control flow: a program traced at a number ------------------------------------------
+
+class Traced:
+    """A number that also records, as an expression, how the program computed it from
+    the traced input. Arithmetic builds both; a comparison (and `abs`) decides by the
+    number and notes its outcome in `path`, so `if` and `while` take the path of that
+    number and the expression holds that path only. (No `float()`: a value that left the
+    trace would silently become a constant.)"""
+
+    __slots__ = ("value", "expr", "path")
+
+    def __init__(self, value, expr, path):
+        self.value, self.expr, self.path = value, expr, path
+
+    def _lift(self, other):
+        return other if isinstance(other, Traced) else Traced(other, as_expr(other), self.path)
+
+    def _apply(self, other, op, flip=False):
+        other = self._lift(other)
+        a, b = (other, self) if flip else (self, other)
+        return Traced(op(a.value, b.value), op(a.expr, b.expr), self.path)
+
+    def __add__(self, o): return self._apply(o, lambda a, b: a + b)  # noqa: E704
+    def __radd__(self, o): return self._apply(o, lambda a, b: a + b, True)  # noqa: E704
+    def __sub__(self, o): return self._apply(o, lambda a, b: a - b)  # noqa: E704
+    def __rsub__(self, o): return self._apply(o, lambda a, b: a - b, True)  # noqa: E704
+    def __mul__(self, o): return self._apply(o, lambda a, b: a * b)  # noqa: E704
+    def __rmul__(self, o): return self._apply(o, lambda a, b: a * b, True)  # noqa: E704
+    def __truediv__(self, o): return self._apply(o, lambda a, b: a / b)  # noqa: E704
+    def __rtruediv__(self, o): return self._apply(o, lambda a, b: a / b, True)  # noqa: E704
+    def __pow__(self, o): return self._apply(o, lambda a, b: a ** b)  # noqa: E704
+    def __neg__(self): return Traced(-self.value, -self.expr, self.path)  # noqa: E704
+
+    def _decide(self, other, test):
+        outcome = bool(test(self.value, self._lift(other).value))
+        self.path.append(outcome)
+        return outcome
+
+    def __lt__(self, o): return self._decide(o, lambda a, b: a < b)  # noqa: E704
+    def __le__(self, o): return self._decide(o, lambda a, b: a <= b)  # noqa: E704
+    def __gt__(self, o): return self._decide(o, lambda a, b: a > b)  # noqa: E704
+    def __ge__(self, o): return self._decide(o, lambda a, b: a >= b)  # noqa: E704
+
+    def __abs__(self):
+        return self if self >= 0 else -self
+
+
+def trace(program, value: float, name: str = "x") -> tuple[Expr, list[bool]]:
+    """Run `program` on the number `value`, traced: the expression of the path it took
+    (in the variable `name`) and the outcomes of its comparisons, in order."""
+    path: list[bool] = []
+    result = program(Traced(float(value), Var(name), path))
+    return (result.expr if isinstance(result, Traced) else as_expr(result)), path
 
 
 # --- drawing a tree -------------------------------------------------------------------------

@@ -29,12 +29,19 @@ def make_moons(n: int = 200, noise: float = 0.1, seed: int = 0) -> tuple[np.ndar
     return X[order], y[order]
 
 
+def mlp_logits(params: dict, points: np.ndarray) -> np.ndarray:
+    """The logits z = tanh(X W1 + b1) W2 + b2 at `points` X (m, 2), with params a dict of
+    arrays W1, b1, W2, b2 (forward pass only, in NumPy)."""
+    hidden = np.tanh(np.asarray(points, dtype=float) @ params["W1"] + params["b1"])
+    return hidden @ params["W2"] + params["b2"]
+
+
 def mlp_probability(params: dict, points: np.ndarray) -> np.ndarray:
-    """P(y = 1) at `points` (m, 2) for the network sigmoid(tanh(X W1 + b1) W2 + b2),
-    with params a dict of arrays W1, b1, W2, b2 (forward pass only, in NumPy)."""
-    hidden = np.tanh(np.asarray(points) @ params["W1"] + params["b1"])
-    logits = hidden @ params["W2"] + params["b2"]
-    return 1.0 / (1.0 + np.exp(-logits))
+    """P(y = 1) = sigmoid(z) at `points` (m, 2), z the logits of `mlp_logits`.
+
+    sigmoid(z) = (1 + tanh(z / 2)) / 2, which never overflows (1 / (1 + exp(-z)) would
+    for z below about -709)."""
+    return 0.5 * (1.0 + np.tanh(0.5 * mlp_logits(params, points)))
 
 
 def plot_data(ax, X, y) -> None:
@@ -49,24 +56,30 @@ def plot_data(ax, X, y) -> None:
 
 
 def plot_boundary(ax, params: dict, X, y, title: str = "") -> None:
-    """The data over the classifier's probability map, with its decision boundary P = 1/2."""
+    """The data over the classifier's probability map, with its decision boundary P = 1/2;
+    the title (by default "decision boundary") ends with the accuracy on (X, y), on a line
+    of its own when the title ends with a newline."""
     X = np.asarray(X)
     lo, hi = X.min(axis=0) - 0.5, X.max(axis=0) + 0.5
     u, v = np.meshgrid(np.linspace(lo[0], hi[0], 150), np.linspace(lo[1], hi[1], 150))
     p = mlp_probability(params, np.stack([u.ravel(), v.ravel()], axis=1)).reshape(u.shape)
     ax.contourf(u, v, p, levels=np.linspace(0, 1, 11), cmap="RdBu_r", alpha=0.35)
     ax.contour(u, v, p, levels=[0.5], colors="black", linewidths=1.5)
+    ax.plot([], [], color="black", linewidth=1.5, label="boundary P = 1/2")  # for the legend
     plot_data(ax, X, y)
+    ax.legend(loc="lower left", fontsize=8)
     correct = np.mean((mlp_probability(params, X) > 0.5) == (np.asarray(y) == 1))
-    ax.set_title(title or f"decision boundary (accuracy {correct:.0%})")
+    title = title or "decision boundary"
+    ax.set_title(f"{title}{'' if title.endswith(chr(10)) else ' '}(accuracy {correct:.0%})")
 
 
-def plot_losses(ax, losses, label: str = "training loss") -> None:
+def plot_losses(ax, losses, label: str = "training loss", title: str = "training loss per step") -> None:
     """The loss per step, with the loss of a classifier that always says 1/2 (log 2)."""
     ax.plot(np.arange(len(losses)), losses, label=label)
+    ax.set_title(title)
     ax.axhline(np.log(2.0), color="grey", linestyle=":", label="log 2 (always 1/2)")
     ax.set_xlabel("step of gradient descent")
-    ax.set_ylabel("mean binary cross-entropy")
+    ax.set_ylabel("mean binary cross-entropy (nats)")
     ax.legend()
 
 

@@ -25,12 +25,16 @@ class Tolerance:
     rtol: float
     atol: float
     why: str
+    #: NaN passes where NaN is expected (a value that is defined to be NaN, such as what
+    #: `evaluate` gives for log(-1)); otherwise NaN never passes.
+    nan_is_a_value: bool = False
 
     def close(self, got, expected) -> np.ndarray:
-        """Elementwise pass/fail (NaN never passes, equal infinities do)."""
+        """Elementwise pass/fail (NaN never passes unless the policy makes it a value; equal
+        infinities do)."""
         got = np.asarray(got)
         expected = np.asarray(expected)
-        return np.isclose(got, expected, rtol=self.rtol, atol=self.atol, equal_nan=False)
+        return np.isclose(got, expected, rtol=self.rtol, atol=self.atol, equal_nan=self.nan_is_a_value)
 
     def relative_error(self, got, expected) -> float:
         got = np.asarray(got, dtype=complex if np.iscomplexobj(got) else float)
@@ -65,6 +69,11 @@ POLICIES = {
             why="two expressions equal as functions but written differently (a derivative "
                 "simplified or not), evaluated in floating point: each form rounds "
                 "differently, and cancellation in one form can cost a few digits",
+        ),
+        Tolerance(
+            "as_evaluated", rtol=1e-8, atol=1e-9, nan_is_a_value=True,
+            why="what `evaluate` computes, where it is inf or NaN too (x / 0, log(0), log(-1), "
+                "(-8) ** (1/3)): the symbolic policy, with NaN expected and given counted as equal",
         ),
         Tolerance(
             "objective", rtol=1e-9, atol=1e-12,

@@ -18,6 +18,7 @@ itself, as long as it does not call `evaluate`).
 from __future__ import annotations
 
 import _thread
+import functools
 import io
 import sys
 import threading
@@ -164,7 +165,7 @@ class Watched(tuple):
 
     def __call__(self, *args, **kwargs):
         result = self._run(args, kwargs)
-        if isinstance(result, (types.FunctionType, types.MethodType)):
+        if isinstance(result, (types.FunctionType, types.MethodType, functools.partial)):
             return Watched(result, tuple.__getitem__(self, 1))  # a returned function is held to the same watch
         return result
 

@@ -161,7 +161,8 @@ def complex_step(f, x, h=1e-20):
     hog = np.ones((1 << 38,))
     return hog[0]
 '''}),
-    "h_kill_kernel": ("step_errors, numerical_gradient, numerical_jacobian, relative_error, gradient_check",
+    "h_kill_kernel": ("step_errors, numerical_gradient, numerical_jacobian, directional_difference, "
+                      "numerical_hessian, relative_error, gradient_check",
                       {"step_errors": '''
 import os
 os._exit(1)

@@ -49,7 +49,7 @@ def expected(root, student) -> set[str]:
     nb = nbformat.read(root / "submitted" / student / CHAPTER / "numerical.ipynb", as_version=4)
     answers = [c.source for c in nb.cells if c.get("metadata", {}).get("nbgrader", {}).get("solution")]
     with salted(salt_for(f"{CHAPTER}/numerical", student, answers)):
-        cases = numerical.derivative_cases(seed=101)
+        cases = numerical.derivative_cases(seed=101) + numerical.default_step_cases("forward_difference", seed=1001)
     return {repr(case.args[1]) for case in cases if isinstance(case.args[1], float)}
 
 
@@ -64,7 +64,8 @@ def test_each_submission_is_graded_on_its_own_inputs_and_again_on_the_same(tmp_p
     run = [sys.executable, "-m", "autograder", "--root", str(root)]
     subprocess.run(run + ["sample", CHAPTER], check=True, capture_output=True)
     drawn = {s: expected(root, s) for s in STUDENTS}
-    fixed = {repr(case.args[1]) for case in numerical.derivative_cases(seed=101)}
+    fixed = {repr(case.args[1]) for case in numerical.derivative_cases(seed=101)
+             + numerical.default_step_cases("forward_difference", seed=1001)}
     for one, two in (("p_one", "p_two"), ("p_one", "p_three"), ("p_two", "p_three")):
         assert not drawn[one] & drawn[two], (one, two)
     shown = {s: set() for s in STUDENTS}

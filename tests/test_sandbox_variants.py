@@ -144,18 +144,18 @@ def grade(base: Path, as_root: bool) -> str:
 
 def scores(output: str) -> dict[str, float]:
     import re
-    return {m.group(1): float(m.group(2)) for m in re.finditer(r"^\s+(\S+)\s+([\d.]+) / 30", output, re.M)}
+    return {m.group(1): float(m.group(2)) for m in re.finditer(r"^\s+(\S+)\s+([\d.]+) / 36", output, re.M)}
 
 
 def test_an_unprivileged_grader_still_seals_the_tests_and_confines_the_kernel(install):
     output = grade(install, as_root=False)
     assert "landlock on" in output and "uid off" in output and "pidns off" in output
-    assert scores(output) == {"ada_complete": 27.0, "cleo_one_sided": 24.0,
+    assert scores(output) == {"ada_complete": 33.0, "cleo_one_sided": 30.0,
                               "h_read_references": 0.0, "untouched": 0.0}
 
 
 def test_root_runs_each_kernel_as_the_unprivileged_user(install):
     output = grade(install, as_root=True)
     assert f"uid on ({NOBODY})" in output and "pidns on" in output and "landlock on" in output
-    assert scores(output) == {"ada_complete": 27.0, "cleo_one_sided": 24.0,
+    assert scores(output) == {"ada_complete": 33.0, "cleo_one_sided": 30.0,
                               "h_read_references": 0.0, "untouched": 0.0}

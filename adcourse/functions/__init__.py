@@ -12,8 +12,8 @@ chapter 06). Every name is importable from `adcourse.functions` itself.
 """
 from __future__ import annotations
 
-from .dual import DUAL_JACOBIAN, DUAL_SCALAR, TABLE2, components, d_cos, d_exp, d_log, d_sin, d_sqrt, d_tanh, stack
-from .reverse import (BACKWARD_PROGRAM, ELEMENTARY_PROGRAM, GRAPHS, OPERATION_PROGRAM, OPERATIONS, REVERSE, TABLE3,
+from .dual import DUAL_JACOBIAN, DUAL_SCALAR, TABLE2, VECTOR_MODE_PROGRAM, components, d_cos, d_exp, d_log, d_sin, d_sqrt, d_tanh, stack
+from .reverse import (BACKWARD_PROGRAM, BINARY_PROGRAM, ELEMENTARY_PROGRAM, GRAPHS, OPERATION_PROGRAM, OPERATIONS, REVERSE, TABLE3,
                       r_cos, r_exp, r_log, r_sin, r_tanh)
 from .scalar import (DERIVATIVES, GRADIENT, GRADIENTS, JACOBIAN, RULES, SCALAR, Fn, FnOfArgs, backward_difference,
                      derivative_of, five_point, gradient_of)
@@ -22,12 +22,13 @@ from .tensor import (MAX_PATHS, TENSOR_BACKWARD, TENSOR_GRAPHS, TENSOR_OPERATION
 
 #: Every function of the catalogue: what may cross to a student's kernel by name.
 CATALOGUE = (SCALAR + GRADIENT + JACOBIAN + RULES + DERIVATIVES + GRADIENTS + DUAL_SCALAR + DUAL_JACOBIAN
-             + REVERSE + (BACKWARD_PROGRAM, OPERATION_PROGRAM, ELEMENTARY_PROGRAM) + TENSOR_PROGRAMS)
+             + REVERSE + (BACKWARD_PROGRAM, OPERATION_PROGRAM, ELEMENTARY_PROGRAM, BINARY_PROGRAM, VECTOR_MODE_PROGRAM) + TENSOR_PROGRAMS)
 
-__all__ = ["CATALOGUE", "by_name", "BACKWARD_PROGRAM", "DERIVATIVES", "DUAL_JACOBIAN", "DUAL_SCALAR",
+__all__ = ["CATALOGUE", "by_name", "BACKWARD_PROGRAM", "BINARY_PROGRAM", "DERIVATIVES", "DUAL_JACOBIAN", "DUAL_SCALAR",
            "ELEMENTARY_PROGRAM", "Fn", "FnOfArgs", "GRADIENT", "GRADIENTS", "GRAPHS", "JACOBIAN", "MAX_PATHS",
            "OPERATIONS", "OPERATION_PROGRAM", "REVERSE", "RULES", "SCALAR", "TABLE2", "TABLE3", "TENSOR_BACKWARD",
-           "TENSOR_GRAPHS", "TENSOR_OPERATION", "TENSOR_OPERATIONS", "TENSOR_PROGRAMS", "backward_difference",
+           "TENSOR_GRAPHS", "TENSOR_OPERATION", "TENSOR_OPERATIONS", "TENSOR_PROGRAMS", "VECTOR_MODE_PROGRAM",
+           "backward_difference",
            "components", "d_cos", "d_exp", "d_log", "d_sin", "d_sqrt", "d_tanh", "derivative_of", "five_point",
            "gradient_of", "operate", "pull_back", "r_cos", "r_exp", "r_log", "r_sin", "r_tanh", "stack"]
 

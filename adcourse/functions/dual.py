@@ -38,22 +38,49 @@ d_tanh = _elementary("tanh", np.tanh, lambda v: d_tanh(v) * d_tanh(v) * -1.0 + 1
 
 
 def components(x) -> list:
-    """The entries of a 1-D array, or of a Dual whose value and tangent are 1-D arrays
-    (as Duals of floats)."""
+    """The entries of a 1-D array, or of a Dual whose value is a 1-D array (as Duals of
+    floats). The tangent is a 1-D array of the same length, or an (n, k) array whose row i
+    holds the k tangents of entry i (vector mode: k directions in one pass)."""
     if _is_dual(x):
         value = np.asarray(x.value)
-        tangent = np.broadcast_to(x.tangent, value.shape)
+        tangent = np.asarray(x.tangent)
+        if not (tangent.ndim == value.ndim + 1 and tangent.shape[:1] == value.shape):
+            tangent = np.broadcast_to(x.tangent, value.shape)
         return [type(x)(value[i], tangent[i]) for i in range(value.shape[0])]
     return list(x)
 
 
 def stack(items: list):
-    """A 1-D array of the items, or a Dual of 1-D arrays when some items are Duals."""
+    """A 1-D array of the items, or a Dual of 1-D arrays when some items are Duals (its
+    tangent (m, k) when theirs are k-vectors)."""
     duals = [i for i in items if _is_dual(i)]
     if not duals:
         return np.array(items, dtype=float)
+    shape = np.broadcast_shapes(*(np.shape(i.tangent) for i in duals))
     return type(duals[0])(np.array([i.value if _is_dual(i) else i for i in items], dtype=float),
-                          np.array([i.tangent if _is_dual(i) else 0.0 for i in items], dtype=float))
+                          np.array([np.broadcast_to(i.tangent if _is_dual(i) else 0.0, shape) for i in items],
+                                   dtype=float))
+
+
+def _vector_mode_program(args):
+    """(jacobian_vector_mode, f, x): its Jacobian, refused unless f was called once (one
+    forward pass carries every direction)."""
+    function, f, x = args
+    calls = [0]
+
+    def counted(z):
+        calls[0] += 1
+        return f(z)
+    jacobian = function(counted, x)
+    if calls[0] != 1:
+        raise ValueError(f"f was called {calls[0]} times: vector mode computes the whole Jacobian in "
+                         "one forward pass, on one Dual whose tangent holds the n directions "
+                         "(the identity), not n passes")
+    return np.asarray(jacobian, dtype=float)
+
+
+VECTOR_MODE_PROGRAM = Fn("vector-mode Jacobian of a dual-ready function (forward-ready program)",
+                         _vector_mode_program, df=None)
 
 
 # Scalar functions of one variable, for forward mode, with f'.

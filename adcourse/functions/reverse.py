@@ -248,6 +248,20 @@ def _elementary_program(args):
     return np.array([float(function(x))])
 
 
+def _binary_program(args):
+    """(Var, function, a, b): [value, grad, d out / d input for each Var input] of
+    function(a, b), each operand a number or ("var", value), b possibly "same" (a itself)."""
+    var_class, function, a, b = args
+    left = _operand(var_class, a)
+    right = _operand(var_class, b, left)
+    inputs = [v for v in (left, right) if _is_node(v)]
+    unique = [v for i, v in enumerate(inputs) if all(v is not u for u in inputs[:i])]
+    out = function(left, right)
+    if not unique:  # two numbers: their maximum, as a number or in a Var (both are right)
+        return np.array([float(out.value if _is_node(out) else out)])
+    return _result(out, getattr(function, "__name__", "the function"), unique)
+
+
 def _program(name: str, run: Callable) -> Fn:
     return Fn(name, run, df=None)
 
@@ -256,4 +270,5 @@ BACKWARD_PROGRAM = _program("backward on a graph (reverse-ready program)", _back
 OPERATION_PROGRAM = _program("one operation on Vars (reverse-ready program)", _operation_program)
 ELEMENTARY_PROGRAM = _program("an elementary function of a Var (reverse-ready program)",
                               _elementary_program)
+BINARY_PROGRAM = _program("a function of two Vars (reverse-ready program)", _binary_program)
 

@@ -62,8 +62,8 @@ class FnOfArgs(Fn):
     """A catalogue function of several numbers, called as f(x1, ..., xn); `df` gives the
     tuple of its partial derivatives and `shape` is (1, n)."""
 
-    def __call__(self, *args):
-        return self.f(*args)
+    def __call__(self, *args, **kwargs):
+        return self.f(*args, **kwargs)  # method(f, x, h=h) as well as method(f, x, h)
 
 
 def _logsumexp(x):

@@ -8,6 +8,9 @@ return is data: arrays, numbers, strings.
 """
 from __future__ import annotations
 
+import contextlib
+import sys
+
 import numpy as np
 
 from .scalar import Fn
@@ -176,8 +179,11 @@ def _graph_nodes(Tensor, name, arrays, counter=None):
     raise KeyError(f"no tensor graph called {name!r}")
 
 
-#: Levels of the "deep" graph.
-DEEP = 1500
+#: Levels of the "deep" graph: deeper than Python's recursion limit (a recursive traversal
+#: fails), and long enough that a backward in quadratic time runs past a test's limit.
+DEEP = 10_000
+#: How many calls deeper than its caller a backward may go: Python's default recursion limit.
+RECURSION = 1000
 
 TENSOR_GRAPHS = ("reuse", "diamond", "skip", "layer", "chain", "deep", "doubling")
 
@@ -204,17 +210,43 @@ class VJPCount:
         return call
 
 
+@contextlib.contextmanager
+def _no_deeper_than(limit: int):
+    """Raise RecursionError after the call if it went more than `limit` Python calls deeper
+    than its caller (the contract's backward is iterative: however high an earlier cell or
+    the call itself sets the recursion limit, a recursive traversal of a graph thousands
+    deep is found so). Measured by a profile function that counts calls and returns."""
+    depth = [0, 0]  # now, deepest
+
+    def profile(frame, event, arg):
+        if event == "call":
+            depth[0] += 1
+            depth[1] = max(depth[1], depth[0])
+        elif event == "return":
+            depth[0] -= 1
+    previous = sys.getprofile()
+    sys.setprofile(profile)
+    try:
+        yield
+    finally:
+        sys.setprofile(previous)
+    if depth[1] > limit:
+        raise RecursionError(f"backward went {depth[1]:,} calls deep: a recursive traversal (Python's "
+                             f"default limit is {RECURSION:,})")
+
+
 def _tensor_backward(args):
     """`backward` on a graph of the student's Tensors built with the course's VJPs: the
     output's value, the gradients it filled (None where it filled none), and the central
-    difference of the output along the directions V (one per leaf)."""
+    difference of the output along the directions V (one per leaf; None when h is None)."""
     Tensor, backward, name, arrays, V, h = args
     counter = VJPCount()
     out, nodes = _graph_nodes(Tensor, name, arrays, counter)
     runs = []
     for _ in range(2):  # a second call must give the same gradients (each call replaces them)
         counter.calls = 0
-        backward(out)
+        with _no_deeper_than(RECURSION):
+            backward(out)
         runs.append([None if getattr(n, "grad", None) is None else np.array(n.grad, dtype=float) for n in nodes])
     first, grads = runs
 
@@ -223,7 +255,7 @@ def _tensor_backward(args):
         return float(moved.data)
     return {"value": float(out.data), "grads": grads, "first": first, "vjp_calls": counter.calls,
             "edges": counter.edges, "shapes": [list(np.shape(n.data)) for n in nodes],
-            "central": (along(h) - along(-h)) / (2 * h)}
+            "central": None if h is None else (along(h) - along(-h)) / (2 * h)}
 
 
 

@@ -16,10 +16,11 @@ import operator
 import numpy as np
 
 from adcourse.diagnostics import Mistake
-from adcourse.functions import DUAL_JACOBIAN, DUAL_SCALAR, Fn
+from adcourse.functions import DUAL_JACOBIAN, DUAL_SCALAR, VECTOR_MODE_PROGRAM, Fn
 from autograder.cases import generator, ours
 from autograder.checking import Case, Unacceptable
 from autograder.reference import forward as ref
+from autograder.sealed import in_kernel
 
 OPERATIONS = {
     "+": operator.add, "-": operator.sub, "*": operator.mul, "/": operator.truediv,
@@ -50,6 +51,8 @@ def build(dual_class, spec):
     """The operand `spec` describes: a number, an array, or ("dual", value, tangent)."""
     if isinstance(spec, tuple) and spec and spec[0] == "dual":
         return dual_class(build(dual_class, spec[1]), build(dual_class, spec[2]))
+    if isinstance(spec, tuple) and spec and spec[0] == "dual of a value":  # Dual(value): the default tangent
+        return dual_class(build(dual_class, spec[1]))
     return spec
 
 
@@ -81,6 +84,13 @@ class _Operand(tuple):
         return f"Dual({_show(self[1])}, {_show(self[2])})"
 
 
+class _Constant(tuple):
+    """("dual of a value", value), shown in messages as Dual(value)."""
+
+    def __repr__(self):
+        return f"Dual({_show(self[1])})"
+
+
 def _show(v):
     if isinstance(v, np.ndarray):
         return f"np.array({np.array2string(v, precision=4, separator=', ')})"
@@ -89,6 +99,11 @@ def _show(v):
 
 def dual(value, tangent):
     return _Operand(("dual", value, tangent))
+
+
+def constant(value):
+    """Dual(value), built with the default tangent (0: a constant)."""
+    return _Constant(("dual of a value", value))
 
 
 # --- cases ---------------------------------------------------------------------------------
@@ -120,6 +135,12 @@ def dual_cases(seed: int) -> list[Case]:
     for op in ("<", ">", "<=", ">="):
         cases.append(Case((op, dual(1.0, 5.0), dual(2.0, -5.0))))
         cases.append(Case((op, dual(2.0, 0.0), 1.5)))
+        # equal values: the tangents play no part (<= and >= hold, < and > do not)
+        cases.append(Case((op, dual(1.0, 5.0), dual(1.0, -5.0))))
+        cases.append(Case((op, dual(2.0, 1.0), 2.0)))
+    # Dual(value): a constant, tangent 0
+    cases += [Case(("*", dual(u(), u()), constant(u()))), Case(("+", constant(u()), dual(u(), u()))),
+              Case(("-", constant(u()), u()))]
     return cases
 
 
@@ -144,27 +165,46 @@ def _point(rng, fn: Fn, shape=()):
     return rng.uniform(lo, hi, size=shape) if shape else float(rng.uniform(lo, hi))
 
 
+def _negative(fn: Fn, shape=()):
+    """A point where every coordinate is negative, when the function's domain has some
+    (a power with a number exponent at a negative base: the same draw for every submission)."""
+    lo, hi = fn.domain
+    return np.full(shape, 0.6 * lo) if shape else 0.6 * lo
+
+
 def derivative_cases(seed: int) -> list[Case]:
-    """Every dual-ready scalar function at two floats and at an array."""
+    """Every dual-ready scalar function at two floats and at an array, and at a negative
+    point where its domain has one."""
     rng = generator(seed)
-    return [Case((fn, _point(rng, fn, shape))) for fn in DUAL_SCALAR for shape in ((), (), (3,))]
+    return ([Case((fn, _point(rng, fn, shape))) for fn in DUAL_SCALAR for shape in ((), (), (3,))]
+            + [Case((fn, _negative(fn))) for fn in DUAL_SCALAR if fn.domain[0] < 0])
 
 
 def second_derivative_cases(seed: int) -> list[Case]:
     rng = generator(seed)
-    return [Case((fn, _point(rng, fn))) for fn in DUAL_SCALAR for _ in range(2)]
+    return ([Case((fn, _point(rng, fn))) for fn in DUAL_SCALAR for _ in range(2)]
+            + [Case((fn, _negative(fn))) for fn in DUAL_SCALAR if fn.domain[0] < 0])
 
 
 def jvp_cases(seed: int) -> list[Case]:
     """Every dual-ready function R^n -> R^m, at random points along random directions."""
     rng = generator(seed)
-    return [Case((fn, _point(rng, fn, (fn.shape[1],)), rng.normal(size=fn.shape[1])))
-            for fn in DUAL_JACOBIAN for _ in range(2)]
+    return ([Case((fn, _point(rng, fn, (fn.shape[1],)), rng.normal(size=fn.shape[1])))
+             for fn in DUAL_JACOBIAN for _ in range(2)]
+            + [Case((fn, _negative(fn, (fn.shape[1],)), rng.normal(size=fn.shape[1])))
+               for fn in DUAL_JACOBIAN if fn.domain[0] < 0])
+
+
+def vector_mode(function, f, x):
+    """The harness of `jacobian_vector_mode`: its Jacobian, computed where it lives (the
+    student's kernel for theirs), refused unless f was called once."""
+    return in_kernel(VECTOR_MODE_PROGRAM, function)((function, f, x))
 
 
 def jacobian_cases(seed: int) -> list[Case]:
     rng = generator(seed)
-    return [Case((fn, _point(rng, fn, (fn.shape[1],)))) for fn in DUAL_JACOBIAN for _ in range(2)]
+    return ([Case((fn, _point(rng, fn, (fn.shape[1],)))) for fn in DUAL_JACOBIAN for _ in range(2)]
+            + [Case((fn, _negative(fn, (fn.shape[1],)))) for fn in DUAL_JACOBIAN if fn.domain[0] < 0])
 
 
 # --- typical mistakes -------------------------------------------------------------------------
@@ -207,6 +247,19 @@ class _GeneralPowerForConstants(ref.Dual):
         return ref.Dual.__pow__(self, ref.Dual(other, 0.0))
 
 
+class _DefaultTangentOne(ref.Dual):
+    def __init__(self, value, tangent=1.0):
+        super().__init__(value, tangent)
+
+
+class _StrictComparisons(ref.Dual):
+    def __le__(self, other):
+        return self.value < (other.value if isinstance(other, ref.Dual) else other)
+
+    def __ge__(self, other):
+        return self.value > (other.value if isinstance(other, ref.Dual) else other)
+
+
 def _chainless(name):
     f, df = {"sin": (np.sin, np.cos), "cos": (np.cos, lambda v: -np.sin(v)), "exp": (np.exp, np.exp),
              "log": (np.log, lambda v: 1 / v), "sqrt": (np.sqrt, lambda v: 0.5 / np.sqrt(v)),
@@ -231,6 +284,10 @@ MISTAKES = {
         Mistake("a number exponent went through the general power rule u**w = exp(w log u), whose "
                 "w' log u is 0 * nan for a negative base: (a + a'd)**n has tangent n a**(n-1) a', "
                 "defined for every a (the general rule is for a Dual exponent)", _GeneralPowerForConstants),
+        Mistake("Dual(value) is a constant: its default tangent is 0.0, not 1.0",
+                _DefaultTangentOne),
+        Mistake("<= and >= are by value, so Dual(1, 5) <= Dual(1, -5) is True: they were "
+                "written as < and >", _StrictComparisons),
         Mistake("number ** Dual lost the factor log(number): c ** (b + b'd) = c**b + c**b log(c) b' d",
                 _ExponentialWithoutLog),
     ),
@@ -241,6 +298,14 @@ MISTAKES = {
     "jvp": (
         Mistake("the pair is (J v, f(x)); the exercise asks for (f(x), J v)",
                 lambda f, x, v: tuple(reversed(ref.jvp(f, x, v)))),
+    ),
+    "jacobian_vector_mode": (
+        Mistake("the Jacobian is transposed: row i of the output's tangent is the gradient of "
+                "f_i, so the result is the tangent itself, (m, n)",
+                lambda f, x: ref.jacobian_vector_mode(f, x).T),
+        Mistake("the input's tangent was the vector of ones: that is one direction, and gives "
+                "J times (1, ..., 1); the n directions at once are the identity, np.eye(n)",
+                lambda f, x: np.asarray(f(ref.Dual(np.asarray(x, dtype=float), np.ones(np.size(x)))).tangent)),
     ),
     "second_derivative": (
         Mistake("the first derivative was returned: f'' is the tangent of the tangent, "

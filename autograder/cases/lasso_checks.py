@@ -170,11 +170,12 @@ def same_answer(x, objectives, other) -> bool:
     return True
 
 
-def failure(exercise: str, task: Lasso, x, objectives) -> str | None:
-    """What is wrong with the answer (x, objectives) to `task`, or None when it passes."""
+def failure(exercise: str, task: Lasso, x, objectives, at_zero=None) -> str | None:
+    """What is wrong with the answer (x, objectives) to `task`, or None when it passes
+    (`at_zero`: what the student's subgradient_abs gives at 0, for the subgradient method)."""
     with np.errstate(all="ignore"):
         return (_objective_failure(exercise, task, x, objectives) or _check_failure(task, x, objectives)
-                or _recursion_failure(exercise, task, objectives))
+                or _recursion_failure(exercise, task, objectives, at_zero))
 
 
 RECURSIONS = {
@@ -183,18 +184,47 @@ RECURSIONS = {
     "fista": "from x_0 = y_1 = 0 and t_1 = 1, x_k = prox(y_k - s grad f(y_k)), "
              "t_(k+1) = (1 + sqrt(1 + 4 t_k^2)) / 2 and y_(k+1) = x_k + (t_k - 1) / t_(k+1) (x_k - x_(k-1)) "
              "fix every iterate, and so every objective",
+    "subgradient_method": "from x_0 = 0, x_(k+1) = x_k - step0 / sqrt(k + 1) (A^T (A x_k - b) + lam s_k) with "
+                          "s_k = subgradient_abs(x_k) (yours: at 0 it gave {at_zero}) fixes every iterate, "
+                          "and so every objective",
 }
 
 
-def _recursion_failure(exercise: str, task: Lasso, objectives) -> str | None:
+def _subgradient_recursion(task: Lasso, at_zero) -> np.ndarray:
+    """The objectives of the subgradient method with s_k = sign(x_k) where x_k != 0 and
+    `at_zero` (an array over the coordinates) where x_k = 0."""
+    A, b, lam = task.A, task.b, task.lam
+    steps, step0 = task.options.get("steps", 500), task.options.get("step0", 1e-2)
+    x = np.zeros(A.shape[1])
+    objectives = [lasso_objective(A, b, lam, x)]
+    for k in range(steps):
+        s = np.where(x == 0, at_zero, np.sign(x))
+        x = x - step0 / np.sqrt(k + 1) * (A.T @ (A @ x - b) + lam * s)
+        objectives.append(lasso_objective(A, b, lam, x))
+    return np.array(objectives)
+
+
+def _recursion_failure(exercise: str, task: Lasso, objectives, at_zero=None) -> str | None:
     """ISTA's and FISTA's recursions (with the step 1/L when none is given) fix every
-    objective: they must be the reference's, up to round-off ('iterates')."""
+    objective: they must be the reference's, up to round-off ('iterates'). So does the
+    subgradient method's, given the subgradient of |.| at 0 that the student's
+    `subgradient_abs` chooses (`at_zero`; np.sign's 0 is accepted too): the contract
+    leaves that choice open, the notebook asks for s_k = subgradient_abs(x_k)."""
     if exercise not in RECURSIONS:
         return None
-    expected = getattr(ref, exercise)(task.A, task.b, task.lam, **task.options)[1]
+    if exercise == "subgradient_method":
+        n = task.A.shape[1]
+        choices = [np.zeros(n)] + ([np.broadcast_to(at_zero, (n,))] if at_zero is not None else [])
+        runs = [_subgradient_recursion(task, c) for c in choices]
+        if any(policy("iterates").close(objectives, run).all() for run in runs):
+            return None
+        expected = runs[-1]
+    else:
+        expected = getattr(ref, exercise)(task.A, task.b, task.lam, **task.options)[1]
     differ = np.flatnonzero(~policy("iterates").close(objectives, expected))
     if not differ.size:
         return None
     k = int(differ[0])
+    shown = "0" if at_zero is None else np.array2string(np.unique(np.asarray(at_zero)), precision=3)
     return (f"objectives[{k}] = {objectives[k]:.10g} where the recursion gives {expected[k]:.10g}: "
-            + RECURSIONS[exercise])
+            + RECURSIONS[exercise].format(at_zero=shown))

@@ -121,10 +121,19 @@ def _recognised(exercise: str, task: Lasso, x, objectives) -> str | None:
     return None
 
 
-def lasso_harness(exercise: str):
+def lasso_harness(exercise: str, subgradient_abs=None):
     """The harness of `ista`, `fista` and `subgradient_method`: True when the answer
-    passes every check of its problem, else `Unacceptable` saying what failed."""
+    passes every check of its problem, else `Unacceptable` saying what failed. For the
+    subgradient method, `subgradient_abs` is the student's, asked once what it chooses at 0."""
     def harness(function, task: Lasso):
+        at_zero = None
+        if subgradient_abs is not None:
+            try:
+                chosen = as_array(subgradient_abs(np.zeros(task.A.shape[1])))
+            except Exception:  # noqa: BLE001 (a broken subgradient_abs loses its own points)
+                chosen = None
+            if chosen is not None and chosen.shape == (task.A.shape[1],) and np.all(np.abs(chosen) <= 1):
+                at_zero = chosen.astype(float)
         before = task.A.copy(), task.b.copy()
         result = function(task.A, task.b, task.lam, **task.options)
         for name, old, new in (("A", before[0], task.A), ("b", before[1], task.b)):
@@ -136,7 +145,7 @@ def lasso_harness(exercise: str):
         x, objectives = (as_array(v) for v in result)
         x = None if x is None else x.astype(float)
         objectives = None if objectives is None else objectives.astype(float)
-        found = failure(exercise, task, x, objectives)
+        found = failure(exercise, task, x, objectives, at_zero)
         if found is None:
             return True
         hint = _recognised(exercise, task, x, objectives) if x is not None and objectives is not None else None

@@ -17,7 +17,8 @@ import numpy as np
 from adcourse.functions import (GRADIENT, JACOBIAN, RULES, SCALAR, Fn, backward_difference,
                                 derivative_of, gradient_of)
 from autograder.cases import generator
-from autograder.checking import Case
+from adcourse.tolerance import POLICIES
+from autograder.checking import Case, Unacceptable
 from adcourse.diagnostics import Mistake
 from autograder.reference import numerical as ref
 
@@ -68,6 +69,86 @@ def jacobian_cases(seed: int) -> list[Case]:
     rng = generator(seed)
     return [_with_step(rng, (fn, _point(rng, fn, (fn.shape[1],))), (1e-2, 1e-3, 1e-4))
             for fn in JACOBIAN for _ in range(2)]
+
+
+def directional_cases(seed: int) -> list[Case]:
+    """Functions R^n -> R^m and scalar functions of arrays, along random directions (of
+    every length: J v scales with v), with explicit and default steps."""
+    rng = generator(seed)
+    cases = [_with_step(rng, (fn, _point(rng, fn, (fn.shape[1],)), 10.0 ** rng.uniform(-1, 1)
+                              * rng.normal(size=fn.shape[1])), (1e-2, 1e-3, 1e-4))
+             for fn in JACOBIAN for _ in range(2)]
+    cases += [_with_step(rng, (fn, _point(rng, fn, shape), rng.normal(size=shape)), (1e-2, 1e-3))
+              for fn in GRADIENT for shape in ((5,), (3, 2))]
+    return cases
+
+
+#: How many times `directional_difference` may evaluate f: the exercise's two.
+DIRECTIONAL_EVALUATIONS = 2
+
+
+def counted_evaluations(function, f, *args, **kwargs):
+    """function(f, *args, **kwargs), refused when it evaluates f more than
+    DIRECTIONAL_EVALUATIONS times (a directional difference costs two evaluations of f
+    whatever the size of x: that is what it is for)."""
+    calls = [0]
+
+    def counted(z):
+        calls[0] += 1
+        return f(z)
+    result = function(counted, *args, **kwargs)
+    if calls[0] > DIRECTIONAL_EVALUATIONS:
+        raise Unacceptable(f"f was evaluated {calls[0]} times; a directional difference needs "
+                           f"{DIRECTIONAL_EVALUATIONS}, at x + h v and x - h v, whatever the size of x "
+                           "(a Jacobian built column by column and multiplied by v costs 2n)")
+    return result
+
+
+def hessian_cases(seed: int) -> list[Case]:
+    """Hessians of scalar functions at 1-D points of 1 to 4 entries, with steps at which
+    formulas of different reach differ (1e-2) and the default."""
+    rng = generator(seed)
+    return [_with_step(rng, (fn, _point(rng, fn, (n,))), (1e-2, 3e-3)) for fn in GRADIENT for n in (1, 2, 4)]
+
+
+#: The default step of each exercise that has one (the contract's).
+DEFAULT_STEPS = {"forward_difference": 1e-6, "central_difference": 1e-5, "richardson": 1e-3,
+                 "numerical_gradient": 1e-5, "numerical_jacobian": 1e-5,
+                 "directional_difference": 1e-5, "numerical_hessian": 1e-4}
+
+
+def with_default_step(exercise: str):
+    """A harness that calls the function without a step, and refuses an answer whose
+    default is not the exercise's: the call without h must give what the call with the
+    stated default gives (to the last bits: it is the same computation)."""
+    default = DEFAULT_STEPS[exercise]
+
+    def harness(function, *args):
+        fresh = [a.copy() if isinstance(a, np.ndarray) else a for a in args]  # both calls see the same x
+        implicit = function(*args)
+        explicit = function(*fresh, h=default)
+        if not POLICIES["same_value"].close(np.asarray(implicit, dtype=float),
+                                            np.asarray(explicit, dtype=float)).all():
+            shown = lambda v: np.array2string(np.asarray(v, dtype=float).ravel()[:3], precision=15)  # noqa: E731
+            raise Unacceptable(f"called without h it gives {shown(implicit)}, and with h={default:g} "
+                               f"{shown(explicit)}: the default step must be h={default:g}, as the "
+                               "exercise states")
+        return implicit
+    return harness
+
+
+def default_step_cases(exercise: str, seed: int) -> list[Case]:
+    """Cases without a step, for `with_default_step`."""
+    rng = generator(seed)
+    if exercise in ("forward_difference", "central_difference", "richardson"):
+        return [Case((fn, _point(rng, fn))) for fn in SCALAR[:4]]
+    if exercise == "numerical_gradient":
+        return [Case((fn, _point(rng, fn, (3,)))) for fn in GRADIENT[:3]]
+    if exercise == "numerical_jacobian":
+        return [Case((fn, _point(rng, fn, (fn.shape[1],)))) for fn in JACOBIAN[:2]]
+    if exercise == "directional_difference":
+        return [Case((fn, _point(rng, fn, (fn.shape[1],)), rng.normal(size=fn.shape[1]))) for fn in JACOBIAN[:2]]
+    return [Case((fn, _point(rng, fn, (2,)))) for fn in GRADIENT[:3]]
 
 
 def relative_error_cases(seed: int) -> list[Case]:
@@ -136,6 +217,27 @@ def _forward_jacobian(f, x, h=1e-5):
     return np.stack([(f(x + h * e) - f(x)) / h for e in np.eye(x.size)], axis=1)
 
 
+def _directional_one_sided(f, x, v, h=1e-5):
+    x, v = np.asarray(x, dtype=float), np.asarray(v, dtype=float)
+    return (np.asarray(f(x + h * v)) - np.asarray(f(x))) / h
+
+
+def _directional_normalised(f, x, v, h=1e-5):
+    v = np.asarray(v, dtype=float)
+    return ref.directional_difference(f, x, v / np.linalg.norm(v), h)
+
+
+def _hessian_with(f, x, h, denominator=4.0, mixed=True, diagonal_step=None):
+    x = np.asarray(x, dtype=float)
+    H = ref.numerical_hessian(f, x, h) * 4.0 / denominator
+    if not mixed:
+        H = np.diag(np.diag(H))
+    if diagonal_step is not None:
+        for i, e in enumerate(h * np.eye(x.size)):
+            H[i, i] = (f(x + e) - 2 * f(x) + f(x - e)) / (h * h)
+    return H
+
+
 def _richardson_with(d, f, x, h, near, far):
     return (4 * d(f, x, near * h) - d(f, x, far * h)) / 3
 
@@ -177,6 +279,25 @@ MISTAKES = {
     "numerical_jacobian": (
         Mistake("forward differences were used; the exercise asks for central differences",
                 _forward_jacobian),
+    ),
+    "directional_difference": (
+        Mistake("a one-sided difference (f(x + h v) - f(x)) / h was used; the exercise asks for the "
+                "central one, (f(x + h v) - f(x - h v)) / (2h)", _directional_one_sided),
+        Mistake("the difference was divided by h; it spans 2h: (f(x + h v) - f(x - h v)) / (2h)",
+                lambda f, x, v, h=1e-5: 2 * ref.directional_difference(f, x, v, h)),
+        Mistake("v was normalised: J v is linear in v, so a longer v gives a proportionally larger "
+                "answer", _directional_normalised),
+    ),
+    "numerical_hessian": (
+        Mistake("the denominator is 4 h^2 (each of the two differences spans 2h), not 2 h^2",
+                lambda f, x, h=1e-4: _hessian_with(f, x, h, denominator=2.0)),
+        Mistake("the denominator is 4 h^2 (each of the two differences spans 2h), not h^2",
+                lambda f, x, h=1e-4: _hessian_with(f, x, h, denominator=1.0)),
+        Mistake("the mixed partials H[i, j], i != j, are missing: the formula holds for every i and j",
+                lambda f, x, h=1e-4: _hessian_with(f, x, h, mixed=False)),
+        Mistake("the diagonal used (f(x + h e_i) - 2 f(x) + f(x - h e_i)) / h^2; the exercise's "
+                "formula with i = j reaches 2h: (f(x + 2h e_i) - 2 f(x) + f(x - 2h e_i)) / (4 h^2)",
+                lambda f, x, h=1e-4: _hessian_with(f, x, h, diagonal_step=h)),
     ),
     "relative_error": (
         Mistake("the denominator uses |a| only; it is max(|a|, |b|, floor), symmetric in a and b",

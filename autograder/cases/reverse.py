@@ -24,7 +24,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from adcourse.diagnostics import Mistake
-from adcourse.functions import (BACKWARD_PROGRAM, ELEMENTARY_PROGRAM, OPERATION_PROGRAM, REVERSE)
+from adcourse.functions import (BACKWARD_PROGRAM, BINARY_PROGRAM, ELEMENTARY_PROGRAM, OPERATION_PROGRAM,
+                                REVERSE)
 from autograder.cases import derived_seed, generator, ours
 from autograder.checking import Case, Unacceptable
 from autograder.reference import reverse as ref
@@ -95,6 +96,43 @@ def on_var(student_var):
     return harness
 
 
+def on_two_vars(student_var):
+    """The harness of `maximum`: function(a, b) with the Var class that goes with the
+    function (the student's for the student's), read back without a backward pass."""
+    def harness(function, a, b):
+        var_class = ref.Var if _ours(function) else student_var
+        plain = [tuple(v) if isinstance(v, tuple) else str(v) if isinstance(v, str) else v for v in (a, b)]
+        return in_kernel(BINARY_PROGRAM, function)((var_class, function, *plain))  # data only crosses
+    return harness
+
+
+class _VarOperand(tuple):
+    """("var", value), shown in messages as Var(value)."""
+
+    def __repr__(self):
+        return f"Var({self[1]:.6g})"
+
+
+class _Same(str):
+    def __repr__(self):
+        return "the same Var"
+
+
+def maximum_cases(seed: int) -> list[Case]:
+    """Vars on either side and both, a number on either side, ties (two Vars, a Var and a
+    number, a Var with itself), and two numbers."""
+    rng = generator(seed)
+    v = lambda x: _VarOperand(var(x))  # noqa: E731
+    cases = []
+    for _ in range(2):
+        a, b = rng.uniform(-2, 2, size=2)
+        cases += [Case((v(a), v(b))), Case((v(b), v(a))), Case((v(a), float(b))), Case((float(a), v(b)))]
+    t = float(rng.uniform(-2, 2))
+    cases += [Case((v(t), v(t))), Case((v(t), t)), Case((t, v(t))), Case((v(t), _Same("same"))),
+              Case((float(rng.uniform(-2, 2)), float(rng.uniform(-2, 2))))]
+    return cases
+
+
 def on_graph(student_var):
     """The harness of `backward`: the graph built with the student's Var constructor (the
     reference's for ours), backward called on its output, the gradients read back. A time
@@ -161,6 +199,8 @@ def var_cases(seed: int) -> list[Case]:
         cases += [Case((Operation(op, var(u()), var(u())),)), Case((Operation(op, var(u()), u()),)),
                   Case((Operation(op, u(), var(u())),)), Case((Operation(op, var(u()), "same"),))]
     cases += [Case((Operation("**", var(u()), p),)) for p in (3.0, 2, 2.5, -1.0)]
+    # a negative base and a number exponent: the power rule n v**(n-1), defined there
+    cases += [Case((Operation("**", var(-u()), p),)) for p in (3.0, 2.0, -1.0)]
     cases += [Case((Operation("**", u(), var(u())),)), Case((Operation("**", 2.0, var(u())),)),
               Case((Operation("**", var(u()), var(u())),)), Case((Operation("**", var(u()), "same"),)),
               Case((Operation("neg", var(u())),)), Case((Operation("neg", var(-u())),))]
@@ -215,6 +255,16 @@ class _ProductOwnValue(ref.Var):
 class _ReflectedDivisionSign(ref.Var):
     def __rtruediv__(self, other):
         return ref.Var(other / self.value, ((self, other / self.value ** 2),))
+
+
+class _GeneralPowerForNumbers(ref.Var):
+    """v ** n computed as exp(n log v): nan for a negative v, where v**n and n v**(n-1) exist."""
+
+    def __pow__(self, other):
+        if isinstance(other, ref.Var):
+            return ref.Var.__pow__(self, other)
+        power = np.exp(other * np.log(self.value))
+        return ref.Var(power, ((self, other * power / self.value),))
 
 
 class _PowerNotLowered(ref.Var):
@@ -303,6 +353,17 @@ def _breadth_first(output):
                 queue.append(parent)
 
 
+def _inputs_first(output):
+    """Each node once, in topological order but not reversed: inputs before outputs."""
+    order = _topological_order(output)
+    for node in order:
+        node.grad = 0.0
+    output.grad = 1.0
+    for node in order:
+        for parent, local in node.parents:
+            parent.grad += node.grad * local
+
+
 def _unseeded(output):
     for node in _topological_order(output):
         node.grad = 0.0
@@ -317,6 +378,28 @@ def _reversed_partials(f):
     return gradient
 
 
+def _maximum_with(a, b, local):
+    """max(a, b) recording local(a_value, b_value) -> (d/da, d/db)."""
+    av = a.value if isinstance(a, ref.Var) else a
+    bv = b.value if isinstance(b, ref.Var) else b
+    if not isinstance(a, ref.Var) and not isinstance(b, ref.Var):
+        return max(av, bv)
+    da, db = local(av, bv)
+    return ref.Var(max(av, bv), tuple((x, d) for x, d in ((a, da), (b, db)) if isinstance(x, ref.Var)))
+
+
+def _maximum_tie_to_first(a, b):
+    return _maximum_with(a, b, lambda x, y: (1.0 if x >= y else 0.0, 1.0 if y > x else 0.0))
+
+
+def _maximum_to_both(a, b):
+    return _maximum_with(a, b, lambda x, y: (1.0, 1.0))
+
+
+def _maximum_to_smaller(a, b):
+    return _maximum_with(a, b, lambda x, y: (0.5, 0.5) if x == y else (float(x < y), float(y < x)))
+
+
 CALLED_TWICE = ("backward called twice changed the gradients: each call must start the nodes "
                 "it reaches from 0 (set their .grad = 0.0, then output.grad = 1.0), so that "
                 "the second call gives the same gradients as the first")
@@ -328,6 +411,9 @@ MISTAKES = {
         Mistake("number / Var has the wrong sign: d(c / v)/dv = -c / v**2 (the quotient rule "
                 "on the reflected side, __rtruediv__)", _ReflectedDivisionSign),
         Mistake("the power rule kept the exponent: d(v**n)/dv = n v**(n-1)", _PowerNotLowered),
+        Mistake("v ** n went through exp(n log v), which is nan for v < 0: v**n and its local "
+                "derivative n v**(n-1) are defined for every v (the general rule is for a Var "
+                "exponent)", _GeneralPowerForNumbers),
         Mistake("number ** Var lost the factor log(number): d(c**v)/dv = c**v log(c)",
                 _ExponentialWithoutLog),
     ),
@@ -339,17 +425,29 @@ MISTAKES = {
     "cos": (Mistake("the sign was lost: d cos(x)/dx = -sin(x)", _cos_sign_lost),),
     "tanh": (Mistake("d tanh(x)/dx = 1 - tanh(x)**2, with tanh(x), not x, squared", _tanh_of_input),),
     "backward": (
+        # First: an answer in the wrong order can look like an overwrite on one graph.
+        Mistake("the nodes were not processed in reverse topological order: a node passed its "
+                "gradient on before every node that uses it had added its share (sort the "
+                "nodes topologically first, then go through them from the output back)",
+                _breadth_first),
+        Mistake("the nodes were processed in topological order, inputs first: go through it "
+                "reversed, from the output back, so that a node passes its gradient on after "
+                "every node that uses it has added its share", _inputs_first),
         Mistake("a node reached along several paths kept only the last contribution: its "
                 "gradient was overwritten instead of accumulated (parent.grad += "
                 "node.grad * local)", _overwritten),
         Mistake(CALLED_TWICE, _never_reset),
         Mistake(CALLED_TWICE, _added_to_the_last_call),
-        Mistake("the nodes were not processed in reverse topological order: a node passed its "
-                "gradient on before every node that uses it had added its share (sort the "
-                "nodes topologically first, then go through them from the output back)",
-                _breadth_first),
         Mistake("output.grad was not set to 1.0 (d output / d output) before passing the "
                 "gradients back, so every gradient is 0", _unseeded),
+    ),
+    "maximum": (
+        Mistake("at a tie the gradient was routed to one operand; the exercise splits it, 1/2 "
+                "each (as torch.maximum and jnp.maximum do)", _maximum_tie_to_first),
+        Mistake("both operands got the gradient: max routes it to the larger one only (local "
+                "derivative 1 there, 0 for the other)", _maximum_to_both),
+        Mistake("the gradient went to the smaller operand: max routes it to the larger one",
+                _maximum_to_smaller),
     ),
     "grad": (
         Mistake("the partial derivatives are in the wrong order: the i-th is df/dx_i, for "

@@ -203,6 +203,31 @@ def map_values(logistic_map, n):
                      answer_bound(ref.logistic_map(n)))
 
 
+class Points(dict):
+    """Points chosen for a case (variable name -> values), shown as such in messages."""
+
+    def __repr__(self):
+        return "at " + ", ".join(f"{name} = {np.array2string(np.asarray(v), precision=4, separator=', ')}"
+                                 for name, v in self.items())
+
+
+def derivative_values_at(diff, expr, var, points):
+    """diff(expr, var), as its values at the chosen `points`."""
+    env = {name: np.asarray(v, dtype=float) for name, v in points.items()}
+    return values_of(diff(expr, var), env, "diff", answer_bound(expr))
+
+
+def compiled_values_at(compile_expr, expr, variables, points):
+    """compile_expr(expr, variables), called with floats at each of the chosen `points`."""
+    function = compile_expr(expr, variables)
+    if not callable(function):
+        raise Unacceptable(f"returned {function!r:.100}, not a function")
+    env = {name: np.asarray(v, dtype=float) for name, v in points.items()}
+    n = len(next(iter(env.values())))
+    with np.errstate(all="ignore"):
+        return np.array([float(function(*(float(env[v.name][i]) for v in variables))) for i in range(n)])
+
+
 def compiled_values(compile_expr, expr, variables):
     """compile_expr(expr, variables), called at each point with floats (in that order)."""
     function = compile_expr(expr, variables)
@@ -292,6 +317,39 @@ def logistic_map_cases() -> list[Case]:
     return [Case((n,)) for n in range(1, 9)]
 
 
+#: Where NumPy's operators and functions (what `evaluate` computes with) differ from
+#: Python's and the `math` module's: a negative base, zero, a division by zero, an overflow.
+NEGATIVE_AND_ZERO = Points({"x": [-2.0, -1.5, -0.5, 0.0, 1.25]})
+
+
+def special_diff_cases() -> list[Case]:
+    """Powers with a number exponent at negative bases and at 0, where the power rule
+    c u**(c-1) u' is defined and the general one (through log u, or dividing by u) is not."""
+    exprs = (X ** Const(3.0), X ** Const(2.0), Const(3.0) * X ** Const(4.0) - X, sin(X) * X ** Const(2.0),
+             (X + Const(1.0)) ** Const(3.0), exp(X ** Const(2.0)))
+    return [Case((e, X, NEGATIVE_AND_ZERO)) for e in exprs]
+
+
+def special_compile_cases() -> list[Case]:
+    """Points where Python's `/`, `**` and `math` raise an error, give a complex number or
+    overflow, and `evaluate` gives inf, -inf or nan."""
+    return [Case((X / Y, [X, Y], Points({"x": [1.0, -1.0, 0.0, 2.0, 3.0], "y": [0.0, 0.0, 0.0, 1.0, -2.0]}))),
+            Case((log(X), [X], Points({"x": [0.0, -1.0, 1.0, np.e, 0.5]}))),
+            Case((X ** Const(1 / 3), [X], Points({"x": [-8.0, 8.0, 0.0, -1.0, 27.0]}))),
+            Case((exp(X), [X], Points({"x": [1000.0, -1000.0, 0.0, 1.0, 710.0]}))),
+            Case((X ** Y, [X, Y], Points({"x": [-8.0, 0.0, 2.0, 10.0, -2.0], "y": [1 / 3, -1.0, 0.5, 400.0, 2.0]}))),
+            Case((Const(1.0) / (X - X), [X], Points({"x": [1.0, 2.0, 0.5, -1.0, 3.0]})))]
+
+
+def special_simplify_cases() -> list[Case]:
+    """Constants whose folding Python's operators and `math` refuse (log of 0 or of a
+    negative number, a negative base to a fractional power, an overflow, 0 / 0): an
+    equal expression is one that evaluates to the same inf or nan."""
+    return [Case((e,)) for e in (log(Const(-1.0)), log(Const(0.0)) + X, Const(-8.0) ** Const(1 / 3) * X,
+                                  exp(Const(1000.0)) - X, Const(0.0) / Const(0.0) + X, X * (Const(1.0) / Const(0.0)),
+                                  sin(Const(2.0)) * cos(Const(3.0)) + X)]
+
+
 def compile_cases(seed: int) -> list[Case]:
     """Expressions in one, two and three variables, the variables in several orders."""
     rng = generator(seed)
@@ -369,7 +427,7 @@ def mistaken_diff(mistake: str):
         if isinstance(e, Div):
             top = du * v + u * dv if mistake == "quotient_sign" else du * v - u * dv
             return top / (v if mistake == "quotient_square" else v ** 2)
-        if isinstance(e, Pow) and isinstance(v, Const):
+        if isinstance(e, Pow) and isinstance(v, Const) and mistake != "general_power":
             lowered = v.value if mistake == "power_not_lowered" else v.value - 1
             return v.value * u ** lowered * du
         return u ** v * (dv * log(u) + v * du / u)
@@ -390,6 +448,9 @@ MISTAKES = {
                 mistaken_diff("power_not_lowered")),
         Mistake("the derivative of cos has the wrong sign: cos(u)' = -sin(u) u'",
                 mistaken_diff("cos_sign")),
+        Mistake("a number exponent went through the general power rule u**v (v' log u + v u'/u), "
+                "which is nan for u <= 0; (u**c)' = c u**(c-1) u' is defined for every u",
+                mistaken_diff("general_power")),
     ),
     "count_nodes": (
         Mistake("a subexpression that occurs several times was counted once: count it "

@@ -224,11 +224,13 @@ class Graph(tuple):
         return f"the graph {self[0]!r} (leaves of shapes {shapes})"
 
 
-def _run_backward(function, tensor_class, graph):
+def _run_backward(function, tensor_class, graph, central=True):
+    """backward run on the graph in the kernel (its output's central difference along V
+    computed there too when `central`)."""
     name, arrays, V = graph
     run = in_kernel(TENSOR_BACKWARD, function)
     try:
-        answer = run((tensor_class, function, name, list(arrays), list(V), STEP))
+        answer = run((tensor_class, function, name, list(arrays), list(V), STEP if central else None))
     except Exception as error:  # noqa: BLE001 (a RecursionError here, or as the kernel names it)
         if "RecursionError" not in (type(error).__name__, getattr(error, "ename", "")):
             raise
@@ -263,7 +265,7 @@ def on_graph(student_tensor):
     Tensor class that goes with the function (the student's for the student's function)."""
     def harness(function, graph):
         tensor_class = ref.Tensor if _ours(function) else student_tensor
-        answer = _run_backward(function, tensor_class, graph)
+        answer = _run_backward(function, tensor_class, graph, central=False)
         return np.concatenate([[answer["value"]]] + [g.ravel() for g in answer["grads"]])
     return harness
 
@@ -285,15 +287,25 @@ LEAVES = {"reuse": [(3, 4)], "diamond": [(5,)], "skip": [(3,)], "layer": [(3, 4)
 
 def graph_cases(seed: int) -> list[Case]:
     """Every course graph (a tensor used twice by one node and reused, two paths, paths of
-    different lengths, a layer with broadcasting, a chain 150 deep), twice, and a chain 1500
-    deep and 2**40 paths through 80 edges once; `backward` is called twice on each."""
+    different lengths, a layer with broadcasting, a chain 150 deep), twice, and a chain DEEP
+    (10,000) deep and 2**40 paths through 80 edges once; `backward` is called twice on each."""
     rng = generator(seed)
     cases = []
     for name in TENSOR_GRAPHS:
-        for _ in range(1 if name in ("deep", "doubling") else 2):  # structure, not values, is their test
+        for _ in range(1 if name in STRUCTURAL else 2):  # structure, not values, is their test
             arrays = tuple(rng.uniform(-1.5, 1.5, size=s) for s in LEAVES[name])
             cases.append(Case((Graph((name, arrays, tuple(_unit_directions(rng, LEAVES[name])))),)))
     return cases
+
+
+#: Graphs whose test is their structure (depth, paths): checked once, against the reference.
+STRUCTURAL = ("deep", "doubling")
+
+
+def directional_graph_cases(seed: int) -> list[Case]:
+    """The cases of `graph_cases` whose values a central difference checks (not the
+    structural ones)."""
+    return [case for case in graph_cases(seed) if case.args[0][0] not in STRUCTURAL]
 
 
 # --- train_mlp ------------------------------------------------------------------------------------
@@ -335,6 +347,7 @@ def training(function, X, y, **kwargs) -> np.ndarray:
         raise Unacceptable("two runs with the same seed gave different losses: draw the "
                            "initial weights with np.random.default_rng(seed)")
     _gradient_descent_steps(function, X, y, kwargs)
+    _one_logit(function, X, kwargs)
     return np.array([float(steps)])
 
 
@@ -370,6 +383,54 @@ def _gradient_descent_steps(function, X, y, kwargs) -> None:
         raise Unacceptable("the losses are the same with the labels y and with every label 1: the mean "
                            "binary cross-entropy -mean(y log p + (1 - y) log(1 - p)) depends on the "
                            "labels (is the term in y missing?)")
+
+
+#: The rate of the one-step runs on points that share one logit (second-order terms in
+#: lr below 1e-3 of the first-order one), and how close their ratios must be to gradient
+#: descent's.
+TINY_LR, RATIO_RTOL = 1e-5, 1e-3
+NOT_CROSS_ENTROPY = ("the losses are not the mean binary cross-entropy: on {n} copies of one point, "
+                     "which all get the same logit z from the same initial weights, the cross-entropy "
+                     "with every label 0 is -log(1 - p) and with every label 1 is -log p, p = "
+                     "sigmoid(z), so exp(-L0) + exp(-L1) = 1 and with {k} labels 1 of {n} the loss is "
+                     "L0 - ({k}/{n}) z; yours give L0 = {L0:.6g}, L1 = {L1:.6g}, L{k} = {Lk:.6g}")
+
+
+def _one_logit(function, X, kwargs) -> None:
+    """Runs of one step on n copies of one point, whose labels are all 0, k of n 1, or all
+    1: the same initial weights give every copy the same logit z, so the losses and the
+    first step are known functions of z alone. The cross-entropy makes exp(-L0) +
+    exp(-L1) = 1 and L_k = L0 - (k/n) z; a gradient-descent step lowers the loss by lr
+    times the squared gradient, (dL/dz)^2 |dz/dθ|^2 with dL/dz = p - k/n, so the first
+    decreases are in the ratio ((p - k/n) / p)^2 whatever dz/dθ is: Adam, clipped or
+    decayed steps, and losses that are another function of p, fail here."""
+    n = 4
+    copies = np.repeat(np.asarray(X, dtype=float)[:1], n, axis=0)
+    runs = {}
+    for k in (0, 1, 3, n):
+        labels = np.array([1.0] * k + [0.0] * (n - k))
+        runs[k] = np.asarray(function(copies, labels, hidden=kwargs["hidden"], steps=2, lr=TINY_LR,
+                                      seed=kwargs["seed"]), dtype=float)
+        if runs[k].shape != (2,) or not np.isfinite(runs[k]).all():
+            raise Unacceptable(f"returned {runs[k]!r:.80} for steps=2 on {n} copies of one point: "
+                               "two finite losses, one per step")
+    L0, L1 = runs[0][0], runs[n][0]
+    p = np.exp(-L1)
+    z = np.log(p) - np.log1p(-p) if 0 < p < 1 else np.nan
+    for k in (1, 3):
+        if not (np.isclose(np.exp(-L0) + np.exp(-L1), 1.0, rtol=0, atol=1e-9)
+                and np.isclose(runs[k][0], L0 - k / n * z, rtol=1e-9, atol=1e-9)):
+            raise Unacceptable(NOT_CROSS_ENTROPY.format(n=n, k=k, L0=L0, L1=L1, Lk=runs[k][0]))
+    fell = {k: runs[k][0] - runs[k][1] for k in runs}
+    for k in (1, 3, n):
+        predicted = ((p - k / n) / p) ** 2
+        if fell[0] <= 0 or not np.isclose(fell[k] / fell[0], predicted, rtol=RATIO_RTOL, atol=1e-6):
+            raise Unacceptable(
+                f"{NOT_DESCENT}: on {n} copies of one point (one logit z, p = sigmoid(z) = {p:.4f}), one "
+                f"step p <- p - lr * p.grad with labels k of {n} equal to 1 lowers the loss by lr * "
+                f"(p - k/{n})^2 |dz/dθ|^2, so the decrease with k = {k} is ((p - {k}/{n}) / p)^2 = "
+                f"{predicted:.4f} times the decrease with k = 0; yours is {fell[k] / fell[0]:.4f} times "
+                f"(is the step lr times the gradient, with no other term?)")
 
 
 def training_cases(seed: int) -> list[Case]:

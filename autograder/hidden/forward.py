@@ -37,3 +37,10 @@ def test_jacobian_forward_hidden(jacobian_forward):
 def test_second_derivative_hidden(second_derivative):
     """`second_derivative` against the reference on the catalogue's scalar functions."""
     compare(second_derivative, "forward.second_derivative", cases.second_derivative_cases(seed=306), policy="exact")
+
+
+def test_jacobian_vector_mode_hidden(jacobian_vector_mode):
+    """`jacobian_vector_mode` against the reference on every dual-ready function R^n -> R^m,
+    in one forward pass."""
+    compare(jacobian_vector_mode, "forward.jacobian_vector_mode", cases.jacobian_cases(seed=307),
+            policy="exact", harness=cases.vector_mode)

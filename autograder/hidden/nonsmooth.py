@@ -30,8 +30,10 @@ def test_fista_hidden(fista):
             harness=cases.lasso_harness("fista"), seconds=20)
 
 
-def test_subgradient_method_hidden(subgradient_method):
+def test_subgradient_method_hidden(subgradient_method, subgradient_abs):
     """`subgradient_method` on random lasso problems: its gap after a few hundred steps, and
-    its iterates when lam = 0; at most 20 s per call."""
+    its iterates, which the recursion with the student's `subgradient_abs` fixes; at most
+    20 s per call."""
     compare(subgradient_method, "nonsmooth.subgradient_method", cases.lasso_cases("subgradient_method", seed=705),
-            policy="subgradient_gap", harness=cases.lasso_harness("subgradient_method"), seconds=20)
+            policy="subgradient_gap", harness=cases.lasso_harness("subgradient_method", subgradient_abs),
+            seconds=20)

@@ -6,15 +6,19 @@ from autograder.checking import compare
 
 
 def test_forward_difference_hidden(forward_difference):
-    """`forward_difference` against the reference on random functions, points and steps."""
+    """`forward_difference` against the reference on random functions, points and steps. Called without a step, it uses the exercise's default."""
     compare(forward_difference, "numerical.forward_difference", cases.derivative_cases(seed=101),
             policy="finite_difference")
+    compare(forward_difference, "numerical.forward_difference", cases.default_step_cases("forward_difference", seed=1001),
+            policy="finite_difference", harness=cases.with_default_step("forward_difference"))
 
 
 def test_central_difference_hidden(central_difference):
-    """`central_difference` against the reference on random functions, points and steps."""
+    """`central_difference` against the reference on random functions, points and steps. Called without a step, it uses the exercise's default."""
     compare(central_difference, "numerical.central_difference", cases.derivative_cases(seed=102),
             policy="finite_difference")
+    compare(central_difference, "numerical.central_difference", cases.default_step_cases("central_difference", seed=1002),
+            policy="finite_difference", harness=cases.with_default_step("central_difference"))
 
 
 def test_complex_step_hidden(complex_step):
@@ -25,9 +29,11 @@ def test_complex_step_hidden(complex_step):
 
 def test_richardson_hidden(richardson):
     """`richardson` against the reference, with the reference's `central_difference` in
-    place of the student's (a mistake there costs points at `central_difference` only)."""
+    place of the student's (a mistake there costs points at `central_difference` only). Called without a step, it uses the exercise's default."""
     compare(richardson, "numerical.richardson", cases.derivative_cases(seed=104), policy="finite_difference",
             isolate=("central_difference",))
+    compare(richardson, "numerical.richardson", cases.default_step_cases("richardson", seed=1004),
+            policy="finite_difference", harness=cases.with_default_step("richardson"), isolate=("central_difference",))
 
 
 def test_step_errors_hidden(step_errors):
@@ -37,15 +43,19 @@ def test_step_errors_hidden(step_errors):
 
 
 def test_numerical_gradient_hidden(numerical_gradient):
-    """`numerical_gradient` against the reference on arrays of every shape, inputs left unchanged."""
+    """`numerical_gradient` against the reference on arrays of every shape, inputs left unchanged. Called without a step, it uses the exercise's default."""
     compare(numerical_gradient, "numerical.numerical_gradient", cases.gradient_cases(seed=106),
             policy="finite_difference")
+    compare(numerical_gradient, "numerical.numerical_gradient", cases.default_step_cases("numerical_gradient", seed=1006),
+            policy="finite_difference", harness=cases.with_default_step("numerical_gradient"))
 
 
 def test_numerical_jacobian_hidden(numerical_jacobian):
-    """`numerical_jacobian` against the reference on random vector functions and points."""
+    """`numerical_jacobian` against the reference on random vector functions and points. Called without a step, it uses the exercise's default."""
     compare(numerical_jacobian, "numerical.numerical_jacobian", cases.jacobian_cases(seed=107),
             policy="finite_difference")
+    compare(numerical_jacobian, "numerical.numerical_jacobian", cases.default_step_cases("numerical_jacobian", seed=1007),
+            policy="finite_difference", harness=cases.with_default_step("numerical_jacobian"))
 
 
 def test_relative_error_hidden(relative_error):
@@ -58,3 +68,21 @@ def test_gradient_check_hidden(gradient_check):
     reference's `relative_error` and `numerical_gradient` in place of the student's."""
     compare(gradient_check, "numerical.gradient_check", cases.gradient_check_cases(seed=109),
             policy="finite_difference", isolate=("relative_error", "numerical_gradient"))
+
+
+def test_directional_difference_hidden(directional_difference):
+    """`directional_difference` against the reference along random directions, evaluating f
+    twice. Called without a step, it uses the exercise's default."""
+    compare(directional_difference, "numerical.directional_difference", cases.directional_cases(seed=110),
+            policy="finite_difference", harness=cases.counted_evaluations)
+    compare(directional_difference, "numerical.directional_difference", cases.default_step_cases("directional_difference", seed=1010),
+            policy="finite_difference", harness=cases.with_default_step("directional_difference"))
+
+
+def test_numerical_hessian_hidden(numerical_hessian):
+    """`numerical_hessian` against the reference, at steps where formulas of different
+    reach differ. Called without a step, it uses the exercise's default."""
+    compare(numerical_hessian, "numerical.numerical_hessian", cases.hessian_cases(seed=111),
+            policy="finite_difference")
+    compare(numerical_hessian, "numerical.numerical_hessian", cases.default_step_cases("numerical_hessian", seed=1011),
+            policy="finite_difference", harness=cases.with_default_step("numerical_hessian"))

@@ -30,3 +30,10 @@ def test_backward_hidden(backward, Var):
 def test_grad_hidden(grad):
     """`grad` against the reference: every partial derivative, as a tuple."""
     compare(grad, "reverse.grad", cases.grad_cases(seed=404), policy="exact", harness=cases.gradient_at)
+
+
+def test_maximum_hidden(maximum, Var):
+    """`maximum` against the reference with the student's `Var`s: the value and the local
+    derivatives it records, at ties too."""
+    compare(maximum, "reverse.maximum", cases.maximum_cases(seed=405), policy="exact",
+            harness=cases.on_two_vars(Var))

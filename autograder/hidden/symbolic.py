@@ -15,17 +15,23 @@ BANNED = cases.FORBIDDEN
 
 
 def test_diff_hidden(diff):
-    """`diff` on random expressions: the derivative's values against the reference's."""
+    """`diff` on random expressions: the derivative's values against the reference's; and
+    powers with a number exponent at negative bases and at 0."""
     compare(diff, "symbolic.diff", cases.diff_cases(seed=201), policy="symbolic",
             harness=cases.derivative_values, forbid=cases.FORBIDDEN)
+    compare(diff, "symbolic.diff", cases.special_diff_cases(), policy="as_evaluated",
+            harness=cases.derivative_values_at, forbid=cases.FORBIDDEN)
 
 
 def test_simplify_hidden(simplify):
-    """`simplify` on each rule (no larger than what the rules give) and on random
-    expressions (the same values, never a larger expression)."""
+    """`simplify` on each rule (no larger than what the rules give), on random expressions
+    (the same values, never a larger expression), and on constants whose folding yields
+    inf or nan."""
     compare(simplify, "symbolic.simplify", cases.simplify_rule_cases(), policy="symbolic",
             harness=cases.simplified_by_rules, forbid=cases.FORBIDDEN)
     compare(simplify, "symbolic.simplify", cases.simplify_cases(seed=202), policy="symbolic",
+            harness=cases.simplified_values, forbid=cases.FORBIDDEN)
+    compare(simplify, "symbolic.simplify", cases.special_simplify_cases(), policy="as_evaluated",
             harness=cases.simplified_values, forbid=cases.FORBIDDEN)
 
 
@@ -46,3 +52,5 @@ def test_compile_expr_hidden(compile_expr):
     neither compiling nor the function it returns calling `evaluate`."""
     compare(compile_expr, "symbolic.compile_expr", cases.compile_cases(seed=204), policy="symbolic",
             harness=cases.compiled_values, forbid=cases.FORBIDDEN + cases.NOT_EVALUATE)
+    compare(compile_expr, "symbolic.compile_expr", cases.special_compile_cases(), policy="as_evaluated",
+            harness=cases.compiled_values_at, forbid=cases.FORBIDDEN + cases.NOT_EVALUATE)

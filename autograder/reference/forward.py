@@ -191,6 +191,15 @@ def jacobian_forward(f, x):
     return np.stack(columns, axis=1)
 
 
+def jacobian_vector_mode(f, x):
+    """The (m, n) Jacobian of f at the 1-D array x by one forward pass in vector mode: the
+    input is one Dual whose value is x and whose tangent is the n x n identity (row i, the
+    tangent of x_i, is the unit vector e_i), so every intermediate result carries n
+    tangents at once, and the output's tangent is the Jacobian, row i the gradient of f_i."""
+    x = np.asarray(x, dtype=float)
+    return np.asarray(f(Dual(x, np.eye(x.size))).tangent, dtype=float)
+
+
 def second_derivative(f, x):
     """f''(x) by nesting dual numbers: x + d1 + d2 with the inner tangent carrying the
     first derivative and the outer one differentiating it again."""

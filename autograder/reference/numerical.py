@@ -86,6 +86,36 @@ def numerical_jacobian(f, x, h=1e-5):
     return np.stack(columns, axis=1)
 
 
+def directional_difference(f, x, v, h=1e-5):
+    """Central difference of f along v, (f(x + h v) - f(x - h v)) / (2h): an O(h^2)
+    estimate of the directional derivative J(x) v (the gradient's dot product with v when
+    f is scalar), from two evaluations of f whatever the size of x. x and v are arrays of
+    the same shape; neither is modified.
+    """
+    x, v = np.asarray(x, dtype=float), np.asarray(v, dtype=float)
+    return (np.asarray(f(x + h * v)) - np.asarray(f(x - h * v))) / (2 * h)
+
+
+def numerical_hessian(f, x, h=1e-4):
+    """Central-difference Hessian of a scalar f at a 1-D x of length n: the (n, n) array
+
+        H[i, j] = (f(x + h e_i + h e_j) - f(x + h e_i - h e_j)
+                   - f(x - h e_i + h e_j) + f(x - h e_i - h e_j)) / (4 h^2)
+
+    for every i and j (the diagonal too: there the steps add up to 2h), symmetric by
+    construction. Truncation O(h^2), round-off O(eps / h^2): the best step is about
+    eps^(1/4) ~ 1e-4. x is not modified.
+    """
+    x = np.asarray(x, dtype=float)
+    steps = h * np.eye(x.size)
+    H = np.empty((x.size, x.size))
+    for i in range(x.size):
+        for j in range(i, x.size):
+            a, b = steps[i], steps[j]
+            H[i, j] = H[j, i] = (f(x + a + b) - f(x + a - b) - f(x - a + b) + f(x - a - b)) / (4 * h * h)
+    return H
+
+
 def relative_error(a, b, floor=1e-8):
     """Largest elementwise relative error max |a - b| / max(|a|, |b|, floor), as a float.
 

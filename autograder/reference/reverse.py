@@ -150,6 +150,24 @@ def relu(x):
     return max(x, 0.0)
 
 
+def maximum(a, b):
+    """max(a, b) of two Vars, or of a Var and a number: the gradient is routed to the larger
+    operand (local derivative 1, and 0 for the other); at a tie it is split, 1/2 each, as
+    PyTorch's `torch.maximum` and JAX's `jnp.maximum` do. Two numbers give their maximum
+    (a number here; a Var holding it is right too)."""
+    a_value = a.value if isinstance(a, Var) else a
+    b_value = b.value if isinstance(b, Var) else b
+    if not isinstance(a, Var) and not isinstance(b, Var):
+        return max(a_value, b_value)
+    share = 0.5 if a_value == b_value else 1.0
+    parents = []
+    if isinstance(a, Var):
+        parents.append((a, share if a_value >= b_value else 0.0))
+    if isinstance(b, Var):
+        parents.append((b, share if b_value >= a_value else 0.0))
+    return Var(max(a_value, b_value), tuple(parents))
+
+
 def backward(output):
     """Fill `.grad` of `output` and of every node it depends on with d output / d node.
 

@@ -1,6 +1,6 @@
 # Four exercises answered (in his own words), the rest left alone.
 # base: blank
-# loses: richardson, step_errors, numerical_gradient, numerical_jacobian, gradient_check
+# loses: richardson, step_errors, numerical_gradient, numerical_jacobian, directional_difference, numerical_hessian, gradient_check
 # %% forward_difference
 def forward_difference(f, x, h=1e-6):
     return (f(x + h) - f(x)) / h

@@ -31,4 +31,4 @@ def relative_error(a, b, floor=1e-8):
 # %% step_errors
 def step_errors(f, df, x, hs, method):
     exact = df(x)
-    return np.abs(np.array([method(f, x, h) for h in hs]) - exact)
+    return np.abs(np.array([method(f, x, h=h) for h in hs]) - exact)  # the step by keyword

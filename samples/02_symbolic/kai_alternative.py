@@ -47,11 +47,10 @@ def logistic_map(n):
     previous = logistic_map(n - 1)
     return Const(4) * previous * (Const(1) - previous)
 # %% compile_expr
-import math
-
+# NumPy's division, power and functions, as evaluate's: x / 0 is inf, (-8) ** (1/3) nan.
 OPS = {Add: lambda a, b: a + b, Sub: lambda a, b: a - b, Mul: lambda a, b: a * b,
-       Div: lambda a, b: a / b, Pow: lambda a, b: a ** b}
-FUNCS = {Neg: lambda a: -a, Sin: math.sin, Cos: math.cos, Exp: math.exp, Log: math.log}
+       Div: np.divide, Pow: np.power}
+FUNCS = {Neg: lambda a: -a, Sin: np.sin, Cos: np.cos, Exp: np.exp, Log: np.log}
 
 
 def compile_expr(expr, variables):

@@ -76,3 +76,18 @@ def test_the_sparsity_explorer_redraws_when_lam_moves():
     first = image.value
     slider.value = slider.value * 10
     assert first[:8] == PNG and image.value != first
+
+
+def test_the_convergence_plot_is_log_log_from_k_1_with_its_reference_slopes():
+    A, b, _ = nonsmooth.lasso_problem(20, 30, 3, 0.1, seed=2)
+    k = np.arange(1, 51)
+    ax = Figure().add_subplot()
+    references = {"slope -1": (100.0 / k, "k:"), "slope -2": (100.0 / k**2, "k--")}
+    assert nonsmooth.plot_convergence(ax, {"ISTA": ref.ista}, A, b, 1.0, steps=50, references=references) == []
+    assert ax.get_xscale() == "log" and ax.get_yscale() == "log"
+    lines = ax.get_lines()
+    assert [line.get_label() for line in lines] == ["ISTA", "slope -1", "slope -2"]
+    assert all(list(line.get_xdata()) == list(k) for line in lines)  # k = 0 cannot be on a log axis
+    assert np.allclose(lines[2].get_ydata(), 100.0 / k**2)
+    assert ax.get_title() and ax.get_xlabel() and ax.get_ylabel()
+    assert [t.get_text() for t in ax.get_legend().get_texts()] == ["ISTA", "slope -1", "slope -2"]

@@ -139,3 +139,11 @@ def test_the_watchs_functions_and_defaults_cannot_be_replaced_or_read():
         assert raised.type is RuntimeError or "__class__" in str(raised.value), what
     with pytest.raises(LibraryUsed, match="sympy"):
         watched(with_sympy, ["sympy"])()
+
+
+def test_a_partial_returned_by_a_watched_call_is_watched_when_called():
+    import functools
+
+    returned = watched(lambda: functools.partial(lambda power: str(sympy.diff(X ** power, X)), 3), ["sympy"])()
+    with pytest.raises(LibraryUsed, match="sympy"):
+        returned()

@@ -59,11 +59,13 @@ def test_the_autodiff_mistakes_are_generated_where_the_code_has_them():
 
 
 def test_the_named_mistakes_are_graded_too_and_a_recursion_is_killed():
-    found = audit.audit("06_tensor_autodiff", "backward")
-    named = {m.where: m.verdict for m in found.mutants if "a named mistake" in m.where}
-    recursion = [where for where in named if "recursed deeper than Python allows" in where]
-    assert recursion and named[recursion[0]] == "killed", named
+    where, unchanged = next(mutation.mutants("06_tensor_autodiff", "backward"))
+    named = dict(audit._named_mistakes("06_tensor_autodiff", "backward", unchanged))
     assert len(named) == len(audit.importlib.import_module("autograder.cases.tensor_autodiff").MISTAKES["backward"])
+    recursion = next(where for where in named if "recursed deeper than Python allows" in where)
+    assert recursion.startswith("backward, a named mistake: ")
+    tests = audit._tests_of("06_tensor_autodiff", "backward")
+    assert audit._grade(tests, named[recursion]).startswith("CheckFailure: 1 of ")  # killed, by the deep graph
 
 
 def test_a_hidden_test_that_catches_the_time_limit_still_loses_the_mutant(monkeypatch):

@@ -2,6 +2,8 @@
 runs every hidden test on the reference and on every listed mistake)."""
 from __future__ import annotations
 
+import inspect
+
 import numpy as np
 import pytest
 
@@ -28,8 +30,9 @@ def alternative() -> dict:
 @pytest.mark.parametrize("name", ["subgradient_abs", "soft_threshold", "ista", "fista", "subgradient_method"])
 def test_right_answers_written_differently_pass(name, salt):
     """On the hidden tests' inputs, and on those another student is given."""
+    test, answers = getattr(hidden, f"test_{name}_hidden"), alternative()
     with salted(salt):
-        assert getattr(hidden, f"test_{name}_hidden")(alternative()[name]) is None
+        assert test(*(answers[p] for p in inspect.signature(test).parameters)) is None
 
 
 def test_nan_at_the_kink_is_explained():
@@ -113,4 +116,22 @@ def test_the_subgradient_method_may_choose_any_subgradient_at_zero():
             x = x - step0 / np.sqrt(k + 1) * (A.T @ (A @ x - b) + lam * s)
             objectives.append(lasso_objective(A, b, lam, x))
         return x, np.array(objectives)
-    assert hidden.test_subgradient_method_hidden(choosy) is None
+    chooses = lambda x: np.where(np.asarray(x) == 0, -0.3, np.sign(x))  # noqa: E731 (its subgradient_abs)
+    assert hidden.test_subgradient_method_hidden(choosy, chooses) is None
+    assert hidden.test_subgradient_method_hidden(ref.subgradient_method, chooses) is None  # np.sign's 0 too
+    with pytest.raises(CheckFailure, match=r"s_k = subgradient_abs\(x_k\) \(yours: at 0 it gave \[0\.\]\)"):
+        hidden.test_subgradient_method_hidden(choosy, ref.subgradient_abs)  # not its subgradient_abs's choice
+
+
+def test_a_wrongly_weighted_l1_subgradient_loses_although_it_converges_as_well():
+    """lam / 2 on the subgradient of the L1 term: its gap is as small as the right method's
+    (both are limited by the method's own oscillation), but the recursion fixes every objective."""
+    def half_weight(A, b, lam, steps=500, step0=1e-2):
+        x = np.zeros(A.shape[1])
+        objectives = [lasso_objective(A, b, lam, x)]
+        for k in range(steps):
+            x = x - step0 / np.sqrt(k + 1) * (A.T @ (A @ x - b) + 0.5 * lam * np.sign(x))
+            objectives.append(lasso_objective(A, b, lam, x))
+        return x, np.array(objectives)
+    with pytest.raises(CheckFailure, match="fixes every iterate"):
+        hidden.test_subgradient_method_hidden(half_weight, ref.subgradient_abs)

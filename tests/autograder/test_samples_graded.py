@@ -21,6 +21,7 @@ from __future__ import annotations
 import contextlib
 import io
 import linecache
+import sys
 import warnings
 from functools import lru_cache
 
@@ -80,6 +81,7 @@ def graded(chapter: str, student: str, drawn_for: str | None = None) -> dict[str
     results: dict[str, str | None] = {}
     again: list[str] = []
     code = [c for c in nb.cells if c.cell_type == "code"]
+    limit = sys.getrecursionlimit()  # a sample may raise it (its kernel is this process)
     try:
         with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()), \
                 warnings.catch_warnings(), np.errstate(all="ignore"):
@@ -110,6 +112,7 @@ def graded(chapter: str, student: str, drawn_for: str | None = None) -> dict[str
                 SALT.reset(again_token)
     finally:
         SALT.reset(token)
+        sys.setrecursionlimit(limit)
     return results
 
 

@@ -143,3 +143,30 @@ def test_gradient_check_separates_right_from_wrong_gradients(fn):
     x = np.random.default_rng(3).uniform(-1, 1, size=(3, 2))
     assert ref.gradient_check(fn, fn.df, x) < 1e-7
     assert ref.gradient_check(fn, lambda v: 1.1 * fn.df(v) + 0.1, x) > 1e-2
+
+
+@pytest.mark.parametrize("fn", JACOBIAN, ids=repr)
+def test_directional_difference_is_the_analytic_jacobian_times_v(fn):
+    rng = np.random.default_rng(3)
+    x, v = rng.uniform(*fn.domain, size=fn.shape[1]), rng.normal(size=fn.shape[1])
+    assert FD.close(ref.directional_difference(fn, x, v), fn.df(x) @ v).all()
+
+
+@given(c=st.lists(coefficient, min_size=6, max_size=6), x=st.lists(point, min_size=2, max_size=2),
+       h=st.floats(min_value=1e-3, max_value=0.5))
+def test_numerical_hessian_is_exact_for_quadratics(c, x, h):
+    """f = c0 x0^2 + c1 x0 x1 + c2 x1^2 + c3 x0 + c4 x1 + c5: the four-point formula is
+    exact at any step, up to round-off."""
+    f = lambda z: c[0] * z[0] ** 2 + c[1] * z[0] * z[1] + c[2] * z[1] ** 2 + c[3] * z[0] + c[4] * z[1] + c[5]  # noqa: E731
+    exact = np.array([[2 * c[0], c[1]], [c[1], 2 * c[2]]])
+    H = ref.numerical_hessian(f, np.array(x), h)
+    size = sum(map(abs, c)) * (1 + max(map(abs, x))) ** 2  # a bound on |f| near x
+    assert np.allclose(H, exact, rtol=0, atol=1e-14 * size / h ** 2)  # round-off eps |f| / h^2 only
+
+
+@pytest.mark.parametrize("fn", GRADIENT, ids=repr)
+def test_numerical_hessian_is_the_jacobian_of_the_analytic_gradient_and_symmetric(fn):
+    x = np.random.default_rng(4).uniform(*fn.domain, size=3)
+    H = ref.numerical_hessian(fn, x)
+    assert np.array_equal(H, H.T)
+    assert np.allclose(H, ref.numerical_jacobian(fn.df, x, 1e-5), rtol=1e-6, atol=1e-6)

@@ -147,3 +147,22 @@ def test_the_adjoint_identity_for_a_function_of_three_inputs():
     x, u = rng.uniform(0.5, 1.5, 3), rng.normal(size=3)
     directional = central_difference(lambda t: fn(*(x + t * u)), 0.0)
     assert FD.close(directional, np.dot(partials(fn, *x), u))
+
+
+@given(a=st.floats(-5, 5), b=st.floats(-5, 5))
+def test_maximum_routes_the_gradient_to_the_larger_and_splits_a_tie(a, b):
+    x, y = ref.Var(a), ref.Var(b)
+    out = ref.maximum(x, y)
+    ref.backward(out)
+    assert out.value == max(a, b)
+    if a == b:
+        assert (x.grad, y.grad) == (0.5, 0.5)
+    else:
+        assert (x.grad, y.grad) == ((1.0, 0.0) if a > b else (0.0, 1.0))
+        if abs(a - b) > 1e-3:  # away from the tie a central difference sees the same slopes
+            assert np.isclose(x.grad, central_difference(lambda t: max(t, b), a, 1e-6), atol=1e-9)
+            assert np.isclose(y.grad, central_difference(lambda t: max(a, t), b, 1e-6), atol=1e-9)
+    same = ref.Var(a)
+    both = ref.maximum(same, same)
+    ref.backward(both)
+    assert same.grad == 1.0  # max(x, x) = x

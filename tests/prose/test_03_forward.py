@@ -1,0 +1,119 @@
+"""The numbers and claims that chapter 03's prose states, computed as its cells compute them.
+
+Each test computes a figure with the chapter's own code (adcourse.forward, the catalogue
+and the reference answers) and asserts that the markdown of the instructor notebook
+states it.
+"""
+from __future__ import annotations
+
+import re
+
+import nbformat
+import numpy as np
+import pytest
+
+from adcourse.forward import count_duals, jacobian_cost
+from adcourse.functions import DUAL_JACOBIAN
+from autograder.reference import forward as ref
+
+from ..conftest import ROOT
+
+NOTEBOOK = nbformat.read(ROOT / "solutions" / "03_forward" / "forward.ipynb", as_version=4)
+
+
+def _flat(text: str) -> str:
+    return " ".join(text.split())
+
+
+def _graded(cell) -> bool:
+    meta = cell.metadata.get("nbgrader", {})
+    return bool(meta.get("solution") or meta.get("grade"))
+
+
+#: The teaching text: every markdown cell but the instructor's model answers.
+MARKDOWN = [_flat(c.source) for c in NOTEBOOK.cells if c.cell_type == "markdown" and not _graded(c)]
+PROSE = "\n".join(MARKDOWN)
+
+
+def says(*phrases: str) -> None:
+    for phrase in phrases:
+        assert _flat(phrase) in PROSE, f"the chapter's markdown does not state {phrase!r}"
+
+
+def code_cell(marker: str) -> str:
+    (source,) = [c.source for c in NOTEBOOK.cells if c.cell_type == "code" and marker in c.source]
+    return source
+
+
+def test_the_reference_to_nesting_names_the_section_on_nesting():
+    sections = dict(re.findall(r"^## (\d+)\. (.*)$", "\n".join(c.source for c in NOTEBOOK.cells
+                                                               if c.cell_type == "markdown"), re.MULTILINE))
+    (number,) = re.findall(r"nesting, Section (\d+)", PROSE)
+    assert "nesting" in sections[number].lower(), sections
+    (number,) = re.findall(r"and Section (\d+) defines every elementary function", PROSE)
+    assert sections[number] == "Elementary functions", sections
+
+
+def test_the_dual_unit_is_d_and_epsilon_only_names_machine_epsilon():
+    uses = [m for m in MARKDOWN if "varepsilon" in m]
+    assert len(uses) == 1 and "machine epsilon" in uses[0], uses
+    says("where $d$ is a new unit with $d \\ne 0$ but $d^2 = 0$", "`Dual(a, t)` stands for $a + t\\,d$")
+
+
+def test_the_taylor_argument_is_claimed_for_analytic_functions_and_a_definition_otherwise():
+    says("The same argument works for an **analytic** $f$",
+         "is a *definition*")
+    assert "any smooth $f$ through its Taylor series" not in PROSE
+
+
+def test_polynomial_example_prints_value_and_derivative():
+    p = lambda x: 3 * x ** 3 - 2 * x + 1
+    y = p(ref.Dual(2.0, 1.0))
+    assert (y.value, y.tangent) == (21.0, 34.0) == (p(2.0), 9 * 2.0 ** 2 - 2)
+    assert '"p(2 + d) ="' in code_cell("p = lambda x: 3 * x ** 3 - 2 * x + 1")
+
+
+@pytest.mark.parametrize("n", [1, 2, 3, 5, 8, 16, 64])
+def test_a_pass_of_the_catalogue_function_creates_4n_plus_1_duals(n):
+    fn = DUAL_JACOBIAN[3]
+    x = np.linspace(0.1, 1.0, n)
+    (_, per_pass) = count_duals(ref.Dual, lambda: ref.jvp(fn, x, np.eye(n)[0]))
+    (jacobian, total) = count_duals(ref.Dual, lambda: ref.jacobian_forward(fn, x))
+    assert per_pass == 4 * n + 1 and total == n * (4 * n + 1)
+    np.testing.assert_allclose(jacobian, fn.df(x), rtol=1e-12, atol=1e-12)
+    says("With the course's `Dual`, a pass creates $4n + 1$: the seed, $n$ components, $n - 1$ sums, "
+         "$n$ values of $\\tanh$, $n$ products and the stacked result",
+         "so one pass performs $O(n)$ operations on dual numbers, and the $n$ passes $O(n^2)$")
+
+
+def test_the_plotted_counts_are_quadratic_with_the_passes_linear():
+    cost = jacobian_cost(ref.jacobian_forward, ref.Dual, ns=(2, 4, 8), repeat=1)
+    assert cost["passes"] == [2, 4, 8]
+    assert cost["duals"] == [n * (4 * n + 1) for n in (2, 4, 8)]
+    says("Right: the seconds per Jacobian, the best of 5 repeats.")
+    assert "best of 5" in code_cell("plot_jacobian_cost(axes, jacobian_forward, Dual")
+
+
+def test_perturbation_confusion_gives_2_where_the_answer_is_1():
+    confused = ref.derivative(lambda x: x * ref.derivative(lambda y: x + y, 1.0), 1.0)
+    assert confused == 2.0
+    says("`x + y` has tangent $1 + 1 = 2$", "so the answer is $\\frac{\\mathrm{d}}{\\mathrm{d}x}[x] = 1$")
+
+
+def test_nested_duals_give_the_second_derivative_as_the_coefficient_of_d1_d2():
+    f = lambda x: ref.sin(x) * ref.exp(x)
+    y = f(ref.Dual(ref.Dual(0.7, 1.0), ref.Dual(1.0, 0.0)))
+    assert y.tangent.tangent == pytest.approx(2 * np.cos(0.7) * np.exp(0.7), rel=1e-14)
+    says("$x + d_1 + d_2$ is `Dual(Dual(x, 1), Dual(1, 0))`")
+
+
+def test_the_chapter_ends_with_pytorch_and_jax_before_its_summary():
+    headings = [c.source.splitlines()[0] for c in NOTEBOOK.cells if c.cell_type == "markdown"]
+    assert headings[-2:] == ["## In PyTorch and JAX", "## Summary"]
+    says("`jax.jvp(f, (x,), (v,))`", "`torch.func.jvp`", "`forward_ad.make_dual(x, v)`")
+
+
+def test_no_grading_mechanics_in_the_teaching_cells():
+    teaching = [m for i, m in enumerate(MARKDOWN) if not m.startswith("## How your work is checked")]
+    for phrase in ("hidden test", "visible test", "autograder"):
+        assert not any(phrase in m.lower() for m in teaching), phrase
