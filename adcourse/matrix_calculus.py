@@ -186,11 +186,6 @@ def logistic_data(n: int = 200, seed: int = 0):
     return X, y
 
 
-def logistic_gradient(w, X, y) -> np.ndarray:
-    """X^T (sigmoid(X w) - y) / n: the gradient of the mean logistic loss (labels in {0, 1})."""
-    return X.T @ (sigmoid(X @ w) - y) / len(y)
-
-
 def logistic_hessian(w, X) -> np.ndarray:
     """X^T diag(p (1 - p)) X / n with p = sigmoid(X w): the Hessian of the mean logistic loss."""
     p = sigmoid(X @ w)
@@ -203,16 +198,18 @@ def descent_rate(X) -> float:
     return 4 * len(X) / np.linalg.eigvalsh(X.T @ X)[-1]
 
 
-def minimise_logistic(X, y, steps: int = 60):
+def minimise_logistic(X, y, gradient, steps: int = 60):
     """Gradient norms ||grad L(w_k)|| for k = 0..steps, from w_0 = 0, of Newton's method
     (w <- w - H^-1 g) and of gradient descent with the step `descent_rate(X)`, and the
     predicted factor per step of gradient descent near the minimiser w*,
-    1 - lambda_min(H(w*)) / L. Returns (newton, descent, factor, w*)."""
+    1 - lambda_min(H(w*)) / L, with `gradient(w, X, y)` the gradient of the mean logistic
+    loss (the notebook passes the student's `grad_logistic_regression`: nothing here
+    computes it). Returns (newton, descent, factor, w*)."""
     norms = {"newton": [], "descent": []}
     for method in norms:
         w = np.zeros(X.shape[1])
         for _ in range(steps + 1):
-            g = logistic_gradient(w, X, y)
+            g = np.asarray(gradient(w, X, y), dtype=float)
             norms[method].append(float(np.linalg.norm(g)))
             if method == "newton":
                 w = w - np.linalg.solve(logistic_hessian(w, X), g)
@@ -224,12 +221,12 @@ def minimise_logistic(X, y, steps: int = 60):
     return np.array(norms["newton"]), np.array(norms["descent"]), float(factor), w_star
 
 
-def plot_minimisation(ax, X, y, steps: int = 60):
+def plot_minimisation(ax, X, y, gradient, steps: int = 60):
     """Gradient norm against the iteration for Newton's method (drawn until it reaches
     round-off) and gradient descent on the logistic loss, with a reference line of the
     predicted linear rate of gradient descent, drawn a decade above its curve (semi-log
     axes: a linear rate is a straight line)."""
-    newton, descent, factor, _ = minimise_logistic(X, y, steps)
+    newton, descent, factor, _ = minimise_logistic(X, y, gradient, steps)
     k = np.arange(steps + 1)
     last = int(np.argmax(newton < 1e-15)) if np.any(newton < 1e-15) else steps
     ax.semilogy(k[:last + 1], newton[:last + 1], "o-", ms=4, label="Newton: w - H^-1 g (until round-off)")

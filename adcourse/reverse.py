@@ -286,7 +286,7 @@ def count_gradients(grad, ns=(2, 4, 8, 16, 32, 64, 128, 256), f=rosenbrock) -> d
     return counts
 
 
-def time_gradients(grad, ns=(2, 4, 8, 16, 32, 64, 128, 256), f=rosenbrock, repeat: int = 5) -> dict:
+def time_gradients(grad, ns=(2, 4, 8, 16, 32, 64, 128, 256), f=rosenbrock, repeat: int = 3) -> dict:
     """{"n", "f", "forward", "reverse"}: seconds per call (the best of `repeat` interleaved
     measurements, `best_seconds`) of f on floats, of its gradient by forward mode (n passes of a
     counting dual class, `forward_gradient`)
@@ -304,7 +304,7 @@ def time_gradients(grad, ns=(2, 4, 8, 16, 32, 64, 128, 256), f=rosenbrock, repea
 def plot_cheap_gradient(axes, grad, ns=(2, 4, 8, 16, 32, 64, 128, 256)) -> dict | None:
     """Two log-log plots against n of the gradient of `rosenbrock` by forward mode (n passes)
     and by reverse mode (one backward pass): left, work units / those of f, with the bounds
-    5 n of forward mode and 5 of reverse mode; right, seconds / seconds of f (the best of 5
+    5 n of forward mode and 5 of reverse mode; right, seconds / seconds of f (the best of 3
     interleaved repeats each), with a line proportional to n. Returns {"counts", "times"};
     None, and a note on the plots, while `Var`, `backward` or `grad` is not implemented."""
     left, right = axes
@@ -335,6 +335,6 @@ def plot_cheap_gradient(axes, grad, ns=(2, 4, 8, 16, 32, 64, 128, 256)) -> dict 
                  label="proportional to n (reference, shifted up)")
     right.set_xlabel("number of inputs n")
     right.set_ylabel("seconds of the gradient / seconds of f")
-    right.set_title("Time, best of 5 repeats (f on floats)")
+    right.set_title("Time, best of 3 repeats (f on floats)")
     right.legend(fontsize=8)
     return {"counts": counts, "times": times}

@@ -60,6 +60,12 @@ POLICIES = {
                 "or a central difference against the true derivative",
         ),
         Tolerance(
+            "second_difference", rtol=1e-6, atol=1e-7,
+            why="a second difference against the same difference computed another way: its "
+                "round-off is about u |f| / h^2, 5e-9 for |f| ~ 1 at h = 1e-4, so an entry that is "
+                "0 in exact arithmetic comes out anywhere within a few 1e-9 of 0",
+        ),
+        Tolerance(
             "first_order", rtol=1e-4, atol=1e-5,
             why="a first-order (forward) difference with its default step against the "
                 "true derivative: truncation error h |f''| / 2",

@@ -95,10 +95,13 @@ def _definition(source: str, tree: ast.Module, name: str) -> str:
             if any(BEGIN in line for line in text) or isinstance(node, ast.ClassDef):
                 return "\n".join(text)
             body = node.body
+            after_docstring = None
             if (body and isinstance(body[0], ast.Expr) and isinstance(body[0].value, ast.Constant)
                     and isinstance(body[0].value.value, str)):
+                after_docstring = body[0].end_lineno  # comments after it are the solution's
                 body = body[1:]
-            start, stop = body[0].lineno - first, last - first
+            start = (after_docstring if after_docstring is not None else body[0].lineno - 1) + 1 - first
+            stop = last - first
             indent = " " * body[0].col_offset
             return "\n".join(text[:start] + [indent + BEGIN] + text[start:stop + 1] + [indent + END])
     raise KeyError(f"the reference module defines no function or class {name!r}")

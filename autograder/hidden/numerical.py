@@ -83,6 +83,6 @@ def test_numerical_hessian_hidden(numerical_hessian):
     """`numerical_hessian` against the reference, at steps where formulas of different
     reach differ. Called without a step, it uses the exercise's default."""
     compare(numerical_hessian, "numerical.numerical_hessian", cases.hessian_cases(seed=111),
-            policy="finite_difference")
+            policy="second_difference")
     compare(numerical_hessian, "numerical.numerical_hessian", cases.default_step_cases("numerical_hessian", seed=1011),
-            policy="finite_difference", harness=cases.with_default_step("numerical_hessian"))
+            policy="second_difference", harness=cases.with_default_step("numerical_hessian"))

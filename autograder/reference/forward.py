@@ -192,10 +192,11 @@ def jacobian_forward(f, x):
 
 
 def jacobian_vector_mode(f, x):
-    """The (m, n) Jacobian of f at the 1-D array x by one forward pass in vector mode: the
-    input is one Dual whose value is x and whose tangent is the n x n identity (row i, the
-    tangent of x_i, is the unit vector e_i), so every intermediate result carries n
-    tangents at once, and the output's tangent is the Jacobian, row i the gradient of f_i."""
+    """The (m, n) Jacobian of f at the 1-D array x by one forward pass (one call of f) in
+    vector mode."""
+    # One Dual whose value is x and whose tangent is the n x n identity (row i, the tangent
+    # of x_i, is e_i): every intermediate result carries n tangents at once, and the
+    # output's tangent is the Jacobian, row i the gradient of f_i.
     x = np.asarray(x, dtype=float)
     return np.asarray(f(Dual(x, np.eye(x.size))).tangent, dtype=float)
 

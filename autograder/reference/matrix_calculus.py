@@ -55,57 +55,48 @@ COOKBOOK = {
 
 
 def grad_linear_form(a, X, b):
-    """Gradient of f(X) = a^T X b with respect to X (m, n), for a of length m, b of length n.
-
-    df = a^T dX b = tr(b a^T dX) = tr((a b^T)^T dX), so the gradient is a b^T, of shape
-    (m, n) (Cookbook (70)).
-    """
+    """Gradient of f(X) = a^T X b with respect to X (m, n), for a of length m, b of length n:
+    an (m, n) array."""
+    # df = a^T dX b = tr(b a^T dX) = tr((a b^T)^T dX), so the gradient is a b^T (Cookbook (70)).
     return np.outer(a, b)
 
 
 def grad_quadratic_form(X, A):
-    """Gradient of f(X) = tr(X^T A X) with respect to X (n, k), for A (n, n).
-
-    df = tr(dX^T A X) + tr(X^T A dX) = tr(((A + A^T) X)^T dX): the gradient is
-    (A + A^T) X, which is 2 A X only when A is symmetric (Cookbook (108)).
-    """
+    """Gradient of f(X) = tr(X^T A X) with respect to X (n, k), for A (n, n) (not
+    necessarily symmetric): an (n, k) array."""
+    # df = tr(dX^T A X) + tr(X^T A dX) = tr(((A + A^T) X)^T dX): the gradient is
+    # (A + A^T) X, which is 2 A X only when A is symmetric (Cookbook (108)).
     return (A + A.T) @ X
 
 
 def grad_least_squares(A, x, b):
-    """Gradient of f(x) = ||A x - b||^2 with respect to x (n,), for A (m, n) and b (m,).
-
-    With r = A x - b: df = 2 r^T dr = 2 r^T A dx, so the gradient is 2 A^T (A x - b).
-    """
+    """Gradient of f(x) = ||A x - b||^2 with respect to x (n,), for A (m, n) and b (m,): an
+    array of shape (n,)."""
+    # With r = A x - b: df = 2 r^T dr = 2 r^T A dx, so the gradient is 2 A^T (A x - b).
     return 2 * A.T @ (A @ x - b)
 
 
 def grad_logdet(X):
-    """Gradient of f(X) = log|det X| with respect to the invertible X (n, n).
-
-    df = tr(X^-1 dX) (Cookbook (43)) = tr((X^-T)^T dX): the gradient is X^-T (Cookbook (57)).
-    """
+    """Gradient of f(X) = log|det X| with respect to the invertible X (n, n): an (n, n) array."""
+    # df = tr(X^-1 dX) (Cookbook (43)) = tr((X^-T)^T dX): the gradient is X^-T (Cookbook (57)).
     return np.linalg.inv(X).T
 
 
 def grad_trace_inverse(X, A):
-    """Gradient of f(X) = tr(X^-1 A) with respect to the invertible X (n, n), for A (n, n).
-
-    d(X^-1) = -X^-1 dX X^-1 (Cookbook (40)), so df = -tr(X^-1 dX X^-1 A)
-    = -tr(X^-1 A X^-1 dX): the gradient is -(X^-1 A X^-1)^T = -X^-T A^T X^-T
-    (Cookbook (63) and (124)).
-    """
+    """Gradient of f(X) = tr(X^-1 A) with respect to the invertible X (n, n), for A (n, n):
+    an (n, n) array."""
+    # d(X^-1) = -X^-1 dX X^-1 (Cookbook (40)), so df = -tr(X^-1 dX X^-1 A)
+    # = -tr(X^-1 A X^-1 dX): the gradient is -(X^-1 A X^-1)^T = -X^-T A^T X^-T
+    # (Cookbook (63) and (124)).
     inverse = np.linalg.inv(X)
     return -(inverse @ A @ inverse).T
 
 
 def grad_softmax_cross_entropy(W, x, y):
-    """Gradient of L(W) = -y^T log softmax(W x) with respect to W (k, d), for x (d,), y (k,).
-
-    y is one-hot or a probability distribution (its entries sum to 1). With z = W x and
-    p = softmax(z): L = -y^T z + log(sum(exp(z))), so dL = (p - y)^T dz = (p - y)^T dW x
-    = tr(x (p - y)^T dW): the gradient is (p - y) x^T, of shape (k, d).
-    """
+    """Gradient of L(W) = -y^T log softmax(W x) with respect to W (k, d), for x (d,), y (k,):
+    a (k, d) array. y is one-hot or a probability distribution (its entries sum to 1)."""
+    # With z = W x and p = softmax(z): L = -y^T z + log(sum(exp(z))), so
+    # dL = (p - y)^T dz = (p - y)^T dW x = tr(x (p - y)^T dW): the gradient is (p - y) x^T.
     z = W @ x
     p = np.exp(z - np.max(z))  # shifting z by its maximum changes nothing, avoids overflow
     p /= p.sum()
@@ -113,12 +104,11 @@ def grad_softmax_cross_entropy(W, x, y):
 
 
 def grad_logistic_regression(w, X, y):
-    """Gradient of L(w) = mean_i log(1 + exp(-s_i x_i^T w)) with respect to w (d,).
-
-    X (N, d) holds one example x_i per row, y (N,) the labels in {0, 1}, s = 2 y - 1.
-    dL = mean_i -s_i sigmoid(-s_i x_i^T w) x_i^T dw, so the gradient is
-    -X^T (s * sigmoid(-s * X w)) / N.
-    """
+    """Gradient of L(w) = mean_i log(1 + exp(-s_i x_i^T w)) with respect to w (d,): an
+    array of shape (d,). X (N, d) holds one example x_i per row, y (N,) the labels in
+    {0, 1}, s = 2 y - 1."""
+    # dL = mean_i -s_i sigmoid(-s_i x_i^T w) x_i^T dw, so the gradient is
+    # -X^T (s * sigmoid(-s * X w)) / N.
     s = 2 * np.asarray(y, dtype=float) - 1
     t = -s * (X @ w)
     sigmoid = 0.5 * (1 + np.tanh(0.5 * t))  # = 1 / (1 + exp(-t)), without overflow
@@ -126,29 +116,27 @@ def grad_logistic_regression(w, X, y):
 
 
 def jacobian_softmax(z):
-    """The (n, n) Jacobian of p = softmax(z) at z (n,): dp = (diag(p) - p p^T) dz."""
+    """The (n, n) Jacobian J of p = softmax(z) at z (n,), with dp = J dz."""
+    # dp_i = p_i dz_i - p_i (p^T dz): J = diag(p) - p p^T.
     p = np.exp(z - np.max(z))
     p /= p.sum()
     return np.diag(p) - np.outer(p, p)
 
 
 def vjp_matmul(A, B, G):
-    """The pair (dL/dA, dL/dB) for C = A @ B, A (m, n), B (n, p), given G = dL/dC (m, p).
-
-    dL = tr(G^T dC) = tr(G^T dA B) + tr(G^T A dB) = tr((G B^T)^T dA) + tr((A^T G)^T dB):
-    the vector-Jacobian products are G B^T (shape of A) and A^T G (shape of B).
-    """
+    """The pair (dL/dA, dL/dB) for C = A @ B, A (m, n), B (n, p), given G = dL/dC (m, p):
+    arrays of the shapes of A and of B."""
+    # dL = tr(G^T dC) = tr(G^T dA B) + tr(G^T A dB) = tr((G B^T)^T dA) + tr((A^T G)^T dB):
+    # the vector-Jacobian products are G B^T and A^T G.
     return G @ B.T, A.T @ G
 
 
 def unbroadcast(G, shape):
-    """G summed over the axes that broadcasting added or stretched, so that it has `shape`.
-
-    If x of shape `shape` was broadcast to G.shape in the forward pass, every copy of an
-    entry of x received a share of the gradient: the gradient of x is the sum of the
-    shares. Leading axes that broadcasting added are summed away; axes where x had
-    length 1 are summed with keepdims. G is not modified.
-    """
+    """G summed over the axes that broadcasting added or stretched, so that it has `shape`
+    (x of shape `shape` was broadcast to G.shape in the forward pass). G is not modified."""
+    # Every copy of an entry of x received a share of the gradient: the gradient of x is the
+    # sum of the shares. Leading axes that broadcasting added are summed away; axes where x
+    # had length 1 are summed with keepdims.
     G = np.asarray(G, dtype=float)
     shape = tuple(shape)
     G = G.sum(axis=tuple(range(G.ndim - len(shape))))
@@ -163,10 +151,10 @@ def grad_mlp(params, X, Y):
 
     X (N, d), Y (N, k); params holds W1 (d, h), b1 (h,), W2 (h, k), b2 (k,) (biases may
     also be (1, h) and (1, k)). Returns a dict with the same keys, each gradient of the
-    shape of its parameter. Backward through each layer is a vector-Jacobian product:
-    dL/dP = (P - Y) / N, then `vjp_matmul` for the products, `unbroadcast` for the
-    biases, and tanh' = 1 - tanh**2 elementwise.
+    shape of its parameter.
     """
+    # Backward through each layer is a vector-Jacobian product: dL/dP = (P - Y) / N, then
+    # `vjp_matmul` for the products, `unbroadcast` for the biases, and tanh' = 1 - tanh**2.
     W1, b1, W2, b2 = (np.asarray(params[k], dtype=float) for k in ("W1", "b1", "W2", "b2"))
     H = np.tanh(X @ W1 + b1)
     P = H @ W2 + b2

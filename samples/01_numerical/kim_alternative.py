@@ -32,3 +32,15 @@ def relative_error(a, b, floor=1e-8):
 def step_errors(f, df, x, hs, method):
     exact = df(x)
     return np.abs(np.array([method(f, x, h=h) for h in hs]) - exact)  # the step by keyword
+# %% directional_difference
+def directional_difference(f, x, v, h=1e-5):
+    step = h * np.asarray(v, dtype=float)
+    ahead, behind = f(np.asarray(x, dtype=float) + step), f(np.asarray(x, dtype=float) - step)
+    return (np.asarray(ahead) - np.asarray(behind)) * (0.5 / h)
+# %% numerical_hessian
+def numerical_hessian(f, x, h=1e-4):
+    # every pair (i, j), the two + terms summed first: equal to the formula up to round-off
+    x = np.asarray(x, dtype=float)
+    E = h * np.eye(x.size)
+    return np.array([[((f(x + E[i] + E[j]) + f(x - E[i] - E[j])) - (f(x + E[i] - E[j]) + f(x - E[i] + E[j])))
+                      / (4 * h * h) for j in range(x.size)] for i in range(x.size)])

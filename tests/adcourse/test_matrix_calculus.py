@@ -80,7 +80,7 @@ def test_fused_and_unfused_cross_entropy_agree_where_both_are_finite():
 def test_the_minimisation_plot_shows_three_labelled_curves():
     X, y = explore.logistic_data()
     fig, ax = plt.subplots()
-    explore.plot_minimisation(ax, X, y)
+    explore.plot_minimisation(ax, X, y, ref.grad_logistic_regression)
     lines = ax.get_lines()
     assert len(lines) == 3 and all(line.get_label() for line in lines)
     assert ax.get_xlabel() == "iteration k" and ax.get_ylabel() and ax.get_title()

@@ -167,3 +167,16 @@ def test_evaluations_per_gradient_and_the_directional_difference():
     along = (g(x + 1e-5 * v) - g(x - 1e-5 * v)) / 2e-5
     assert np.allclose(along, ref.numerical_jacobian(g, x) @ v, rtol=1e-8)
     says("## In PyTorch and JAX", r"$(f(x + hv) - f(x - hv)) / 2h \approx J v$: two evaluations whatever $n$")
+
+
+def test_the_hessians_best_step_and_error_and_a_measured_minimum_near_them():
+    """(3u)^(1/4) and 2 sqrt(u / 3) with f and f'''' of size 1; and the error of the
+    reference's numerical_hessian of sin(x0) cos(x1) is smallest near that step."""
+    u = np.finfo(float).eps / 2
+    says("The total is smallest at", "\\approx " + sci((3 * u) ** 0.25), "\\approx " + sci(2 * np.sqrt(u / 3)))
+    f = lambda z: np.sin(z[0]) * np.cos(z[1])  # noqa: E731
+    x = np.array([1.0, 0.5])
+    exact = np.array([[-np.sin(1) * np.cos(0.5), -np.cos(1) * np.sin(0.5)],
+                      [-np.cos(1) * np.sin(0.5), -np.sin(1) * np.cos(0.5)]])
+    errors = {h: np.max(np.abs(ref.numerical_hessian(f, x, h) - exact)) for h in (1e-2, 1e-3, 1e-4, 1e-5, 1e-6)}
+    assert min(errors, key=errors.get) in (1e-3, 1e-4) and min(errors.values()) < 1e-7

@@ -182,8 +182,12 @@ def test_the_counting_dual_class_counts_one_pass_as_the_graph_predicts():
     assert forward_units(rosenbrock, x) == len(x) * (nodes - leaves + 2 * edges)
 
 
-def test_the_time_panel_is_described_as_the_best_of_5_repeats():
-    says("each the best of 5 repeats of one full gradient")
+def test_the_time_panel_is_described_as_the_best_of_as_many_repeats_as_it_takes():
+    import inspect
+
+    from adcourse.reverse import time_gradients
+    repeat = inspect.signature(time_gradients).parameters["repeat"].default
+    says(f"each the best of {repeat} repeats of one full gradient")
 
 
 # --- the chapter as a whole ---------------------------------------------------------------
