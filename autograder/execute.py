@@ -60,6 +60,20 @@ def _error(ename: str, evalue: str, traceback: list[str] | None = None):
     return new_output("error", ename=ename, evalue=evalue, traceback=traceback or [f"{ename}: {evalue}"])
 
 
+#: The tag of a cell that only shows something (a timing, a plot of costs) and defines
+#: nothing a later cell uses: grading does not run it (it would cost every submission its
+#: seconds and change no grade). Only cells outside nbgrader's (no answer, no test) count.
+DEMONSTRATION = "demonstration"
+NOT_RUN_WHEN_GRADED = "(a demonstration: not run when the notebook is graded)\n"
+
+
+def is_demonstration(cell) -> bool:
+    """A code cell tagged `DEMONSTRATION` that is neither an answer nor a test."""
+    metadata = cell.get("metadata", {})
+    return (cell.get("cell_type") == "code" and DEMONSTRATION in (metadata.get("tags") or [])
+            and not metadata.get("nbgrader"))
+
+
 class SealedExecute(Execute):
     """Execute the student's cells in a sandboxed kernel and the test cells in the grader."""
 
@@ -204,6 +218,9 @@ class SealedExecute(Execute):
         is_test = utils.is_grade(cell) and grade_id in self._tests
         if self._stopped:
             cell.outputs = [_error("NotGraded", self._stopped)] if utils.is_grade(cell) else []
+            return cell, resources
+        if is_demonstration(cell):
+            cell.outputs = [new_output("stream", name="stdout", text=NOT_RUN_WHEN_GRADED)]
             return cell, resources
         if is_test:
             return self._run_test(cell, grade_id), resources

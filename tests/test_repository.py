@@ -182,3 +182,25 @@ def test_the_readme_layout_table_names_every_module_of_the_grader_in_its_folder(
     for path in rows:
         first = path.split("`, `")[0].split("/<")[0]
         assert (ROOT / first).exists() or first in ("submitted/", "gradebook.db"), f"{path}: not in the tree"
+
+
+@pytest.mark.parametrize("chapter", chapters(ROOT))
+def test_a_demonstration_that_grading_skips_defines_nothing_a_later_cell_uses(chapter):
+    """Grading does not run a cell tagged `demonstration` (autograder.execute): it must be
+    outside nbgrader's cells, and no later code cell may read a name it assigns."""
+    import ast
+
+    from autograder.execute import DEMONSTRATION, is_demonstration
+
+    nb = nbformat.read(next((ROOT / "solutions" / chapter).glob("*.ipynb")), as_version=4)
+    for index, cell in enumerate(nb.cells):
+        if DEMONSTRATION not in cell.get("metadata", {}).get("tags", []):
+            continue
+        assert is_demonstration(cell), f"cell {index} is tagged {DEMONSTRATION!r} but is an answer or a test"
+        tree = ast.parse(cell.source)
+        assigned = {n.id for n in ast.walk(tree) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)}
+        assigned |= {n.name for n in ast.walk(tree) if isinstance(n, (ast.FunctionDef, ast.ClassDef))}
+        for later in nb.cells[index + 1:]:
+            if later.cell_type == "code":
+                used = {n.id for n in ast.walk(ast.parse(later.source)) if isinstance(n, ast.Name)}
+                assert not assigned & used, f"cell {index} assigns {sorted(assigned & used)}, which a later cell uses"

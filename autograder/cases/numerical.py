@@ -18,8 +18,8 @@ from adcourse.functions import (GRADIENT, JACOBIAN, RULES, SCALAR, Fn, backward_
                                 derivative_of, gradient_of)
 from autograder.cases import generator
 from adcourse.tolerance import POLICIES
-from autograder.checking import Case, Unacceptable
-from adcourse.diagnostics import Mistake
+from autograder.checking import Case, CheckFailure, Unacceptable, _answers
+from adcourse.diagnostics import Mistake, as_array
 from autograder.reference import numerical as ref
 
 #: Explicit steps: large enough that formulas of different order give different values.
@@ -117,24 +117,26 @@ DEFAULT_STEPS = {"forward_difference": 1e-6, "central_difference": 1e-5, "richar
                  "directional_difference": 1e-5, "numerical_hessian": 1e-4}
 
 
-def with_default_step(exercise: str):
-    """A harness that calls the function without a step, and refuses an answer whose
-    default is not the exercise's: the call without h must give what the call with the
-    stated default gives (to the last bits: it is the same computation)."""
+def check_default_step(function, exercise: str, seed: int) -> None:
+    """CheckFailure unless `function`, called without h, gives what it gives with h set to
+    the exercise's default (to the last bits: it is the same computation). Both sets of
+    calls go to the kernel in one round trip each."""
     default = DEFAULT_STEPS[exercise]
-
-    def harness(function, *args):
-        fresh = [a.copy() if isinstance(a, np.ndarray) else a for a in args]  # both calls see the same x
-        implicit = function(*args)
-        explicit = function(*fresh, h=default)
-        if not POLICIES["same_value"].close(np.asarray(implicit, dtype=float),
-                                            np.asarray(explicit, dtype=float)).all():
-            shown = lambda v: np.array2string(np.asarray(v, dtype=float).ravel()[:3], precision=15)  # noqa: E731
-            raise Unacceptable(f"called without h it gives {shown(implicit)}, and with h={default:g} "
-                               f"{shown(explicit)}: the default step must be h={default:g}, as the "
-                               "exercise states")
-        return implicit
-    return harness
+    implicit = default_step_cases(exercise, seed)
+    explicit = [Case(case.args, {**case.kwargs, "h": default}) for case in implicit]
+    shown = lambda v: np.array2string(np.asarray(v, dtype=float).ravel()[:3], precision=15)  # noqa: E731
+    failures = []
+    for case, without, with_h in zip(implicit, _answers(function, implicit), _answers(function, explicit)):
+        if isinstance(without, BaseException) or isinstance(with_h, BaseException):
+            continue  # an error is the other checks' to report
+        a, b = as_array(without[0]), as_array(with_h[0])
+        if a is None or b is None or a.shape != b.shape or not POLICIES["same_value"].close(a, b).all():
+            failures.append(f"{case.show(exercise)}: called without h it gives {shown(without[0])}, and with "
+                            f"h={default:g} {shown(with_h[0])}: the default step must be h={default:g}, as "
+                            "the exercise states")
+    if failures:
+        raise CheckFailure(f"{len(failures)} of {len(implicit)} test cases of `{exercise}` failed.\n\n"
+                           + "\n\n".join(failures[:2]))
 
 
 def default_step_cases(exercise: str, seed: int) -> list[Case]:

@@ -9,16 +9,14 @@ def test_forward_difference_hidden(forward_difference):
     """`forward_difference` against the reference on random functions, points and steps. Called without a step, it uses the exercise's default."""
     compare(forward_difference, "numerical.forward_difference", cases.derivative_cases(seed=101),
             policy="finite_difference")
-    compare(forward_difference, "numerical.forward_difference", cases.default_step_cases("forward_difference", seed=1001),
-            policy="finite_difference", harness=cases.with_default_step("forward_difference"))
+    cases.check_default_step(forward_difference, "forward_difference", seed=1001)
 
 
 def test_central_difference_hidden(central_difference):
     """`central_difference` against the reference on random functions, points and steps. Called without a step, it uses the exercise's default."""
     compare(central_difference, "numerical.central_difference", cases.derivative_cases(seed=102),
             policy="finite_difference")
-    compare(central_difference, "numerical.central_difference", cases.default_step_cases("central_difference", seed=1002),
-            policy="finite_difference", harness=cases.with_default_step("central_difference"))
+    cases.check_default_step(central_difference, "central_difference", seed=1002)
 
 
 def test_complex_step_hidden(complex_step):
@@ -32,8 +30,7 @@ def test_richardson_hidden(richardson):
     place of the student's (a mistake there costs points at `central_difference` only). Called without a step, it uses the exercise's default."""
     compare(richardson, "numerical.richardson", cases.derivative_cases(seed=104), policy="finite_difference",
             isolate=("central_difference",))
-    compare(richardson, "numerical.richardson", cases.default_step_cases("richardson", seed=1004),
-            policy="finite_difference", harness=cases.with_default_step("richardson"), isolate=("central_difference",))
+    cases.check_default_step(richardson, "richardson", seed=1004)
 
 
 def test_step_errors_hidden(step_errors):
@@ -46,16 +43,14 @@ def test_numerical_gradient_hidden(numerical_gradient):
     """`numerical_gradient` against the reference on arrays of every shape, inputs left unchanged. Called without a step, it uses the exercise's default."""
     compare(numerical_gradient, "numerical.numerical_gradient", cases.gradient_cases(seed=106),
             policy="finite_difference")
-    compare(numerical_gradient, "numerical.numerical_gradient", cases.default_step_cases("numerical_gradient", seed=1006),
-            policy="finite_difference", harness=cases.with_default_step("numerical_gradient"))
+    cases.check_default_step(numerical_gradient, "numerical_gradient", seed=1006)
 
 
 def test_numerical_jacobian_hidden(numerical_jacobian):
     """`numerical_jacobian` against the reference on random vector functions and points. Called without a step, it uses the exercise's default."""
     compare(numerical_jacobian, "numerical.numerical_jacobian", cases.jacobian_cases(seed=107),
             policy="finite_difference")
-    compare(numerical_jacobian, "numerical.numerical_jacobian", cases.default_step_cases("numerical_jacobian", seed=1007),
-            policy="finite_difference", harness=cases.with_default_step("numerical_jacobian"))
+    cases.check_default_step(numerical_jacobian, "numerical_jacobian", seed=1007)
 
 
 def test_relative_error_hidden(relative_error):
@@ -75,8 +70,7 @@ def test_directional_difference_hidden(directional_difference):
     twice. Called without a step, it uses the exercise's default."""
     compare(directional_difference, "numerical.directional_difference", cases.directional_cases(seed=110),
             policy="finite_difference", harness=cases.counted_evaluations)
-    compare(directional_difference, "numerical.directional_difference", cases.default_step_cases("directional_difference", seed=1010),
-            policy="finite_difference", harness=cases.with_default_step("directional_difference"))
+    cases.check_default_step(directional_difference, "directional_difference", seed=1010)
 
 
 def test_numerical_hessian_hidden(numerical_hessian):
@@ -84,5 +78,4 @@ def test_numerical_hessian_hidden(numerical_hessian):
     reach differ. Called without a step, it uses the exercise's default."""
     compare(numerical_hessian, "numerical.numerical_hessian", cases.hessian_cases(seed=111),
             policy="second_difference")
-    compare(numerical_hessian, "numerical.numerical_hessian", cases.default_step_cases("numerical_hessian", seed=1011),
-            policy="second_difference", harness=cases.with_default_step("numerical_hessian"))
+    cases.check_default_step(numerical_hessian, "numerical_hessian", seed=1011)
