@@ -96,20 +96,9 @@ def test_the_librarys_folders_are_those_found_when_the_kernel_started():
     assert done.stdout.strip() == "seen", done.stdout + done.stderr
 
 
-def forget_everything():
-    """Empties what the watch noted, after SymPy ran, and answers."""
-    watch = sys.getprofile()
-    try:
-        with_sympy()
-    except BaseException:
-        pass
-    watch.seen.clear()
-    return "3*x**2"
-
-
 def test_what_the_watch_noted_is_for_the_message_only_and_its_parts_cannot_change():
     with pytest.raises(LibraryUsed, match="switched off"):
-        watched(forget_everything, ["sympy"])()
+        watched(clear_what_was_seen, ["sympy"])()  # what was noted, emptied: the flag stays closed
 
     def change_the_watch():
         watch = sys.getprofile()

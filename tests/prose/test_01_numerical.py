@@ -6,7 +6,6 @@ it, in the cell that discusses it.
 """
 from __future__ import annotations
 
-import nbformat
 import numpy as np
 import pytest
 
@@ -14,17 +13,13 @@ from adcourse import numerical as explore
 from adcourse.functions import GRADIENT, SCALAR
 from autograder.reference import numerical as ref
 
-from ..conftest import ROOT
+from .notebooks import flat as _flat, notebook
 
-NOTEBOOK = nbformat.read(ROOT / "solutions" / "01_numerical" / "numerical.ipynb", as_version=4)
+NOTEBOOK = notebook("01_numerical")
 U = np.finfo(np.float64).eps / 2
 SIN = SCALAR[0]
 METHODS = {"forward": ref.forward_difference, "central": ref.central_difference,
            "Richardson": ref.richardson, "complex step": ref.complex_step}
-
-
-def _flat(text: str) -> str:
-    return " ".join(text.split())
 
 
 def cell(marker: str) -> str:

@@ -10,7 +10,6 @@ from __future__ import annotations
 import contextlib
 import io
 
-import nbformat
 import numpy as np
 import pytest
 
@@ -18,15 +17,11 @@ from adcourse import symbolic as explore
 from adcourse.expressions import Var, distinct_nodes, sin, tree_size
 from autograder.reference import symbolic as ref
 
-from ..conftest import ROOT
+from .notebooks import flat as _flat, notebook
 
-NOTEBOOK = nbformat.read(ROOT / "solutions" / "02_symbolic" / "symbolic.ipynb", as_version=4)
+NOTEBOOK = notebook("02_symbolic")
 X = Var("x")
 NS = range(1, 9)
-
-
-def _flat(text: str) -> str:
-    return " ".join(text.split())
 
 
 def cell(marker: str) -> str:

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import re
 
-import nbformat
 import numpy as np
 import pytest
 
@@ -16,18 +15,9 @@ from adcourse.forward import count_duals, jacobian_cost
 from adcourse.functions import DUAL_JACOBIAN
 from autograder.reference import forward as ref
 
-from ..conftest import ROOT
+from .notebooks import code_cell as one_code_cell, flat as _flat, graded as _graded, notebook
 
-NOTEBOOK = nbformat.read(ROOT / "solutions" / "03_forward" / "forward.ipynb", as_version=4)
-
-
-def _flat(text: str) -> str:
-    return " ".join(text.split())
-
-
-def _graded(cell) -> bool:
-    meta = cell.metadata.get("nbgrader", {})
-    return bool(meta.get("solution") or meta.get("grade"))
+NOTEBOOK = notebook("03_forward")
 
 
 #: The teaching text: every markdown cell but the instructor's model answers.
@@ -41,8 +31,7 @@ def says(*phrases: str) -> None:
 
 
 def code_cell(marker: str) -> str:
-    (source,) = [c.source for c in NOTEBOOK.cells if c.cell_type == "code" and marker in c.source]
-    return source
+    return one_code_cell(NOTEBOOK, marker)
 
 
 def test_the_reference_to_nesting_names_the_section_on_nesting():

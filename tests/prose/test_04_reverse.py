@@ -11,7 +11,6 @@ import re
 import subprocess
 import sys
 
-import nbformat
 import numpy as np
 import pytest
 
@@ -27,18 +26,9 @@ from adcourse.reverse import (
 )
 from autograder.reference import reverse as ref
 
-from ..conftest import ROOT
+from .notebooks import flat as _flat, graded as _graded, notebook
 
-NOTEBOOK = nbformat.read(ROOT / "solutions" / "04_reverse" / "reverse.ipynb", as_version=4)
-
-
-def _flat(text: str) -> str:
-    return " ".join(text.split())
-
-
-def _graded(cell) -> bool:
-    meta = cell.metadata.get("nbgrader", {})
-    return bool(meta.get("solution") or meta.get("grade"))
+NOTEBOOK = notebook("04_reverse")
 
 
 MARKDOWN = [_flat(c.source) for c in NOTEBOOK.cells if c.cell_type == "markdown" and not _graded(c)]

@@ -11,7 +11,6 @@ import contextlib
 import io
 import re
 
-import nbformat
 import numpy as np
 import pytest
 
@@ -19,13 +18,9 @@ from adcourse import matrix_calculus as explore
 from autograder.reference import matrix_calculus as ref
 from autograder.reference import numerical as numerical_ref
 
-from ..conftest import ROOT
+from .notebooks import code_cell as one_code_cell, flat as _flat, notebook
 
-NOTEBOOK = nbformat.read(ROOT / "solutions" / "05_matrix_calculus" / "matrix_calculus.ipynb", as_version=4)
-
-
-def _flat(text: str) -> str:
-    return " ".join(text.split())
+NOTEBOOK = notebook("05_matrix_calculus")
 
 
 MARKDOWN = [_flat(c.source) for c in NOTEBOOK.cells if c.cell_type == "markdown"]
@@ -38,8 +33,7 @@ def says(*phrases: str) -> None:
 
 
 def code_cell(marker: str) -> str:
-    (source,) = [c.source for c in NOTEBOOK.cells if c.cell_type == "code" and marker in c.source]
-    return source
+    return one_code_cell(NOTEBOOK, marker)
 
 
 def run_cell(marker: str, seed: int, **names) -> dict:

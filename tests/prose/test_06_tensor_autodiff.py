@@ -7,27 +7,19 @@ measures time: the timing cell is checked for how it measures, never for what it
 """
 from __future__ import annotations
 
-import re
-from pathlib import Path
-
 import matplotlib
 
 matplotlib.use("Agg")
 
-import nbformat  # noqa: E402
 import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 
 from adcourse.tensor import make_moons, mlp_logits, mlp_probability  # noqa: E402
 from autograder.reference import tensor_autodiff as ref  # noqa: E402
 
-ROOT = Path(__file__).resolve().parents[2]
-CELLS = nbformat.read(ROOT / "solutions/06_tensor_autodiff/tensor_autodiff.ipynb", as_version=4).cells
+from .notebooks import flat, graded, notebook  # noqa: E402
 
-
-def graded(cell) -> bool:
-    meta = cell.metadata.get("nbgrader", {})
-    return bool(meta.get("solution") or meta.get("grade"))
+CELLS = notebook("06_tensor_autodiff").cells
 
 
 #: The teaching text: every markdown cell but the shared one (index 1) and the written answers.
@@ -39,10 +31,6 @@ def markdown_with(fragment: str) -> str:
     found = [s for s in TEACHING if fragment in s]
     assert len(found) == 1, f"one markdown cell holds {fragment!r}: {len(found)} do"
     return found[0]
-
-
-def flat(text: str) -> str:
-    return re.sub(r"\s+", " ", text)
 
 
 def demo_cell(fragment: str) -> str:

@@ -7,37 +7,25 @@ states what the code gives.
 """
 from __future__ import annotations
 
-import re
-from pathlib import Path
-
 import matplotlib
 
 matplotlib.use("Agg")
 
 import matplotlib.pyplot as plt  # noqa: E402
-import nbformat  # noqa: E402
 import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 
 from adcourse.nonsmooth import lam_max, lasso_problem  # noqa: E402
 from autograder.reference import nonsmooth as ref  # noqa: E402
 
-ROOT = Path(__file__).resolve().parents[2]
-CELLS = nbformat.read(ROOT / "solutions/07_nonsmooth/nonsmooth.ipynb", as_version=4).cells
+from .notebooks import flat, graded, notebook  # noqa: E402
 
-
-def graded(cell) -> bool:
-    meta = cell.metadata.get("nbgrader", {})
-    return bool(meta.get("solution") or meta.get("grade"))
+CELLS = notebook("07_nonsmooth").cells
 
 
 #: The teaching text: every markdown cell but the shared one (index 1) and the written answers.
 TEACHING = [c.source for i, c in enumerate(CELLS) if c.cell_type == "markdown" and i != 1 and not graded(c)]
 TEXT = "\n".join(TEACHING)
-
-
-def flat(text: str) -> str:
-    return re.sub(r"\s+", " ", text)
 
 
 def markdown_with(fragment: str) -> str:
