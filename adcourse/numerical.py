@@ -152,8 +152,10 @@ def plot_step_errors(ax, methods: dict, fn=SCALAR[0], x: float = 1.0,
 
 
 def step_error_table(methods: dict, fn=SCALAR[0], x: float = 1.0, hs=HS) -> list[dict]:
-    """For each method that runs: the model's best step and error (None for the complex
-    step) and the smallest error measured on the grid `hs`, with its step."""
+    """For each method that runs: the model's best step and error, and the smallest error
+    measured on the grid `hs`, with its step. A method with no round-off arm (the complex
+    step: no model, "model h" None) has no best step to find; its row gives instead the
+    largest error over the steps h <= `FLAT_BELOW` ("measured h" None, "flat error")."""
     rows = []
     for label, method in methods.items():
         try:
@@ -161,10 +163,19 @@ def step_error_table(methods: dict, fn=SCALAR[0], x: float = 1.0, hs=HS) -> list
         except Exception:
             continue
         best = int(np.argmin(errors))
-        predicted = predicted_best(label, fn, x) or (None, None)
+        predicted = predicted_best(label, fn, x)
+        if predicted is None:
+            rows.append({"method": label, "model h": None, "model error": None, "measured h": None,
+                         "measured error": None,
+                         "flat error": float(np.max(np.asarray(errors)[np.asarray(hs) <= FLAT_BELOW]))})
+            continue
         rows.append({"method": label, "model h": predicted[0], "model error": predicted[1],
                      "measured h": float(hs[best]), "measured error": float(errors[best])})
     return rows
+
+
+#: Steps at and below which the complex step's error is read as flat (step_error_table).
+FLAT_BELOW = 1e-8
 
 
 def render_step_errors(methods: dict, fn=SCALAR[0], x: float = 1.0,

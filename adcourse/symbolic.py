@@ -102,6 +102,22 @@ def swell_sizes(logistic_map, diff, simplify, count_nodes, ns=range(1, 9)) -> di
     return sizes
 
 
+def in_table1_form(polynomial) -> str:
+    """A polynomial in x (SymPy, or an Expr) as Table 1 of Baydin et al. writes the logistic
+    map's derivatives: rising powers, from degree 2 on with the constant term factored out."""
+    import sympy
+    expanded = sympy.expand(polynomial.to_sympy() if isinstance(polynomial, Expr) else polynomial)
+    if not expanded.free_symbols:
+        return str(expanded)
+    coefficients = sympy.Poly(expanded, *expanded.free_symbols).all_coeffs()[::-1]  # rising powers
+    factor = coefficients[0] if len(coefficients) > 2 and coefficients[0] not in (0, 1) else 1
+    terms = [("- " if c < 0 else "+ ") + (str(abs(c)) if k == 0 or abs(c) != 1 else "")
+             + ("" if k == 0 else "x" if k == 1 else f"x^{k}")
+             for k, c in ((k, c / factor) for k, c in enumerate(coefficients)) if c != 0]
+    text = " ".join(terms)[2:] if terms[0][0] == "+" else "-" + " ".join(terms)[2:]
+    return text if factor == 1 else f"{factor}({text})"
+
+
 def swell_table(sizes: dict) -> str:
     """The sizes as a table, with the ratio of each derivative's tree to the one before."""
     def column(key, n):
@@ -232,11 +248,8 @@ def trace(program, value: float, name: str = "x") -> tuple[Expr, list[bool]]:
 # --- drawing a tree -------------------------------------------------------------------------
 
 def _label(node: Expr) -> str:
-    if node.op == "const":
-        return f"{node.value:g}"
-    if node.op == "var":
-        return node.name
-    return {"neg": "-"}.get(node.op, node.op)
+    return (f"{node.value:g}" if node.op == "const" else node.name if node.op == "var"
+            else {"neg": "-"}.get(node.op, node.op))
 
 
 def draw_tree(ax, expr: Expr, max_nodes: int = 80) -> int:

@@ -16,6 +16,7 @@ out lives here only, so it can change without touching any notebook.
 """
 from __future__ import annotations
 
+import contextvars
 import copy
 import importlib
 from dataclasses import dataclass, field
@@ -35,6 +36,12 @@ __all__ = ["Case", "CheckFailure", "Unacceptable", "check_close", "compare", "re
 
 #: How many failing cases a message spells out; the rest are counted.
 REPORTED_FAILURES = 2
+
+#: Whether a failing case is compared with the exercise's typical mistakes and the generic
+#: diagnostics, to name what went wrong. Grading always names them; a test that asks only
+#: which cells fail (the same cells under another salt) may turn it off, since the outcome,
+#: pass or fail, is the same either way and naming runs every mistake on every failing case.
+NAMING = contextvars.ContextVar("autograder_naming", default=True)
 
 
 @dataclass(frozen=True)
@@ -135,7 +142,7 @@ def _run_case(answer, ref, case: Case, tol, name, mistakes) -> str | None:
     why = mismatch(got, expected, tol)
     if why is None:
         return None
-    e = as_array(expected)
+    e = as_array(expected) if NAMING.get() else None
     # A mistake the chapter names, when one reproduces the answer, says more than a
     # generic hint (the NaN of a general power rule is the rule's, not any NaN).
     hint = recognise(got, mistakes, call, tol, e) if e is not None else None

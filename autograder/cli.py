@@ -26,7 +26,8 @@ def main(argv: list[str] | None = None) -> int:
                                               "(several chapters: one batch)")
     grade.add_argument("chapters", nargs="+", metavar="chapter")
     grade.add_argument("--workers", "-j", type=int, default=None,
-                       help="submissions graded at once on this machine (default: its cores)")
+                       help="submissions graded at once on this machine (default: its cores, "
+                            "but at most one per 6 submissions)")
     grade.add_argument("--scheduler", metavar="ADDRESS", default=None,
                        help="grade on the Dask cluster whose scheduler is at ADDRESS "
                             "(e.g. tcp://10.0.0.5:8786) instead of on this machine")

@@ -8,8 +8,8 @@ from __future__ import annotations
 #: Samples whose answers are right but written differently: full marks.
 ALTERNATIVES = {"01_numerical": ("kim_alternative", "lea_warnings"),
                 "02_symbolic": ("kai_alternative",),
-                "03_forward": ("jade_alternative", "ola_pow_by_exp_log"),
-                "04_reverse": ("lia_alternative", "pat_wraps_numbers"),
+                "03_forward": ("jade_alternative", "ola_pow_by_exp_log", "wes_depth_tags"),
+                "04_reverse": ("lia_alternative", "pat_wraps_numbers", "ivy_micrograd"),
                 "05_matrix_calculus": ("nora_alternative",),
                 "06_tensor_autodiff": ("kai_alternative",),
                 "07_nonsmooth": ("kai_alternative",)}
@@ -53,6 +53,11 @@ FEEDBACK = {
         ("nia_vector_transposed", "the Jacobian is transposed: row i of the output's tangent is the gradient"),
         ("vera_default_tangent", "Dual(value) is a constant: its default tangent is 0.0"),
         ("wim_strict_comparisons", "<= and >= are by value"),
+        ("pia_no_tags", "perturbation confusion: every call used the same tag (or none)"),
+        ("rex_one_tag", "perturbation confusion: every call used the same tag (or none)"),
+        ("sam_tag_ignored", "the tangent of f's result was read whatever its tag"),
+        ("tom_left_outer", "the left operand was made the outer dual number whatever the tags"),
+        ("uma_older_outer", "the older tag was made the outer dual number"),
         ("untouched", "is not answered yet"),
     ],
     "04_reverse": [
@@ -64,6 +69,10 @@ FEEDBACK = {
         ("quin_grad_order", "the partial derivatives are in the wrong order"),
         ("rae_relu", "relu'(0) is 0 in this course"),
         ("sam_twice", "backward called twice changed the gradients"),
+        ("ada_running_sum", "the gradients of earlier steps were added into each step's"),
+        ("dot_loss_after", "each loss was recorded after its step"),
+        ("gil_neuron_order", "the parameters were read neuron by neuron"),
+        ("jon_by_hand", "called backward 0 times"),
         ("untouched", "is not answered yet"),
     ],
     "05_matrix_calculus": [

@@ -68,6 +68,21 @@ def test_student_notebooks_hold_no_solution_or_hidden_test(path):
                 assert line.strip() not in text, f"solution line in {path.name}: {line.strip()}"
 
 
+@pytest.mark.parametrize("path", sorted(ROOT.glob("course/*/*.ipynb")), ids=lambda p: p.parent.name)
+def test_student_notebooks_import_nothing_of_the_grader(path):
+    """A student's Jupyter has `adcourse` only (deploy/student-package): no code cell of a
+    student notebook, a visible test included, may import `autograder`."""
+    import ast
+
+    for index, cell in enumerate(nbformat.read(path, as_version=4).cells):
+        if cell.cell_type != "code":
+            continue
+        for node in ast.walk(ast.parse(cell.source)):
+            names = ([a.name for a in node.names] if isinstance(node, ast.Import)
+                     else [node.module or ""] if isinstance(node, ast.ImportFrom) else [])
+            assert not any(n.split(".")[0] == "autograder" for n in names), f"cell {index} imports {names}"
+
+
 def _requirements(specs):
     return {re.split(r"[<>=!~ ]", s, maxsplit=1)[0].lower(): s.replace(" ", "") for s in specs}
 
@@ -200,6 +215,8 @@ def test_a_demonstration_that_grading_skips_defines_nothing_a_later_cell_uses(ch
         tree = ast.parse(cell.source)
         assigned = {n.id for n in ast.walk(tree) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)}
         assigned |= {n.name for n in ast.walk(tree) if isinstance(n, (ast.FunctionDef, ast.ClassDef))}
+        assigned |= {(a.asname or a.name).split(".")[0] for n in ast.walk(tree)
+                     if isinstance(n, (ast.Import, ast.ImportFrom)) for a in n.names}
         for later in nb.cells[index + 1:]:
             if later.cell_type == "code":
                 used = {n.id for n in ast.walk(ast.parse(later.source)) if isinstance(n, ast.Name)}

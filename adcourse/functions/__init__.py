@@ -12,9 +12,9 @@ chapter 06). Every name is importable from `adcourse.functions` itself.
 """
 from __future__ import annotations
 
-from .dual import DUAL_JACOBIAN, DUAL_SCALAR, TABLE2, VECTOR_MODE_PROGRAM, components, d_cos, d_exp, d_log, d_sin, d_sqrt, d_tanh, stack
+from .dual import DUAL_JACOBIAN, DUAL_SCALAR, NESTED, NESTED_PROGRAM, TABLE2, VECTOR_MODE_PROGRAM, components, d_cos, d_exp, d_log, d_sin, d_sqrt, d_tanh, stack
 from .reverse import (BACKWARD_PROGRAM, BINARY_PROGRAM, ELEMENTARY_PROGRAM, GRAPHS, OPERATION_PROGRAM, OPERATIONS, REVERSE, TABLE3,
-                      r_cos, r_exp, r_log, r_sin, r_tanh)
+                      TRAINING_PROGRAM, r_cos, r_exp, r_log, r_sin, r_tanh)
 from .scalar import (DERIVATIVES, GRADIENT, GRADIENTS, JACOBIAN, RULES, SCALAR, Fn, FnOfArgs, backward_difference,
                      derivative_of, five_point, gradient_of)
 from .tensor import (MAX_PATHS, TENSOR_BACKWARD, TENSOR_GRAPHS, TENSOR_OPERATION, TENSOR_OPERATIONS, TENSOR_PROGRAMS,
@@ -22,12 +22,13 @@ from .tensor import (MAX_PATHS, TENSOR_BACKWARD, TENSOR_GRAPHS, TENSOR_OPERATION
 
 #: Every function of the catalogue: what may cross to a student's kernel by name.
 CATALOGUE = (SCALAR + GRADIENT + JACOBIAN + RULES + DERIVATIVES + GRADIENTS + DUAL_SCALAR + DUAL_JACOBIAN
-             + REVERSE + (BACKWARD_PROGRAM, OPERATION_PROGRAM, ELEMENTARY_PROGRAM, BINARY_PROGRAM, VECTOR_MODE_PROGRAM) + TENSOR_PROGRAMS)
+             + REVERSE + (BACKWARD_PROGRAM, OPERATION_PROGRAM, ELEMENTARY_PROGRAM, BINARY_PROGRAM, VECTOR_MODE_PROGRAM, NESTED_PROGRAM) + NESTED
+             + TENSOR_PROGRAMS + (TRAINING_PROGRAM,))
 
-__all__ = ["CATALOGUE", "by_name", "BACKWARD_PROGRAM", "BINARY_PROGRAM", "DERIVATIVES", "DUAL_JACOBIAN", "DUAL_SCALAR",
-           "ELEMENTARY_PROGRAM", "Fn", "FnOfArgs", "GRADIENT", "GRADIENTS", "GRAPHS", "JACOBIAN", "MAX_PATHS",
+__all__ = ["CATALOGUE", "by_name", "in_kernel", "BACKWARD_PROGRAM", "BINARY_PROGRAM", "DERIVATIVES", "DUAL_JACOBIAN", "DUAL_SCALAR",
+           "ELEMENTARY_PROGRAM", "Fn", "FnOfArgs", "GRADIENT", "GRADIENTS", "GRAPHS", "JACOBIAN", "MAX_PATHS", "NESTED", "NESTED_PROGRAM",
            "OPERATIONS", "OPERATION_PROGRAM", "REVERSE", "RULES", "SCALAR", "TABLE2", "TABLE3", "TENSOR_BACKWARD",
-           "TENSOR_GRAPHS", "TENSOR_OPERATION", "TENSOR_OPERATIONS", "TENSOR_PROGRAMS", "VECTOR_MODE_PROGRAM",
+           "TENSOR_GRAPHS", "TENSOR_OPERATION", "TENSOR_OPERATIONS", "TENSOR_PROGRAMS", "TRAINING_PROGRAM", "VECTOR_MODE_PROGRAM",
            "backward_difference",
            "components", "d_cos", "d_exp", "d_log", "d_sin", "d_sqrt", "d_tanh", "derivative_of", "five_point",
            "gradient_of", "operate", "pull_back", "r_cos", "r_exp", "r_log", "r_sin", "r_tanh", "stack"]
@@ -40,3 +41,12 @@ def by_name(name: str) -> Fn:
             return fn
     raise KeyError(f"no catalogue function named {name!r}")
 
+
+def in_kernel(program: Fn, like):
+    """The catalogue program `program`, to be called where `like` (a student's function
+    or class) lives. In a notebook's own kernel that is here: `program` itself. When the
+    grader holds `like` as a proxy of the student's kernel, the call runs `program` there,
+    in one round trip (`autograder.sealed.in_kernel`); so a test cell can run a program
+    that calls the student's function inside the functions it passes."""
+    run = getattr(type(like), "_course_in_kernel", None)
+    return program if run is None else run(like, program)

@@ -13,7 +13,7 @@ from typing import Callable
 
 import numpy as np
 
-from .scalar import Fn, _j_polar, _j_poly, _sech2
+from .scalar import Fn, FnOfArgs, _j_polar, _j_poly, _sech2
 
 
 def _is_dual(x) -> bool:
@@ -134,3 +134,65 @@ DUAL_JACOBIAN = (
 #: The function of Table 2 of Baydin et al. (2018), f(x1, x2) = ln(x1) + x1 x2 - sin(x2).
 TABLE2 = DUAL_JACOBIAN[2]
 
+
+
+def _nested_program(args):
+    """(derivative_tagged, program, x0): program(derivative_tagged, x0), which must be a
+    number (the outermost call has no outer call to hand a dual number to)."""
+    derivative, program, x0 = args
+    result = program(derivative, x0)
+    if _is_dual(result) or not isinstance(result, (int, float, np.ndarray, np.generic)) or np.ndim(result) != 0:
+        raise ValueError(f"the outermost call returned {result!r:.100}, not a number: with no call "
+                         "outside it, its derivative is a plain number")
+    return float(result)
+
+
+NESTED_PROGRAM = Fn("nested derivatives of the student's derivative_tagged (forward-ready program)",
+                    _nested_program, df=None)
+
+# Programs of nested derivatives: each takes a derivative function D (a student's
+# derivative_tagged) and a point x0, and returns a number built from + - * and calls of D;
+# `df` gives the exact result, with D the true derivative. Their names say what they compute.
+NESTED = (
+    FnOfArgs("d/dx [x * d/dy (x + y) at y = 1]",
+             lambda D, x: D(lambda u: u * D(lambda v: u + v, 1.0), x), lambda x: 1.0 + 0 * x),
+    FnOfArgs("d/dx [x * d/dy (x * y) at y = 2]",
+             lambda D, x: D(lambda u: u * D(lambda v: u * v, 2.0), x), lambda x: 2 * x),
+    FnOfArgs("d/dx [d/dy (y * y * y - y * x) at y = x]",
+             lambda D, x: D(lambda u: D(lambda v: v * v * v - v * u, u), x), lambda x: 6 * x - 1),
+    FnOfArgs("d/dx [d/dy (y * y * x) at y = x] * x",
+             lambda D, x: D(lambda u: D(lambda v: v * v * u, u) * u, x), lambda x: 6 * x ** 2),
+    FnOfArgs("d/dx [d/dy (x * y * y + y * x * x) at y = 1.5]",
+             lambda D, x: D(lambda u: D(lambda v: u * v * v + v * u * u, 1.5), x), lambda x: 3 + 2 * x),
+    FnOfArgs("d/dx [x * d/dy [y * d/dz (x * y * z) at z = 1] at y = 2]",
+             lambda D, x: D(lambda u: u * D(lambda v: v * D(lambda w: u * v * w, 1.0), 2.0), x),
+             lambda x: 8 * x),
+    FnOfArgs("d/dx [d/dy [d/dz (z * y * x + y * z) at z = y] * y at y = x] - x",
+             lambda D, x: D(lambda u: D(lambda v: D(lambda w: w * v * u + v * w, v) * v, u) - u, x),
+             lambda x: 4 * x + 1),
+    FnOfArgs("d/dx [d/dy (x * x) at y = 1]",
+             lambda D, x: D(lambda u: D(lambda v: u * u, 1.0), x), lambda x: 0 * x),
+    FnOfArgs("d/dx [x * (1 + d/dy (x * x) at y = 1)]",
+             lambda D, x: D(lambda u: u * (1 + D(lambda v: u * u, 1.0)), x), lambda x: 1.0 + 0 * x),
+    FnOfArgs("d/dx [d/dy (x * y) at y = 1 + d/dz (z * z + x) at z = x]",
+             lambda D, x: D(lambda u: D(lambda v: u * v, 1.0) + D(lambda w: w * w + u, u), x),
+             lambda x: 3.0 + 0 * x),
+    FnOfArgs("d/dx [2 - x * d/dy ((y - x) * (x - y * y)) at y = x]",
+             lambda D, x: D(lambda u: 2 - u * D(lambda v: (v - u) * (u - v * v), u), x),
+             lambda x: 3 * x ** 2 - 2 * x),
+    FnOfArgs("d/dx (3 x**3 - 2 x + 1)", lambda D, x: D(lambda u: 3 * u * u * u - 2 * u + 1, x),
+             lambda x: 9 * x ** 2 - 2),
+    FnOfArgs("d/dx (-(x * x) + (2 - x) * x)", lambda D, x: D(lambda u: -(u * u) + (2 - u) * u, x),
+             lambda x: 2 - 4 * x),
+    FnOfArgs("d/dx 5 (a constant)", lambda D, x: D(lambda u: 5.0, x), lambda x: 0 * x),
+    FnOfArgs("d/dx (x - x)", lambda D, x: D(lambda u: u - u, x), lambda x: 0 * x),
+    # A number on either side of each operator, on a dual number whose tangent is not 0.
+    FnOfArgs("d/dx (1 + x * x)", lambda D, x: D(lambda u: 1 + u * u, x), lambda x: 2 * x),
+    FnOfArgs("d/dx ((x - 1) * (x - 1))", lambda D, x: D(lambda u: (u - 1) * (u - 1), x), lambda x: 2 * x - 2),
+    FnOfArgs("d/dx ((1 - x) * (3 - x * x))", lambda D, x: D(lambda u: (1 - u) * (3 - u * u), x),
+             lambda x: 3 * x ** 2 - 2 * x - 3),
+    FnOfArgs("d/dx (x * 3 + (2 + x) * (x + 2))", lambda D, x: D(lambda u: u * 3 + (2 + u) * (u + 2), x),
+             lambda x: 2 * x + 7),
+    FnOfArgs("d/dx [x * d/dy (1 + y * x - 2) at y = x]",
+             lambda D, x: D(lambda u: u * D(lambda v: 1 + v * u - 2, u), x), lambda x: 2 * x),
+)

@@ -262,6 +262,41 @@ def _binary_program(args):
     return _result(out, getattr(function, "__name__", "the function"), unique)
 
 
+def _unchanged(now, kept) -> bool:
+    """`now` is still the list `kept` was a copy of: as long, each item of the same type and
+    equal to it (floats compared as floats, never by a student's own `==`)."""
+    return (type(now) is list and len(now) == len(kept)
+            and all(type(a) is type(b) and a == b for a, b in zip(now, kept)))
+
+
+def _training_program(args):
+    """(function, params, data, positional, keywords, count): function(params, data,
+    *positional, **keywords) with params a list of floats and data a list of (x1, x2, y)
+    tuples of floats, returned as (its answer, params left unchanged, data left unchanged,
+    calls of `backward`). With `count`, the calls of the `backward` that the function's
+    module defines (for a notebook: the answer of the exercise `backward`, which
+    `Var.backward()` calls too) are counted during the call; None when it has none."""
+    function, params, data, positional, keywords, count = args
+    params = [float(p) for p in params]
+    data = [tuple(float(v) for v in point) for point in data]
+    kept_params, kept_data = list(params), list(data)
+    names = getattr(function, "__globals__", None) if count else None
+    original = names.get("backward") if isinstance(names, dict) else None
+    calls = [0]
+    if callable(original):
+        def counted(*a, **k):
+            calls[0] += 1
+            return original(*a, **k)
+        names["backward"] = counted
+    try:
+        answer = function(params, data, *positional, **dict(keywords))
+    finally:
+        if callable(original):
+            names["backward"] = original
+    return (answer, _unchanged(params, kept_params), _unchanged(data, kept_data),
+            calls[0] if callable(original) else None)
+
+
 def _program(name: str, run: Callable) -> Fn:
     return Fn(name, run, df=None)
 
@@ -271,4 +306,5 @@ OPERATION_PROGRAM = _program("one operation on Vars (reverse-ready program)", _o
 ELEMENTARY_PROGRAM = _program("an elementary function of a Var (reverse-ready program)",
                               _elementary_program)
 BINARY_PROGRAM = _program("a function of two Vars (reverse-ready program)", _binary_program)
-
+TRAINING_PROGRAM = _program("a training function on lists, its inputs checked after the call "
+                            "(reverse-ready program)", _training_program)

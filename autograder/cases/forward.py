@@ -22,6 +22,8 @@ from autograder.checking import Case, Unacceptable
 from autograder.reference import forward as ref
 from autograder.sealed import in_kernel
 
+from .tagging import nested, tagged_cases, tagged_class, tagged_derivative  # noqa: F401 (the hidden test's)
+
 OPERATIONS = {
     "+": operator.add, "-": operator.sub, "*": operator.mul, "/": operator.truediv,
     "**": operator.pow, "<": operator.lt, ">": operator.gt, "<=": operator.le, ">=": operator.ge,
@@ -274,6 +276,28 @@ def _chainless(name):
 
 
 MISTAKES = {
+    "derivative_tagged": (
+        Mistake("the tangent of f's result was read whatever its tag: a TaggedDual of an outer "
+                "call's tag holds that call's perturbation, not this one's (when f does not depend "
+                "on its variable, its derivative is 0); read the tangent of a TaggedDual of this "
+                "call's tag only, look into the value and tangent of another tag's, and give 0.0 "
+                "for a number", tagged_derivative(check_tag=False)),
+        Mistake("perturbation confusion: every call used the same tag (or none), so an inner call "
+                "took the outer call's perturbation for its own (d/dx [x * d/dy (x + y)] gave 2, "
+                "not 1); each call must take a fresh tag, newer than the tags of the calls it runs "
+                "inside (a counter that grows), and seed TaggedDual(x, 1.0, tag)",
+                tagged_derivative(fresh=False)),
+        Mistake("when two tags met, the left operand was made the outer dual number whatever the "
+                "tags: then inner * outer and outer * inner nest differently and a later operation "
+                "treats a dual number that holds its perturbation as a constant; the newer (larger) "
+                "tag is the outer one, on either side",
+                tagged_derivative(tagged_class(lambda a, b: True))),
+        Mistake("the older tag was made the outer dual number: an inner call seeded at a point that "
+                "depends on an outer variable, TaggedDual(x, 1.0, t) with x a TaggedDual of an older "
+                "tag, already has the newer tag outside, and the two nestings mixed; the newer "
+                "(larger) tag is the outer one",
+                tagged_derivative(tagged_class(lambda a, b: a.tag < b.tag))),
+    ),
     "Dual": (
         Mistake("the product rule keeps one term only: (a + a'd)(b + b'd) has tangent a' b + a b'",
                 _ProductRuleOnlyOneSide),

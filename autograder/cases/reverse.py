@@ -11,7 +11,10 @@ one round trip (`autograder.sealed.in_kernel`), and reads back numbers:
   given), then the student's `backward`, then the gradients of chosen nodes: a random
   graph, a node used twice, Table 3, a chain 30,000 nodes deep, a graph with 2**60 paths,
   and `backward` called twice;
-* `grad`: the catalogue's reverse-ready functions of several numbers (`REVERSE`).
+* `grad`: the catalogue's reverse-ready functions of several numbers (`REVERSE`);
+* `train_scalar_mlp`: the student's function called in the kernel on lists (it uses the
+  student's own `Var`, `tanh` and `backward` there), its parameters and losses read back,
+  and whether it left its inputs as they were.
 
 The same programs run locally on the reference's `Var` and on the mistakes below, so a
 wrong answer is compared with, and named by, what each typical mistake would return.
@@ -23,11 +26,14 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from adcourse.checking import not_data
 from adcourse.diagnostics import Mistake
 from adcourse.functions import (BACKWARD_PROGRAM, BINARY_PROGRAM, ELEMENTARY_PROGRAM, OPERATION_PROGRAM,
-                                REVERSE)
+                                REVERSE, TRAINING_PROGRAM)
+from adcourse.remote import limited
+from adcourse.tolerance import POLICIES
 from autograder.cases import derived_seed, generator, ours
-from autograder.checking import Case, Unacceptable
+from autograder.checking import Case, CheckFailure, Unacceptable, _answers
 from autograder.reference import reverse as ref
 from autograder.sealed import in_kernel
 
@@ -243,6 +249,149 @@ def grad_cases(seed: int) -> list[Case]:
             for fn in REVERSE for _ in range(2)]
 
 
+# --- train_scalar_mlp -------------------------------------------------------------------------
+
+#: The exercise's defaults, and how many parameters its network has (3 hidden units).
+DEFAULT_LR, DEFAULT_STEPS, PARAMETERS = 0.1, 20, 13
+
+
+def _short(values) -> str:
+    shown = ", ".join(f"{v:.3g}" for v in values[:3])
+    return f"[{shown}, ... {len(values)} values]" if len(values) > 3 else f"[{shown}]"
+
+
+@dataclass(frozen=True)
+class Training:
+    """One call of train_scalar_mlp: params (13 floats), data ((x1, x2, y) triples), and lr
+    and steps, each given or left to its default, by keyword or (both) by position."""
+
+    params: tuple
+    data: tuple
+    lr: float | None = None
+    steps: int | None = None
+    positional: bool = False
+
+    @property
+    def count(self) -> int:
+        """How many losses the call must return."""
+        return DEFAULT_STEPS if self.steps is None else self.steps
+
+    def arguments(self) -> tuple[list, dict]:
+        """(positional, keywords) after params and data."""
+        if self.positional:
+            return [self.lr, self.steps], {}
+        given = {"lr": self.lr, "steps": self.steps}
+        return [], {k: v for k, v in given.items() if v is not None}
+
+    def __repr__(self):
+        points = ", ".join(f"({x1:.3g}, {x2:.3g}, {y:.3g})" for x1, x2, y in self.data[:2])
+        data = f"[{points}{', ...' if len(self.data) > 2 else ''} {len(self.data)} points]"
+        positional, keywords = self.arguments()
+        rest = [repr(v) for v in positional] + [f"{k}={v!r}" for k, v in keywords.items()]
+        return (f"{_short(self.params)}, {data}{''.join(', ' + r for r in rest)}; read as the "
+                f"{PARAMETERS} final parameters, then the {self.count} losses")
+
+
+def _floats(value, what: str, size: int) -> np.ndarray:
+    found = not_data(value)
+    if found is not None:
+        raise Unacceptable(f"{what} holds {found}: it must hold floats (for a Var, its .value)")
+    if not isinstance(value, (list, tuple, np.ndarray)):
+        raise Unacceptable(f"{what} is {value!r:.60}, not a list of {size} floats")
+    numbers = []
+    for v in value:
+        try:
+            numbers.append(float(v))
+        except (TypeError, ValueError):
+            raise Unacceptable(f"{what} holds {v!r:.60}: it must hold floats (for a Var, its "
+                               ".value)") from None
+    array = np.array(numbers, dtype=float)
+    if array.size != size:
+        raise Unacceptable(f"{what} has {array.size} entries, not {size}")
+    return array
+
+
+def training(function, run: Training) -> np.ndarray:
+    """The harness of `train_scalar_mlp`: the call in the kernel (the reference's here), its
+    inputs checked afterwards, its answer read as [13 final params..., losses...]."""
+    positional, keywords = run.arguments()
+    answer, params_kept, data_kept, backward_calls = in_kernel(TRAINING_PROGRAM, function)(
+        (function, list(run.params), [list(point) for point in run.data], positional, keywords,
+         not _ours(function)))
+    if backward_calls is not None and backward_calls != run.count:
+        raise Unacceptable(f"called backward {backward_calls} time{'s' * (backward_calls != 1)} for "
+                           f"steps={run.count}: each step builds the loss with Vars and your tanh and "
+                           "calls your backward once (loss.backward() counts too), then moves every "
+                           "parameter with the gradients of that one pass")
+    if not params_kept:
+        raise Unacceptable("modified params, its argument 1, in place: the function must leave "
+                           "it as it was (make new lists of floats, or Vars, for the steps)")
+    if not data_kept:
+        raise Unacceptable("modified data, its argument 2, in place: the function must leave it "
+                           "as it was")
+    if not isinstance(answer, (tuple, list)) or len(answer) != 2:
+        raise Unacceptable(f"returned {answer!r:.80}, not a pair (final_params, losses)")
+    final = _floats(answer[0], "final_params (the first item returned)", PARAMETERS)
+    count = run.count
+    default = " (the default when steps is not given)" if run.steps is None else ""
+    if isinstance(answer[1], (list, tuple, np.ndarray)) and len(answer[1]) != count:
+        raise Unacceptable(f"returned {len(answer[1])} losses for steps={count}{default}: one "
+                           "loss per step, each computed before its step")
+    losses = _floats(answer[1], "losses (the second item returned)", count)
+    return np.concatenate([final, losses])
+
+
+def _network(rng) -> tuple:
+    return tuple(float(p) for p in rng.normal(scale=0.8, size=PARAMETERS))
+
+
+def _points(rng, n: int) -> tuple:
+    return tuple((float(x1), float(x2), float(y)) for x1, x2, y in
+                 zip(rng.uniform(-1.5, 1.5, n), rng.uniform(-1.5, 1.5, n), rng.uniform(-1.0, 1.0, n)))
+
+
+def training_cases(seed: int) -> list[Case]:
+    """Random networks, data and rates for a few steps, one data point, one step and none,
+    lr and steps by position, and calls that leave lr, steps or both to their defaults."""
+    rng = generator(seed)
+
+    def run(n, **kwargs):
+        return Case((Training(_network(rng), _points(rng, n), **kwargs),))
+
+    rate = lambda: round(float(rng.uniform(0.05, 0.4)), 3)  # noqa: E731
+    return [run(4, lr=rate(), steps=3), run(5, lr=rate(), steps=4), run(3, lr=rate(), steps=2, positional=True),
+            run(6, lr=rate(), steps=3), run(2, lr=rate(), steps=5), run(1, lr=rate(), steps=2),
+            run(3, lr=rate(), steps=1), run(3, lr=rate(), steps=0),
+            run(2), run(2, lr=rate()), run(3, steps=3)]
+
+
+def check_defaults(function, seed: int, seconds: float = 5) -> None:
+    """CheckFailure unless `function`, called without lr and steps, gives what it gives with
+    lr=0.1 and steps=20 written out (to the last bits: it is the same computation); at most
+    `seconds` per call, and no call after one that ran out of time or failed (an error is
+    for the comparison with the reference to report)."""
+    function = function.within(seconds) if hasattr(function, "within") else limited(function, seconds)
+    rng = generator(seed)
+    implicit = [Training(_network(rng), _points(rng, 2)) for _ in range(2)]
+    run = lambda t: training(function, t)  # noqa: E731
+    failures = []
+    for t in implicit:
+        (without,) = _answers(run, [Case((t,))])
+        if isinstance(without, BaseException):
+            break
+        (written,) = _answers(run, [Case((Training(t.params, t.data, DEFAULT_LR, DEFAULT_STEPS),))])
+        if isinstance(written, BaseException):
+            break
+        if not POLICIES["same_value"].close(without[0], written[0]).all():
+            failures.append(f"train_scalar_mlp({t!r}): called without lr and steps it gives other "
+                            f"parameters and losses than with lr={DEFAULT_LR:g}, steps={DEFAULT_STEPS} written "
+                            f"out: the defaults must be lr={DEFAULT_LR:g} and steps={DEFAULT_STEPS}, as the "
+                            "exercise states")
+    if failures:
+        raise CheckFailure(f"{len(failures)} of {len(implicit)} test cases of `train_scalar_mlp` failed.\n\n"
+                           + "\n\n".join(failures))
+
+
 # --- typical mistakes -------------------------------------------------------------------------
 
 class _ProductOwnValue(ref.Var):
@@ -400,6 +549,64 @@ def _maximum_to_smaller(a, b):
     return _maximum_with(a, b, lambda x, y: (0.5, 0.5) if x == y else (float(x < y), float(y < x)))
 
 
+# The typical mistakes of train_scalar_mlp, as variants of one trainer written with the
+# reference's Var. `order` is where each parameter of the exercise's order is read from.
+_ORDERS = {
+    "rows": tuple(range(PARAMETERS)),
+    # micrograd's order, neuron by neuron: w_j1, w_j2, b_j for each hidden unit, then v, c
+    "neurons": (0, 1, 3, 4, 6, 7, 2, 5, 8, 9, 10, 11, 12),
+    # the hidden weights as a 2 x 3 matrix W (x W), row by row: w_11, w_21, w_31, w_12, ...
+    "columns": (0, 3, 1, 4, 2, 5, 6, 7, 8, 9, 10, 11, 12),
+}
+
+
+def _mlp_loss(nodes, data, order="rows", mean=True, tanh_output=False):
+    w, b, v, c = ([nodes[i] for i in _ORDERS[order][k:k + n]] for k, n in ((0, 6), (6, 3), (9, 3), (12, 1)))
+    total = 0.0
+    for x1, x2, y in data:
+        out = c[0]
+        for j in range(3):
+            out = out + v[j] * ref.tanh(w[2 * j] * x1 + w[2 * j + 1] * x2 + b[j])
+        if tanh_output:
+            out = ref.tanh(out)
+        total = total + (out - y) ** 2
+    return total / len(data) if mean else total
+
+
+def _trainer(order="rows", mean=True, tanh_output=False, sign=-1.0, accumulate=False, after=False,
+             per_point=False):
+    def train(params, data, lr=0.1, steps=20):
+        params, losses = [float(p) for p in params], []
+        running = [0.0] * len(params)
+        for _ in range(steps):
+            if per_point:  # one update per data point, the losses met on the way averaged
+                seen = 0.0
+                for point in data:
+                    nodes = [ref.Var(p) for p in params]
+                    loss = _mlp_loss(nodes, [point], order, mean, tanh_output)
+                    ref.backward(loss)
+                    seen += float(loss.value)
+                    params = [float(p.value + sign * lr * p.grad) for p in nodes]
+                losses.append(seen / len(data))
+                continue
+            nodes = [ref.Var(p) for p in params]
+            loss = _mlp_loss(nodes, data, order, mean, tanh_output)
+            ref.backward(loss)
+            losses.append(float(loss.value))
+            running = [r + p.grad if accumulate else p.grad for r, p in zip(running, nodes)]
+            params = [float(p.value + sign * lr * g) for p, g in zip(nodes, running)]
+        if after and steps:
+            final = _mlp_loss([ref.Var(p) for p in params], data, order, mean, tanh_output)
+            losses = losses[1:] + [float(final.value)]
+        return params, losses
+    return train
+
+
+TRAINING_ORDER = ("params is [w_11, w_12, w_21, w_22, w_31, w_32, b_1, b_2, b_3, v_1, v_2, v_3, c]: "
+                  "the six hidden weights first, the two of each hidden unit together, then the "
+                  "three hidden biases, the three output weights and c")
+
+
 CALLED_TWICE = ("backward called twice changed the gradients: each call must start the nodes "
                 "it reaches from 0 (set their .grad = 0.0, then output.grad = 1.0), so that "
                 "the second call gives the same gradients as the first")
@@ -452,5 +659,26 @@ MISTAKES = {
     "grad": (
         Mistake("the partial derivatives are in the wrong order: the i-th is df/dx_i, for "
                 "the i-th positional argument", _reversed_partials),
+    ),
+    "train_scalar_mlp": (
+        Mistake("the gradients of earlier steps were added into each step's: a step moves the "
+                "parameters by lr times the gradient at the current parameters only (fresh Vars "
+                "at each step, and no running sum of gradients kept from one step to the next)",
+                _trainer(accumulate=True)),
+        Mistake("the parameters went up the gradient (p + lr dL/dp): gradient descent subtracts "
+                "it, p <- p - lr * dL/dp", _trainer(sign=1.0)),
+        Mistake("the loss is the sum of (out - y)**2 over the data; the exercise's loss is their "
+                "mean (divide the sum by the number of points)", _trainer(mean=False)),
+        Mistake("each loss was recorded after its step: losses[k] is the loss at the parameters "
+                "before step k (the first is the loss at params itself)", _trainer(after=True)),
+        Mistake("the parameters were updated after each data point (stochastic gradient "
+                "descent): a step is one update, with the gradient of the mean loss over all "
+                "the data", _trainer(per_point=True)),
+        Mistake("tanh was applied to the output: the output unit is linear, out = v_1 h_1 + "
+                "v_2 h_2 + v_3 h_3 + c", _trainer(tanh_output=True)),
+        Mistake("the parameters were read neuron by neuron (w_j1, w_j2, b_j for each hidden unit, "
+                "as micrograd lists them): " + TRAINING_ORDER, _trainer(order="neurons")),
+        Mistake("the hidden weights were read as a 2 x 3 matrix W (x W), row by row (w_11, w_21, "
+                "w_31, w_12, ...): " + TRAINING_ORDER, _trainer(order="columns")),
     ),
 }

@@ -44,3 +44,11 @@ def test_jacobian_vector_mode_hidden(jacobian_vector_mode):
     in one forward pass."""
     compare(jacobian_vector_mode, "forward.jacobian_vector_mode", cases.jacobian_cases(seed=307),
             policy="exact", harness=cases.vector_mode)
+
+
+def test_tagged_derivative_hidden(derivative_tagged):
+    """`derivative_tagged` against the reference on the catalogue's programs of nested
+    derivatives (run in the student's kernel, every nested call a call of theirs), and on
+    plain polynomials and constants."""
+    compare(derivative_tagged, "forward.derivative_tagged", cases.tagged_cases(seed=308), policy="exact",
+            harness=cases.nested)

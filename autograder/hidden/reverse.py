@@ -37,3 +37,12 @@ def test_maximum_hidden(maximum, Var):
     derivatives it records, at ties too."""
     compare(maximum, "reverse.maximum", cases.maximum_cases(seed=405), policy="exact",
             harness=cases.on_two_vars(Var))
+
+
+def test_train_scalar_mlp_hidden(train_scalar_mlp):
+    """`train_scalar_mlp` called without lr and steps as with lr=0.1, steps=20, then against
+    the reference on random networks, data and rates: the final parameters and every loss,
+    one step and none, inputs left unchanged; at most 5 s per call."""
+    cases.check_defaults(train_scalar_mlp, seed=407)
+    compare(train_scalar_mlp, "reverse.train_scalar_mlp", cases.training_cases(seed=406), policy="iterates",
+            harness=cases.training, seconds=5)

@@ -16,7 +16,8 @@ for second derivatives).
 import numpy as np
 
 #: The answer cells that hold several definitions.
-SOLUTION_CELLS = {"elementary_functions": ("sin", "cos", "exp", "log", "sqrt", "tanh")}
+SOLUTION_CELLS = {"elementary_functions": ("sin", "cos", "exp", "log", "sqrt", "tanh"),
+                  "tagged_derivative": ("TaggedDual", "derivative_tagged")}
 
 
 class Dual:
@@ -205,3 +206,87 @@ def second_derivative(f, x):
     """f''(x) by nesting dual numbers: x + d1 + d2 with the inner tangent carrying the
     first derivative and the outer one differentiating it again."""
     return f(Dual(Dual(x, 1.0), Dual(1.0, 0.0))).tangent.tangent
+
+
+class TaggedDual:
+    """value + tangent * d_tag, a dual number whose unit d_tag belongs to one call of
+    `derivative_tagged` (an int: of two nested calls, the inner one has the larger tag).
+
+    `value` and `tangent` are numbers or TaggedDuals of older (smaller) tags. `+`, `-`
+    and `*` work with TaggedDuals or numbers on either side; when two TaggedDuals of
+    different tags meet, the newer one is the outer dual number and the other, a
+    constant for its d_tag, combines with its value and tangent.
+    """
+
+    def __init__(self, value, tangent, tag):
+        ### BEGIN SOLUTION
+        self.value = value
+        self.tangent = tangent
+        self.tag = tag
+        ### END SOLUTION
+
+    def __add__(self, other):
+        ### BEGIN SOLUTION
+        if isinstance(other, TaggedDual) and other.tag > self.tag:
+            return other + self  # other is the outer dual number
+        if isinstance(other, TaggedDual) and other.tag == self.tag:
+            return TaggedDual(self.value + other.value, self.tangent + other.tangent, self.tag)
+        return TaggedDual(self.value + other, self.tangent, self.tag)  # other: constant for d_tag
+        ### END SOLUTION
+
+    def __mul__(self, other):
+        ### BEGIN SOLUTION
+        if isinstance(other, TaggedDual) and other.tag > self.tag:
+            return other * self
+        if isinstance(other, TaggedDual) and other.tag == self.tag:
+            return TaggedDual(self.value * other.value,
+                              self.tangent * other.value + self.value * other.tangent, self.tag)
+        return TaggedDual(self.value * other, self.tangent * other, self.tag)
+        ### END SOLUTION
+
+    def __neg__(self):
+        ### BEGIN SOLUTION
+        return TaggedDual(-self.value, -self.tangent, self.tag)
+        ### END SOLUTION
+
+    def __sub__(self, other):
+        ### BEGIN SOLUTION
+        return self + (-other)
+        ### END SOLUTION
+
+    def __rsub__(self, other):
+        ### BEGIN SOLUTION
+        return (-self) + other
+        ### END SOLUTION
+
+    # Given: a number on the left of + and * (a sum and a product of numbers commute).
+    __radd__ = __add__
+    __rmul__ = __mul__
+
+    def __repr__(self):
+        return f"TaggedDual({self.value!r}, {self.tangent!r}, tag={self.tag!r})"
+
+
+def derivative_tagged(f, x):
+    """f'(x) for a function f of one number built from + - * and numbers, which may itself
+    call derivative_tagged (nesting) without perturbation confusion.
+
+    Each call takes a tag larger than those of the calls it runs inside (a counter of the
+    calls), seeds TaggedDual(x, 1.0, tag), and returns the coefficient of its own d_tag in
+    f's result: a number, or a TaggedDual of an outer call's (older) tag, which that call
+    reads off.
+    """
+    ### BEGIN SOLUTION
+    derivative_tagged.last_tag = tag = getattr(derivative_tagged, "last_tag", 0) + 1
+
+    def coefficient(y):  # the coefficient of d_tag in y
+        if not isinstance(y, TaggedDual):
+            return 0.0  # a number: a constant
+        if y.tag == tag:
+            return y.tangent
+        # another tag's dual number: look into its value and tangent (with the rule of
+        # TaggedDual its tag is older and holds no d_tag, so they come out 0)
+        return TaggedDual(coefficient(y.value), coefficient(y.tangent), y.tag)
+
+    return coefficient(f(TaggedDual(x, 1.0, tag)))
+    ### END SOLUTION

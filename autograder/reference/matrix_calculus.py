@@ -26,6 +26,8 @@ COOKBOOK = {
              lambda X: np.trace(X), lambda v, d: np.trace(d[0])),
     "(37)": ("d(XY) = (dX) Y + X (dY)", ([(3, 4), (4, 2)], []),
              lambda X, Y: X @ Y, lambda v, d: d[0] @ v[1] + v[0] @ d[1]),
+    "(38)": ("d(X o Y) = (dX) o Y + X o (dY), o the elementwise (Hadamard) product", ([(3, 4), (3, 4)], []),
+             lambda X, Y: X * Y, lambda v, d: d[0] * v[1] + v[0] * d[1]),
     "(40)": ("d(X^-1) = -X^-1 (dX) X^-1", ([(4, 4)], []),
              np.linalg.inv, lambda v, d: -np.linalg.inv(v[0]) @ d[0] @ np.linalg.inv(v[0])),
     "(42)": ("d det(X) = det(X) tr(X^-1 dX)", ([(4, 4)], []),
@@ -51,6 +53,11 @@ COOKBOOK = {
     "(124)": ("d tr(A X^-1 B) / dX = -X^-T A^T B^T X^-T", ([(4, 4)], [(3, 4), (4, 3)]),
               lambda X, A, B: np.trace(A @ np.linalg.inv(X) @ B),
               lambda v, d: _inner(-np.linalg.inv(v[0]).T @ v[1].T @ v[2].T @ np.linalg.inv(v[0]).T, d[0])),
+    # An identity of linear maps, so its "differential" is the map itself: the test compares
+    # the Kronecker matrix times vec(dX) with central differences of vec(A X B).
+    "(520)": ("vec(A X B) = (B^T kron A) vec(X), vec stacking the columns", ([(3, 4)], [(2, 3), (4, 5)]),
+              lambda X, A, B: (A @ X @ B).reshape(-1, order="F"),
+              lambda v, d: np.kron(v[2].T, v[1]) @ d[0].reshape(-1, order="F")),
 }
 
 

@@ -204,3 +204,35 @@ def grad(f):
         backward(f(*inputs))
         return tuple(float(x.grad) for x in inputs)
     return gradient
+
+
+def train_scalar_mlp(params, data, lr=0.1, steps=20):
+    """Train a network of 2 inputs, 3 tanh hidden units and one linear output by gradient
+    descent, with Vars:
+
+        h_j = tanh(w_j1 x1 + w_j2 x2 + b_j) for j = 1, 2, 3,    out = v_1 h_1 + v_2 h_2 + v_3 h_3 + c.
+
+    params: 13 floats, [w_11, w_12, w_21, w_22, w_31, w_32, b_1, b_2, b_3, v_1, v_2, v_3, c]
+    (w_jk multiplies input k in hidden unit j). data: a list of (x1, x2, y) triples.
+    The loss is L = mean over the data of (out - y)**2. Each of the `steps` steps builds L
+    at the current parameters with Vars and `tanh`, calls `backward` once, then moves
+    every parameter at once: p <- p - lr * dL/dp. Returns (final_params, losses): the 13
+    floats after the last step, and the `steps` losses, each at the parameters before its
+    step (steps=0 gives the parameters unchanged and []). params and data are not modified.
+    """
+    params = [float(p) for p in params]
+    losses = []
+    for _ in range(steps):
+        nodes = [Var(p) for p in params]  # fresh leaves: nothing left over from the last step
+        w, b, v, c = nodes[0:6], nodes[6:9], nodes[9:12], nodes[12]
+        total = 0.0
+        for x1, x2, y in data:
+            out = c
+            for j in range(3):
+                out = out + v[j] * tanh(w[2 * j] * x1 + w[2 * j + 1] * x2 + b[j])
+            total = total + (out - y) ** 2
+        loss = total / len(data)
+        backward(loss)
+        losses.append(float(loss.value))
+        params = [float(p.value - lr * p.grad) for p in nodes]
+    return params, losses

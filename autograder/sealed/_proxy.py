@@ -150,6 +150,10 @@ class Remote(wire.Proxy):
         `adcourse.remote.limited`): a test that must fail fast instead of hanging."""
         return Remote(self._bridge, self._token, self._label, self._globals, self._watch, seconds)
 
+    def _course_in_kernel(self, program):
+        """`adcourse.functions.in_kernel` on a proxy: `program` run in the kernel."""
+        return in_kernel(program, self)
+
     def __getattr__(self, name):
         # Private names are no exercise's contract, and libraries look for their own
         # protocols by them (SymPy's `_sympy_`, NumPy's and IPython's `_repr_*_`).

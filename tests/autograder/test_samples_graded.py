@@ -31,6 +31,7 @@ import numpy as np
 import pytest
 
 from autograder.cases import SALT, salt_for
+from autograder.checking import NAMING
 from autograder.course import chapters, notebook_name
 from autograder.samples import assemble, samples
 from autograder.scores import exercise_of
@@ -70,7 +71,17 @@ def answer_ids(chapter) -> tuple[str, ...]:
 @lru_cache(maxsize=None)
 def graded(chapter: str, student: str, drawn_for: str | None = None) -> dict[str, str | None]:
     """grade_id -> None for each test cell the sample passes, else its failure message,
-    under the salt grading draws for the student (or for the student `drawn_for`)."""
+    under the salt grading draws for the student (or for the student `drawn_for`: then
+    only which cells fail counts, and failures are not compared with the typical mistakes
+    to name them, `NAMING`)."""
+    naming = NAMING.set(drawn_for is None)
+    try:
+        return _graded(chapter, student, drawn_for)
+    finally:
+        NAMING.reset(naming)
+
+
+def _graded(chapter: str, student: str, drawn_for: str | None) -> dict[str, str | None]:
     sample = next(s for s in samples(ROOT, chapter) if s.student == student)
     nb = assemble(ROOT, chapter, sample)
     answers = [c for c in nb.cells if _meta(c).get("grade_id") in answer_ids(chapter)]

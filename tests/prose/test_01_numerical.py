@@ -103,7 +103,11 @@ def test_the_plot_for_sin_at_1():
         assert sci(row["model h"]) in text, (label, sci(row["model h"]))
         assert row["model h"] / 10 < row["measured h"] < row["model h"] * 10, row
         assert row["measured error"] < row["model error"], row
-    assert rows["complex step"]["model h"] is None
+    flat = rows["complex step"]
+    assert flat["model h"] is None and flat["measured h"] is None
+    assert explore.FLAT_BELOW == 1e-8 and flat["flat error"] <= np.spacing(np.cos(1.0)), flat
+    assert "for every $h \\le 10^{-8}$ its error is at most $" + sci(flat["flat error"]) + "$" in text
+    assert sci(np.spacing(np.cos(1.0))) == sci(flat["flat error"]), "one unit in the last place"
     assert len(explore.HS) == 151 and "the smallest of 151 noisy values" in text
 
 
@@ -175,3 +179,44 @@ def test_the_hessians_best_step_and_error_and_a_measured_minimum_near_them():
                       [-np.cos(1) * np.sin(0.5), -np.sin(1) * np.cos(0.5)]])
     errors = {h: np.max(np.abs(ref.numerical_hessian(f, x, h) - exact)) for h in (1e-2, 1e-3, 1e-4, 1e-5, 1e-6)}
     assert min(errors, key=errors.get) in (1e-3, 1e-4) and min(errors.values()) < 1e-7
+
+
+def test_scaled_steps_and_single_precision():
+    """The figures of "Two practical rules", computed as the cell computes them."""
+    square, d_square = (lambda t: t ** 2), (lambda t: 2 * t)
+
+    def relative(t, step):
+        return abs(((square(t + step) - square(t)) / step - d_square(t)) / d_square(t))
+
+    scaled = lambda t: np.sqrt(np.finfo(np.float64).eps) * max(1.0, abs(t))  # noqa: E731
+    text = cell("### Two practical rules")
+    assert relative(1e6, 1e-8) > 1e4 * relative(1e6, scaled(1e6))
+    assert all(relative(t, scaled(t)) < 2e-8 for t in (1.0, 1e3, 1e6))
+    assert ("grows from $" + sci(relative(1.0, 1e-8)) + "$\nto $" + sci(relative(1e6, 1e-8)) + "$").replace("\n", " ") in text
+    assert "($" + sci(relative(1e6, scaled(1e6))) + "$ at\n$x = 10^6$)".replace("\n", " ") in text
+
+    def central(dtype, step):
+        one, step = dtype(1.0), dtype(step)
+        return abs(float((np.sin(one + step) - np.sin(one - step)) / (dtype(2) * step)) - np.cos(1.0))
+
+    u32 = np.finfo(np.float32).eps / 2
+    best32 = (3 * u32) ** (1 / 3)
+    assert central(np.float32, best32) < central(np.float32, 1e-5) / 100
+    for phrase in ("$u = " + sci(u32) + "$", "(3u)^{1/3} \\approx " + sci(best32),
+                   "an error of $" + sci(central(np.float32, 1e-5)) + "$",
+                   "$" + sci(central(np.float64, 1e-5)) + "$ in float64"):
+        assert phrase in text, phrase
+    assert 1e-4 < central(np.float32, 1e-5) / np.cos(1.0) < 1e-2, "uncomfortable by Section 8's rules"
+
+
+def test_the_v_shape_model_answer_reads_the_plot_as_it_is():
+    rows = {row["method"]: row for row in explore.step_error_table(METHODS, SIN, 1.0)}
+    answer = _flat(next(c.source for c in NOTEBOOK.cells
+                        if c.metadata.get("nbgrader", {}).get("grade_id") == "written_v_shape"))
+    forward, central = rows["forward"], rows["central"]
+    assert 1e-9 <= forward["measured error"] <= 1e-8 and 1e-9 <= forward["measured h"] <= 1e-7
+    assert "with an error between $10^{-9}$ and $10^{-8}$" in answer
+    assert 3e-13 <= central["measured error"] <= 3e-12 and 1e-6 <= central["measured h"] <= 1e-5
+    assert "with an error near $10^{-12}$" in answer
+    assert f"{central['model h']:.0e}" == "8e-06"
+    assert "predicts $" + sci(central["model error"]) + "$ at $8 \\times 10^{-6}$" in answer

@@ -134,3 +134,19 @@ def test_newton_sqrt_fails_on_an_expression_and_its_traced_paths_have_the_right_
         assert path.evaluate(a=a) == pytest.approx(np.sqrt(a), rel=1e-15)
     assert steps == {2.0: 4, 50.0: 6}
     says(cell("The loop runs"), "4 steps at $a = 2$ and 6 at $a = 50$", "to about 14 significant digits")
+
+
+#: The last column of Table 1 of Baydin et al. (2018), as the paper prints it.
+TABLE1 = {1: "1", 2: "4 - 8x", 3: "16(1 - 10x + 24x^2 - 16x^3)",
+          4: "64(1 - 42x + 504x^2 - 2640x^3 + 7040x^4 - 9984x^5 + 7168x^6 - 2048x^7)"}
+
+
+def test_table1_is_printed_in_the_tables_own_form():
+    """The cell that prints Table 1 again writes the derivatives as the paper does."""
+    x = Var("x")
+    for n, printed in TABLE1.items():
+        assert explore.in_table1_form(ref.diff(ref.logistic_map(n), x)) == printed, n
+    source = next(c.source for c in NOTEBOOK.cells if c.cell_type == "code" and "in_table1_form" in c.source)
+    assert "as Table 1 writes it" in source and "range(1, 5)" in source
+    text = "\n".join(_flat(c.source) for c in NOTEBOOK.cells if c.cell_type == "markdown")
+    assert "written in rising powers as the table writes it" in text

@@ -6,6 +6,7 @@ of the cheap-gradient plot are never asserted: the prose describes them only in 
 """
 from __future__ import annotations
 
+import functools
 import itertools
 import re
 import subprocess
@@ -26,7 +27,7 @@ from adcourse.reverse import (
 )
 from autograder.reference import reverse as ref
 
-from .notebooks import flat as _flat, graded as _graded, notebook
+from .notebooks import code_cell, flat as _flat, graded as _graded, notebook
 
 NOTEBOOK = notebook("04_reverse")
 
@@ -58,6 +59,8 @@ def test_the_reference_to_backward_names_the_section_on_backward():
     assert sections[number].startswith("`backward`"), sections
     (number,) = re.findall(r"the operation count of Section (\d+)", PROSE)
     assert "cheap-gradient" in sections[number], sections
+    numbers = re.findall(r"Section (\d+) (?:reads|trains)", PROSE)  # the PyTorch cell's and the summary's
+    assert len(numbers) == 2 and all(sections[n].startswith("A small network trained") for n in numbers), sections
 
 
 # --- Section 3: the adjoint table and the printed order ------------------------------------
@@ -180,12 +183,100 @@ def test_the_time_panel_is_described_as_the_best_of_as_many_repeats_as_it_takes(
     says(f"each the best of {repeat} repeats of one full gradient")
 
 
+# --- Section 6: a small network trained with Var ---------------------------------------------
+
+@functools.lru_cache(maxsize=1)
+def _xor_demo() -> dict:
+    """The demo cell of Section 6, run with the reference's train_scalar_mlp."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    namespace = {"np": np, "plt": plt, "train_scalar_mlp": ref.train_scalar_mlp}
+    try:
+        exec(compile(code_cell(NOTEBOOK, "xor_params, xor_losses = train_scalar_mlp("), "<the XOR demo>", "exec"),
+             namespace)
+    finally:
+        plt.close("all")
+    return namespace
+
+
+def test_the_network_has_3_tanh_units_and_13_parameters_in_the_stated_order():
+    data = [(0.3, -0.7, 0.2), (1.1, 0.4, -0.5)]
+    params = [0.1 * (k + 1) * (-1) ** k for k in range(13)]
+    w, b, v, c = params[:6], params[6:9], params[9:12], params[12]
+    out = [sum(v[j] * np.tanh(w[2 * j] * x1 + w[2 * j + 1] * x2 + b[j]) for j in range(3)) + c for x1, x2, _ in data]
+    _, (loss,) = ref.train_scalar_mlp(params, data, steps=1)
+    assert loss == pytest.approx(np.mean([(o - y) ** 2 for o, (_, _, y) in zip(out, data)]), rel=1e-12)
+    says("one hidden layer of 3 tanh units and one linear output", "13 parameters in all",
+         "`[w_11, w_12, w_21, w_22, w_31, w_32, b_1, b_2, b_3, v_1, v_2, v_3, c]`",
+         "$w_{jk}$ multiplies input $k$ in hidden unit $j$",
+         "so `steps=0` returns the parameters unchanged and `[]`")
+    assert ref.train_scalar_mlp(params, data, steps=0) == (params, [])
+
+
+def test_backward_starting_from_0_keeps_a_gradient_from_carrying_over_to_the_next_step():
+    x = ref.Var(2.0)
+    ref.backward(x * x)
+    ref.backward(x * 3.0)  # the same leaf in the next step's graph
+    assert x.grad == 3.0
+    says("Your `backward` starts every node it reaches from 0, so a gradient never carries over")
+
+
+def test_the_xor_points_their_labels_and_no_line_separating_them():
+    demo = _xor_demo()
+    points, labels = demo["xor_points"], demo["xor_labels"]
+    assert len(demo["xor_data"]) == len(points) == 8 and len(demo["xor_start"]) == 13
+    assert np.array_equal(np.sign(points[:, 0] * points[:, 1]), labels)  # same signs: +1
+    assert np.array_equal(demo["xor_corners"][:2], [[1, 1], [-1, -1]]) and (labels[:2] == 1).all()
+    # the segment between two +1 points crosses the one between two -1 points: their convex
+    # hulls meet, so no line has all the +1 points on one side and the -1 points on the other
+    (a, b), (p, q) = points[[0, 1]], points[[2, 3]]
+    t, u = np.linalg.solve(np.column_stack([b - a, p - q]), p - a)
+    assert 0 <= t <= 1 and 0 <= u <= 1 and labels[2] == labels[3] == -1
+    source = code_cell(NOTEBOOK, "xor_params, xor_losses = train_scalar_mlp(")
+    assert "lr=0.1, steps=200" in source and "semilogy" in source
+    says("Eight points of XOR, two near each corner of the square", "No straight line separates the two labels",
+         "for 200 steps with `lr=0.1`", "the loss before each step (log scale)")
+
+
+def test_the_stated_course_of_the_loss_and_the_points_on_their_side_of_the_boundary():
+    demo = _xor_demo()
+    losses, labels = np.array(demo["xor_losses"]), demo["xor_labels"]
+    assert len(losses) == 200 and (np.diff(losses) < 0).all()  # falls at every step
+    assert f"{losses[0]:.2f}" == "1.32" and f"{losses[-1]:.3f}" == "0.033"
+    plateau = losses[10:101]
+    assert round(plateau.min(), 2) == 0.93 and plateau.max() <= 1.01
+    assert losses[100] > 0.9  # the drop comes after step 100
+    assert labels.mean() == 0 and (labels ** 2 == 1).all()  # the best constant, 0, has loss 1
+    assert np.mean((labels - labels.mean()) ** 2) == 1.0
+    out = demo["xor_out"](demo["xor_params"], demo["xor_points"][:, 0], demo["xor_points"][:, 1])
+    assert np.array_equal(np.sign(out), labels)
+    says("from 1.32 before the first to 0.033 before the last",
+         "from step 10 to step 100 it stays between 0.93 and 1.01",
+         "the least mean squared error a constant output can reach on these labels (their mean is 0 and each $y^2$ is 1)",
+         "the drop to 0.033 comes after step 100",
+         "each of the 8 points lies on the side of the boundary that its label gives")
+
+
+def test_xor_out_is_the_network_of_the_exercise():
+    demo = _xor_demo()
+    params, data = demo["xor_params"], demo["xor_data"]
+    x1, x2 = np.array([p[0] for p in data]), np.array([p[1] for p in data])
+    _, (loss,) = ref.train_scalar_mlp(params, data, steps=1)
+    y = np.array([p[2] for p in data])
+    assert loss == pytest.approx(np.mean((demo["xor_out"](params, x1, x2) - y) ** 2), rel=1e-12)
+
+
 # --- the chapter as a whole ---------------------------------------------------------------
 
 def test_the_chapter_ends_with_pytorch_and_jax_before_its_summary():
     headings = [c.source.splitlines()[0] for c in NOTEBOOK.cells if c.cell_type == "markdown"]
     assert headings[-2:] == ["## In PyTorch and JAX", "## Summary"]
     says("`torch.autograd.grad(y, inputs)`", "`jax.vjp(f, x)`", "`retain_graph=True`")
+    says("`loss.backward(); with torch.no_grad(): p -= lr * p.grad; p.grad.zero_()`",
+         "Section 6 trains a network of 13 parameters this way")
 
 
 def test_no_grading_mechanics_in_the_teaching_cells():

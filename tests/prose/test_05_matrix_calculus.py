@@ -226,3 +226,15 @@ def test_the_chapter_ends_with_pytorch_and_jax_before_its_summary():
     for api in ("jax.vjp", "torch.func.vjp", "jax.hessian", "torch.func.hessian",
                 "torch.nn.functional.cross_entropy", "Tensor.sum_to_size"):
         assert f"`{api}`" in MARKDOWN[-2], api
+
+
+def test_the_explorers_question_on_symmetric_x():
+    """A symmetric X makes log|det X|'s gradient equal its transpose, but not those of
+    tr(X^-1 A) and tr(X^T A X) with the explorer's non-symmetric A."""
+    A2 = np.array([[1.0, 2.0], [-1.0, 0.5]])
+    X = np.array([[1.2, 0.7], [0.7, 0.9]])
+    assert np.allclose(ref.grad_logdet(X), ref.grad_logdet(X).T)
+    for G in (ref.grad_trace_inverse(X, A2), ref.grad_quadratic_form(X, A2)):
+        assert not np.allclose(G, G.T), G
+    says("the transposed gradient becomes right when $X$ is symmetric",
+         "a symmetric $X$ is not enough")

@@ -169,3 +169,19 @@ def test_the_summary_says_only_what_the_figures_show_and_names_the_frameworks():
                 "torch.autograd.grad", "torch.autograd.Function", "jax.vjp", "jax.grad", "jax.custom_vjp",
                 "torch.nn.functional.binary_cross_entropy_with_logits", "jax.nn.softplus"):
         assert f"`{api}" in summary, api
+
+
+def test_the_model_answer_on_broadcasting_says_what_numpy_does():
+    """A (3,) bias stepped with a (4, 3) gradient becomes (4, 3); a batch of 5 then cannot be
+    added to it; and an in-place accumulation of a (4, 3) contribution into (3,) fails."""
+    b, g = np.zeros(3), np.ones((4, 3))
+    assert (b - 0.1 * g).shape == (4, 3)
+    with pytest.raises(ValueError):
+        np.zeros((5, 3)) + (b - 0.1 * g)
+    with pytest.raises(ValueError):
+        b += g
+    answer = flat(next(c.source for c in CELLS
+                       if c.metadata.get("nbgrader", {}).get("grade_id") == "written_broadcasting"))
+    assert "silently turns the bias into a `(4, 3)` array" in answer
+    assert "`(5, 3)` and `(4, 3)` do not broadcast" in answer
+    assert "a `(4, 3)` contribution fails at once" in answer

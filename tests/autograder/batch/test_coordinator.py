@@ -1,4 +1,5 @@
-"""The coordinator's record of what grading code a result came from."""
+"""The coordinator: its record of what grading code a result came from, and how many workers a
+batch starts."""
 from __future__ import annotations
 
 from autograder.batch.coordinator import grader_files
@@ -14,3 +15,15 @@ def test_the_grader_digest_covers_every_module_that_decides_a_grade():
             "autograder/sandbox/confine.py", "autograder/batch/worker.py",
             "adcourse/remote.py", "adcourse/checking.py"} <= names
     assert all(name.startswith(("autograder/", "adcourse/")) for name in names)
+
+
+def test_a_small_batch_starts_fewer_workers_than_the_machine_has_cores(monkeypatch):
+    """Without --workers: one worker per JOBS_PER_WORKER submissions, at most the cores."""
+    from autograder.batch import coordinator
+
+    monkeypatch.setattr(coordinator.os, "cpu_count", lambda: 4)
+    per = coordinator.JOBS_PER_WORKER
+    assert [coordinator.default_workers(n) for n in (0, 1, per, per + 1, 2 * per, 2 * per + 1, 300)] \
+        == [1, 1, 1, 2, 2, 3, 4]
+    monkeypatch.setattr(coordinator.os, "cpu_count", lambda: None)
+    assert coordinator.default_workers(300) == 1

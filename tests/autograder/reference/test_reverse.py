@@ -166,3 +166,89 @@ def test_maximum_routes_the_gradient_to_the_larger_and_splits_a_tie(a, b):
     both = ref.maximum(same, same)
     ref.backward(both)
     assert same.grad == 1.0  # max(x, x) = x
+
+
+# --- train_scalar_mlp, against a network written with NumPy alone -------------------------------
+
+def _unpack(params):
+    """W (3, 2) row j = (w_j1, w_j2), b, v, c from the exercise's order."""
+    p = np.asarray(params, dtype=float)
+    return p[:6].reshape(3, 2), p[6:9], p[9:12], p[12]
+
+
+def numpy_loss(params, data):
+    """mean over the data of (out - y)**2, out = v . tanh(W x + b) + c, with NumPy."""
+    W, b, v, c = _unpack(params)
+    X, y = np.asarray(data, dtype=float)[:, :2], np.asarray(data, dtype=float)[:, 2]
+    return float(np.mean((np.tanh(X @ W.T + b) @ v + c - y) ** 2))
+
+
+def numpy_gradient(params, data):
+    """dL/dparams by the chain rule written out for the whole data set at once."""
+    W, b, v, c = _unpack(params)
+    X, y = np.asarray(data, dtype=float)[:, :2], np.asarray(data, dtype=float)[:, 2]
+    H = np.tanh(X @ W.T + b)                      # (N, 3)
+    d_out = 2.0 * (H @ v + c - y) / len(y)        # dL/d out_i
+    d_pre = np.outer(d_out, v) * (1.0 - H ** 2)   # dL/d (W x_i + b)_j
+    return np.concatenate([(d_pre.T @ X).ravel(), d_pre.sum(axis=0), H.T @ d_out, [d_out.sum()]])
+
+
+def _problem(seed, n):
+    rng = np.random.default_rng(seed)
+    params = [float(p) for p in rng.normal(scale=0.8, size=13)]
+    data = [tuple(float(v) for v in point) for point in
+            np.column_stack([rng.uniform(-1.5, 1.5, (n, 2)), rng.uniform(-1, 1, n)])]
+    return params, data
+
+
+@pytest.mark.parametrize("seed, n", [(0, 1), (1, 4), (2, 7)])
+def test_one_step_with_rate_1_is_minus_the_gradient_of_central_differences_of_a_numpy_loss(seed, n):
+    params, data = _problem(seed, n)
+    final, losses = ref.train_scalar_mlp(params, data, lr=1.0, steps=1)
+    gradient = np.array(params) - np.array(final)
+    central = np.array([central_difference(lambda t: numpy_loss(np.where(np.arange(13) == i, t, params), data),
+                                           params[i]) for i in range(13)])
+    assert FD.close(gradient, central).all()
+    assert EXACT.close(losses[0], numpy_loss(params, data))
+
+
+@pytest.mark.parametrize("seed, n, lr, steps", [(3, 5, 0.3, 1), (4, 3, 0.15, 6), (5, 8, 0.05, 12)])
+def test_steps_and_losses_agree_with_gradient_descent_vectorised_with_numpy(seed, n, lr, steps):
+    params, data = _problem(seed, n)
+    kept = (list(params), list(data))
+    final, losses = ref.train_scalar_mlp(params, data, lr, steps)
+    iterate, expected = np.array(params), []
+    for _ in range(steps):
+        expected.append(numpy_loss(iterate, data))  # the loss BEFORE the step
+        iterate = iterate - lr * numpy_gradient(iterate, data)
+    assert policy("iterates").close(final, iterate).all()
+    assert len(losses) == steps and policy("iterates").close(losses, expected).all()
+    assert all(type(p) is float for p in final) and all(type(v) is float for v in losses)
+    assert (params, data) == kept  # the inputs are left alone
+
+
+def test_the_numpy_gradient_itself_matches_central_differences():
+    params, data = _problem(6, 5)
+    central = [central_difference(lambda t: numpy_loss(np.where(np.arange(13) == i, t, params), data), params[i])
+               for i in range(13)]
+    assert FD.close(numpy_gradient(params, data), central).all()
+
+
+def test_the_visible_case_worked_by_hand_and_no_steps():
+    data = [(1.0, 0.0, 1.0), (0.0, 1.0, 3.0)]
+    start = [0.0] * 9 + [1.0, -1.0, 0.5, 0.0]
+    final, losses = ref.train_scalar_mlp(start, data, lr=0.1, steps=1)
+    # h = 0, out = 0: dL/dc = -4, dL/db_j = -4 v_j, dL/dw_j1 = -v_j, dL/dw_j2 = -3 v_j, dL/dv = 0
+    v = np.array([1.0, -1.0, 0.5])
+    by_hand = np.concatenate([np.column_stack([0.1 * v, 0.3 * v]).ravel(), 0.4 * v, v, [0.4]])
+    assert EXACT.close(final, by_hand).all() and losses == [5.0] == [numpy_loss(start, data)]
+    assert ref.train_scalar_mlp(start, data, steps=0) == (start, [])
+
+
+def test_the_defaults_are_a_rate_of_0_1_and_20_steps():
+    params, data = _problem(7, 3)
+    iterate = np.array(params)
+    for _ in range(20):
+        iterate = iterate - 0.1 * numpy_gradient(iterate, data)
+    final, losses = ref.train_scalar_mlp(params, data)
+    assert len(losses) == 20 and policy("iterates").close(final, iterate).all()
