@@ -220,3 +220,9 @@ def test_the_v_shape_model_answer_reads_the_plot_as_it_is():
     assert "with an error near $10^{-12}$" in answer
     assert f"{central['model h']:.0e}" == "8e-06"
     assert "predicts $" + sci(central["model error"]) + "$ at $8 \\times 10^{-6}$" in answer
+
+
+def test_the_pointer_to_chapter_3_names_its_complex_step_section():
+    says("## 3. The complex step", "Chapter 3 (its Section 7 reads the complex step as dual numbers")
+    headings = [c.source.splitlines()[0] for c in notebook("03_forward").cells if c.cell_type == "markdown"]
+    assert any(h.startswith("## 7. The complex step") for h in headings), headings
