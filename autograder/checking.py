@@ -142,12 +142,11 @@ def _run_case(answer, ref, case: Case, tol, name, mistakes) -> str | None:
     why = mismatch(got, expected, tol)
     if why is None:
         return None
-    e = as_array(expected) if NAMING.get() else None
-    # A mistake the chapter names, when one reproduces the answer, says more than a
-    # generic hint (the NaN of a general power rule is the rule's, not any NaN).
-    hint = recognise(got, mistakes, call, tol, e) if e is not None else None
-    if hint is None and e is not None:
-        hint = diagnose(got, expected, tol)
+    hint, e = None, as_array(expected)
+    if NAMING.get() and e is not None:
+        # A mistake the chapter names, when one reproduces the answer, says more than a
+        # generic hint (the NaN of a general power rule is the rule's, not any NaN).
+        hint = recognise(got, mistakes, call, tol, e) or diagnose(got, expected, tol)
     return difference_report(case.show(name), got, expected, tol, why, hint)
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 from adcourse.functions import NESTED, NESTED_PROGRAM
 from autograder.cases import generator
 from autograder.checking import Case
+from autograder.reference import forward as ref
 from autograder.sealed import in_kernel
 
 
@@ -64,10 +65,11 @@ def tagged_class(outer_is_self):
     return Tagged
 
 
-def tagged_derivative(tagged=None, fresh=True, look_inside=True, check_tag=True):
-    """derivative_tagged with the class `tagged` (the newer tag outer by default), a fresh
-    tag per call or the same one, and the coefficient read as the exercise says or not."""
-    tagged = tagged or tagged_class(lambda a, b: a.tag > b.tag)
+def tagged_derivative(tagged=None, fresh=True, check_tag=True):
+    """derivative_tagged with the class `tagged` (by default the reference's TaggedDual,
+    the newer tag outer), a fresh tag per call or the same one, and the coefficient read
+    as the exercise says or whatever its tag."""
+    tagged = tagged or ref.TaggedDual
     last = [0]
 
     def derivative_tagged(f, x):
@@ -79,8 +81,6 @@ def tagged_derivative(tagged=None, fresh=True, look_inside=True, check_tag=True)
                 return 0.0
             if y.tag == tag or not check_tag:
                 return y.tangent
-            if not look_inside:
-                return 0.0
             return tagged(coefficient(y.value), coefficient(y.tangent), y.tag)
         return coefficient(f(tagged(x, 1.0, tag)))
     return derivative_tagged
