@@ -12,7 +12,8 @@ ALTERNATIVES = {"01_numerical": ("kim_alternative", "lea_warnings"),
                 "04_reverse": ("lia_alternative", "pat_wraps_numbers", "ivy_micrograd"),
                 "05_matrix_calculus": ("nora_alternative",),
                 "06_tensor_autodiff": ("kai_alternative",),
-                "07_nonsmooth": ("kai_alternative",)}
+                "07_nonsmooth": ("kai_alternative",),
+                "08_higher_order": ("kai_alternative", "lia_alternative")}
 
 
 FEEDBACK = {
@@ -118,6 +119,18 @@ FEEDBACK = {
         ("hugo_frobenius", "the Frobenius norm"),
         ("untouched", "is not answered yet"),
     ],
+    "08_higher_order": [
+        ("ada_gradient", "the gradient was returned: the values of the grads, not their tangents"),
+        ("cy_two_gradients", "called f 2 times: forward over reverse calls f once"),
+        ("dan_same_column", "every column is hvp(f, x, ones): column j is H e_j"),
+        ("eve_ridge_hessian", "the ridge was left out of the Hessian"),
+        ("fay_p_weights", "the Hessian's weights are p, not p (1 - p)"),
+        ("hal_full_tape", "held 101 states at once for n = 100, every = 10"),
+        ("jo_wrong_state", "dstep was applied at x_(k+1): the VJP of step k is taken at its input x_k"),
+        ("mo_tape_copies", "(copies of states count too)"),
+        ("nia_swapped_peaks", "the pair is (full, checkpointed)"),
+        ("untouched", "is not answered yet"),
+    ],
 }
 
 
@@ -133,6 +146,7 @@ THROUGH_NBGRADER = {
     "05_matrix_calculus": ("nora_alternative", "liam_logdet_inverse"),
     "06_tensor_autodiff": ("kai_alternative", "ana_no_unbroadcast"),
     "07_nonsmooth": ("kai_alternative", "ana_nan_kink"),
+    "08_higher_order": ("kai_alternative", "hal_full_tape"),
 }
 
 #: Feedback that only a graded kernel gives: SymPy cannot be loaded there, while the

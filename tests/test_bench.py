@@ -60,3 +60,18 @@ def test_on_glibc_the_allocator_is_told_to_keep_freed_memory():
                "print(bench['keep_freed_memory']())")
     done = subprocess.run([sys.executable, "-c", program], capture_output=True, text=True, check=True)
     assert done.stdout.strip() == "True", done.stderr
+
+
+def test_the_higher_order_benchmark_prints_both_tables():
+    """bench/higher_order_cost.py at its smallest sizes: both tables printed, their ratios
+    finite, and checkpointing's memory ratio above 1 (bytes, not time, are asserted)."""
+    spec = importlib.util.spec_from_file_location("higher_order_cost", ROOT / "bench" / "higher_order_cost.py")
+    bench = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(bench)
+    lines = []
+    hessian = bench.hessian_costs([3], repeat=1, out=lines.append)
+    memory = bench.memory_costs([64], repeat=1, out=lines.append)
+    assert "hvp/grad" in lines[0] and lines[1].split()[0] == "3"
+    assert "full/ckpt" in lines[2] and lines[3].split()[:2] == ["64", "8"]
+    assert math.isfinite(hessian[0]["hvp"]) and math.isfinite(hessian[0]["hessian"])
+    assert memory[0]["memory"] > 2
