@@ -13,7 +13,8 @@ ALTERNATIVES = {"01_numerical": ("kim_alternative", "lea_warnings"),
                 "05_matrix_calculus": ("nora_alternative",),
                 "06_tensor_autodiff": ("kai_alternative",),
                 "07_nonsmooth": ("kai_alternative",),
-                "08_higher_order": ("kai_alternative", "lia_alternative")}
+                "08_higher_order": ("kai_alternative", "lia_alternative"),
+                "09_frameworks": ("kai_alternative", "lia_alternative")}
 
 
 FEEDBACK = {
@@ -131,6 +132,17 @@ FEEDBACK = {
         ("nia_swapped_peaks", "the pair is (full, checkpointed)"),
         ("untouched", "is not answered yet"),
     ],
+    "09_frameworks": [
+        ("al_loop_rows", "a Python loop over the rows"),
+        ("bo_summed_grad", "the gradient of the total loss over all rows, repeated for every row"),
+        ("cy_naive_softplus", "softplus and its derivative are finite for every float"),
+        ("dan_rule_without_tangent", "the rule returns sigmoid(x) without multiplying by the tangent"),
+        ("eve_adjoint_untransposed", "u = solve(A, g), not solve(A.T, g)"),
+        ("fay_unrolled", "calling them at every iterate unrolls the iteration"),
+        ("gus_one_step", "the derivative of one step, not of the fixed point"),
+        ("hal_pinv", "pinv(A): the least-squares solution's derivative"),
+        ("untouched", "is not answered yet"),
+    ],
 }
 
 
@@ -147,6 +159,7 @@ THROUGH_NBGRADER = {
     "06_tensor_autodiff": ("kai_alternative", "ana_no_unbroadcast"),
     "07_nonsmooth": ("kai_alternative", "ana_nan_kink"),
     "08_higher_order": ("kai_alternative", "hal_full_tape"),
+    "09_frameworks": ("kai_alternative", "dan_rule_without_tangent"),
 }
 
 #: Feedback that only a graded kernel gives: SymPy cannot be loaded there, while the

@@ -75,3 +75,19 @@ def test_the_higher_order_benchmark_prints_both_tables():
     assert "full/ckpt" in lines[2] and lines[3].split()[:2] == ["64", "8"]
     assert math.isfinite(hessian[0]["hvp"]) and math.isfinite(hessian[0]["hessian"])
     assert memory[0]["memory"] > 2
+
+
+def test_the_frameworks_benchmark_prints_both_tables():
+    """bench/frameworks_cost.py at its smallest sizes: both tables printed, the two ways
+    agreeing to round-off and the unrolled derivative within 1e-10 of the implicit one
+    (differences, not times, are asserted)."""
+    spec = importlib.util.spec_from_file_location("frameworks_cost", ROOT / "bench" / "frameworks_cost.py")
+    bench = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(bench)
+    lines = []
+    per_example = bench.per_example_costs([8], repeat=1, out=lines.append)
+    fixed = bench.fixed_point_costs([6], repeat=1, out=lines.append)
+    assert "loop/vmap" in lines[0] and lines[1].split()[0] == "8"
+    assert "unrolled/implicit" in lines[2] and lines[3].split()[0] == "6"
+    assert per_example[0]["difference"] < 1e-12 and math.isfinite(per_example[0]["ratio"])
+    assert fixed[0]["difference"] <= 1e-10 and fixed[0]["k"] > 1

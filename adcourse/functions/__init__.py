@@ -8,12 +8,16 @@ elementwise on arrays and accepts complex input (the complex-step method needs i
 Its sections, one module each: `scalar` (numbers, gradients, Jacobians and difference
 rules, chapter 01), `dual` (functions of dual numbers, chapter 03), `reverse`
 (reverse-ready functions and graphs, chapter 04) and `tensor` (programs on Tensors,
-chapter 06) and `higher_order` (functions of the engines of chapter 08, with their
-Hessians, and programs that count what a student's hvp or checkpointing does). Every name is importable from `adcourse.functions` itself.
+chapter 06), `higher_order` (functions of the engines of chapter 08, with their
+Hessians, and programs that count what a student's hvp or checkpointing does) and
+`frameworks` (JAX losses and fixed-point maps with hand-written derivatives, and programs
+that run a student's JAX answers in their kernel, chapter 09). Every name is importable from `adcourse.functions` itself.
 """
 from __future__ import annotations
 
 from .dual import DUAL_JACOBIAN, DUAL_SCALAR, NESTED, NESTED_PROGRAM, TABLE2, VECTOR_MODE_PROGRAM, components, d_cos, d_exp, d_log, d_sin, d_sqrt, d_tanh, stack
+from .frameworks import (FIXED_POINT_PROGRAM, FIXED_POINTS, LOSSES, PER_EXAMPLE_PROGRAM,
+                         SOFTPLUS_PROGRAM)
 from .higher_order import CHECKPOINT_PROGRAM, HESSIAN_PROGRAM, HVP_PROGRAM, SECOND
 from .reverse import (BACKWARD_PROGRAM, BINARY_PROGRAM, ELEMENTARY_PROGRAM, GRAPHS, OPERATION_PROGRAM, OPERATIONS, REVERSE, TABLE3,
                       TRAINING_PROGRAM, r_cos, r_exp, r_log, r_sin, r_tanh)
@@ -25,12 +29,14 @@ from .tensor import (MAX_PATHS, TENSOR_BACKWARD, TENSOR_GRAPHS, TENSOR_OPERATION
 #: Every function of the catalogue: what may cross to a student's kernel by name.
 CATALOGUE = (SCALAR + GRADIENT + JACOBIAN + RULES + DERIVATIVES + GRADIENTS + DUAL_SCALAR + DUAL_JACOBIAN
              + REVERSE + (BACKWARD_PROGRAM, OPERATION_PROGRAM, ELEMENTARY_PROGRAM, BINARY_PROGRAM, VECTOR_MODE_PROGRAM, NESTED_PROGRAM) + NESTED
-             + TENSOR_PROGRAMS + (TRAINING_PROGRAM,) + SECOND + (HVP_PROGRAM, HESSIAN_PROGRAM, CHECKPOINT_PROGRAM))
+             + TENSOR_PROGRAMS + (TRAINING_PROGRAM,) + SECOND + (HVP_PROGRAM, HESSIAN_PROGRAM, CHECKPOINT_PROGRAM)
+             + LOSSES + tuple(fn for triple in FIXED_POINTS for fn in triple)
+             + (PER_EXAMPLE_PROGRAM, SOFTPLUS_PROGRAM, FIXED_POINT_PROGRAM))
 
 __all__ = ["CATALOGUE", "by_name", "in_kernel", "BACKWARD_PROGRAM", "BINARY_PROGRAM", "CHECKPOINT_PROGRAM",
            "HESSIAN_PROGRAM", "HVP_PROGRAM", "SECOND", "DERIVATIVES", "DUAL_JACOBIAN", "DUAL_SCALAR",
-           "ELEMENTARY_PROGRAM", "Fn", "FnOfArgs", "GRADIENT", "GRADIENTS", "GRAPHS", "JACOBIAN", "MAX_PATHS", "NESTED", "NESTED_PROGRAM",
-           "OPERATIONS", "OPERATION_PROGRAM", "REVERSE", "RULES", "SCALAR", "TABLE2", "TABLE3", "TENSOR_BACKWARD",
+           "ELEMENTARY_PROGRAM", "FIXED_POINTS", "FIXED_POINT_PROGRAM", "Fn", "FnOfArgs", "GRADIENT", "GRADIENTS", "GRAPHS", "JACOBIAN", "LOSSES", "MAX_PATHS", "NESTED", "NESTED_PROGRAM",
+           "OPERATIONS", "OPERATION_PROGRAM", "PER_EXAMPLE_PROGRAM", "REVERSE", "RULES", "SCALAR", "SOFTPLUS_PROGRAM", "TABLE2", "TABLE3", "TENSOR_BACKWARD",
            "TENSOR_GRAPHS", "TENSOR_OPERATION", "TENSOR_OPERATIONS", "TENSOR_PROGRAMS", "TRAINING_PROGRAM", "VECTOR_MODE_PROGRAM",
            "backward_difference",
            "components", "d_cos", "d_exp", "d_log", "d_sin", "d_sqrt", "d_tanh", "derivative_of", "five_point",

@@ -40,13 +40,14 @@ from adcourse.remote import GRADER_FD_ENV
 
 from .confine import _PR_SET_PDEATHSIG, Policy, _libc, enter, kernel_environment
 
-#: What every kernel imports anyway, or a notebook of this course imports first.
+#: What every kernel imports anyway, or a notebook of this course imports first (JAX's
+#: import starts no thread: its backend is made at the first computation, in the kernel).
 PRELOAD = ("ipykernel.kernelapp", "ipykernel.ipkernel", "ipykernel.zmqshell", "ipykernel.debugger",
            "IPython.core.interactiveshell", "IPython.core.completer", "IPython.core.history",
            "IPython.extensions", "jedi", "debugpy", "pdb", "sqlite3", "tornado.ioloop",
            "numpy", "matplotlib", "matplotlib.pyplot", "matplotlib_inline.backend_inline",
            "ipywidgets", "adcourse.functions", "adcourse.checking", "adcourse.remote", "adcourse.unavailable",
-           "adcourse.numerical")
+           "adcourse.numerical", "jax", "jax.numpy")
 
 #: Set in the server's environment: single-threaded BLAS (workers already use every
 #: core, and a server with threads could not fork safely) and the inline backend.
