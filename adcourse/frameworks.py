@@ -54,7 +54,7 @@ def softplus_derivatives(function, xs, cotangent: float = 1.0):
     xs = np.asarray(xs, dtype=float)
     rows, _, _ = in_kernel(SOFTPLUS_PROGRAM, function)((function, xs, np.full(xs.shape, float(cotangent))))
     rows = np.asarray(rows, dtype=float)
-    return rows[0], rows[1], rows[2]
+    return rows[0], rows[1], rows[3]
 
 
 def fixed_point(T, x0, theta, tol=1e-15, steps=100_000):

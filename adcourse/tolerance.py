@@ -55,6 +55,11 @@ POLICIES = {
             why="exact methods (complex step, AD, closed forms): only round-off may differ",
         ),
         Tolerance(
+            "relative", rtol=1e-10, atol=1e-300,
+            why="exact values that span every magnitude (softplus from e^-745 to 1e308): relative "
+                "to the value everywhere, so that 0 for e^-40 is an error, not a rounding",
+        ),
+        Tolerance(
             "finite_difference", rtol=1e-6, atol=1e-9,
             why="a finite difference against the same difference computed another way, "
                 "or a central difference against the true derivative",

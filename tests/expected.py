@@ -14,7 +14,7 @@ ALTERNATIVES = {"01_numerical": ("kim_alternative", "lea_warnings"),
                 "06_tensor_autodiff": ("kai_alternative",),
                 "07_nonsmooth": ("kai_alternative",),
                 "08_higher_order": ("kai_alternative", "lia_alternative"),
-                "09_frameworks": ("kai_alternative", "lia_alternative")}
+                "09_frameworks": ("kai_alternative", "lia_alternative", "ivy_jax_arrays")}
 
 
 FEEDBACK = {

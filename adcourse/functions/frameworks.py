@@ -1,9 +1,11 @@
 """Functions of chapter 09_frameworks, and the programs that run a student's answer on them.
 
 `LOSSES`: per-example losses loss(params, x, y) written with jax.numpy (so JAX can trace
-them), each with its gradient in params written out by hand in NumPy (`df`), which the
-tests hold JAX's against. `FIXED_POINTS`: maps T(x, theta) that contract in x, each with
-its two partial Jacobians by hand, as triples (T, dT_dx, dT_dtheta) in NumPy.
+them); their gradients by hand are the grader's. `FIXED_POINTS`: maps T(x, theta) with
+their two partial Jacobians by hand, as triples (T, dT_dx, dT_dtheta) in NumPy: three that
+contract in x, so that iterating finds x*, and one whose fixed point repels (iterating
+runs away from it, and so does the unrolled derivative), where only the implicit function
+theorem gives dx*/dtheta.
 
 The programs run in the student's kernel and return data: `PER_EXAMPLE_PROGRAM` calls a
 `per_example_grads` and counts the Python calls of the loss (vmap traces it once, a loop
@@ -19,7 +21,7 @@ import numpy as np
 from .scalar import Fn, FnOfArgs
 
 __all__ = ["FIXED_POINTS", "FIXED_POINT_PROGRAM", "LOSSES", "PER_EXAMPLE_PROGRAM", "SOFTPLUS_PROGRAM", "map_matrix",
-           "params_size"]
+           "params_size", "repelling_matrix"]
 
 
 def _jnp():
@@ -34,27 +36,14 @@ def _squared(p, x, y):
     return 0.5 * (_jnp().dot(p, x) - y) ** 2
 
 
-def _squared_grad(p, x, y):
-    return (p @ x - y) * x
-
-
 def _logistic(p, x, y):
     """log(1 + exp(-y p.x)) for labels y = +-1, written stably with logaddexp."""
     return _jnp().logaddexp(0.0, -y * _jnp().dot(p, x))
 
 
-def _logistic_grad(p, x, y):
-    z = -y * (p @ x)
-    return -y * x * (0.5 * (1 + np.tanh(z / 2)))  # sigmoid(z), stable
-
-
 def _poisson(p, x, y):
     jnp = _jnp()
     return jnp.exp(jnp.dot(p, x)) - y * jnp.dot(p, x)
-
-
-def _poisson_grad(p, x, y):
-    return (np.exp(p @ x) - y) * x
 
 
 #: Hidden units of the network loss; params = [W.ravel(), v] for W of shape (HIDDEN, d).
@@ -69,20 +58,13 @@ def _network(p, x, y):
     return 0.5 * (jnp.dot(v, jnp.tanh(W @ x)) - y) ** 2
 
 
-def _network_grad(p, x, y):
-    d = x.shape[0]
-    W, v = p[:HIDDEN * d].reshape(HIDDEN, d), p[HIDDEN * d:]
-    h = np.tanh(W @ x)
-    r = v @ h - y
-    return np.concatenate([np.outer(r * v * (1 - h * h), x).ravel(), r * h])
-
-
-#: (loss, number of params for rows of d features): the losses of per_example_grads.
+#: The losses of per_example_grads. Their gradients written out by hand, which the hidden
+#: tests compare with, are the grader's (autograder.cases.frameworks.GRADIENTS), not here.
 LOSSES = (
-    FnOfArgs("0.5 (p.x - y)^2", _squared, _squared_grad),
-    FnOfArgs("log(1 + exp(-y p.x))", _logistic, _logistic_grad),
-    FnOfArgs("exp(p.x) - y p.x", _poisson, _poisson_grad),
-    FnOfArgs("0.5 (v.tanh(W x) - y)^2, p = [W.ravel(), v]", _network, _network_grad),
+    FnOfArgs("0.5 (p.x - y)^2", _squared, None),
+    FnOfArgs("log(1 + exp(-y p.x))", _logistic, None),
+    FnOfArgs("exp(p.x) - y p.x", _poisson, None),
+    FnOfArgs("0.5 (v.tanh(W x) - y)^2, p = [W.ravel(), v]", _network, None),
 )
 
 
@@ -146,6 +128,27 @@ def _cos_dtheta(x, theta):
     return _B(x.size, theta.size)
 
 
+def repelling_matrix(n):
+    """The M of x + M (x^3 - theta): fixed, symmetric positive definite (eigenvalues in [0.5, 1])."""
+    rng = np.random.default_rng(30 + n)
+    Q = np.linalg.qr(rng.standard_normal((n, n)))[0]
+    return Q @ np.diag(np.linspace(0.5, 1.0, n)) @ Q.T
+
+
+def _cube_map(x, theta):
+    """x + M (x^3 - theta): its fixed point is the cube root of theta, and dT/dx = I + M diag(3 x^2)
+    has eigenvalues above 1 there, so iterating T runs away from it."""
+    return x + repelling_matrix(x.size) @ (x**3 - theta)
+
+
+def _cube_dx(x, theta):
+    return np.eye(x.size) + repelling_matrix(x.size) * (3 * x**2)[None, :]
+
+
+def _cube_dtheta(x, theta):
+    return -repelling_matrix(x.size)
+
+
 #: (T, dT_dx, dT_dtheta) triples, with the sizes (n, p) of x and theta they take (None: p = n).
 FIXED_POINTS = (
     (FnOfArgs("T(x, theta) = tanh(W x + theta)", _tanh_map, None),
@@ -157,6 +160,9 @@ FIXED_POINTS = (
     (FnOfArgs("T(x, theta) = 0.5 cos(x) + B theta", _cos_map, None),
      FnOfArgs("dT/dx of 0.5 cos(x) + B theta", _cos_dx, None),
      FnOfArgs("dT/dtheta of 0.5 cos(x) + B theta", _cos_dtheta, None)),
+    (FnOfArgs("T(x, theta) = x + M (x^3 - theta)", _cube_map, None, domain=(0.5, 4.0)),
+     FnOfArgs("dT/dx of x + M (x^3 - theta)", _cube_dx, None),
+     FnOfArgs("dT/dtheta of x + M (x^3 - theta)", _cube_dtheta, None)),
 )
 
 
@@ -173,7 +179,8 @@ def _array(value):
 
 def _per_example_program(args):
     """(per_example_grads, loss, params, X, y): (answer as floats or None, what it holds
-    instead, Python calls of the loss)."""
+    instead, Python calls of the loss, rows taken out of X or y one at a time, and the
+    number of the argument the call changed in place, 0 if none)."""
     import jax
 
     jax.config.update("jax_enable_x64", True)
@@ -183,29 +190,102 @@ def _per_example_program(args):
     def counted(p, x, t):
         calls[0] += 1
         return loss(p, x, t)
-    values, held = _array(function(counted, np.array(params, dtype=float), np.array(X, dtype=float),
-                                   np.array(y, dtype=float)))
-    return values, held, calls[0]
+    given = (np.array(params, dtype=float), _Rows(np.array(X, dtype=float)), _Rows(np.array(y, dtype=float)))
+    kept = tuple(np.array(a) for a in given)
+    answer = function(counted, *given)
+    # read before the answer is converted: converting it runs no more of the count
+    made, rows = calls[0], max(given[1].taken[0], given[2].taken[0])
+    # numbered as the arguments of per_example_grads(loss, params, X, y)
+    changed = next((i + 2 for i, (a, b) in enumerate(zip(given, kept)) if not np.array_equal(np.asarray(a), b)), 0)
+    values, held = _array(answer)
+    return values, held, made, rows, changed
+
+
+class _Rows(np.ndarray):
+    """An array that counts the rows taken out of it one at a time (iterating it, or indexing
+    it with one integer): a Python loop over the rows takes every one; vmap takes none."""
+
+    def __new__(cls, array):
+        view = np.asarray(array).view(cls)
+        view.taken = [0]
+        return view
+
+    def __array_finalize__(self, source):
+        self.taken = getattr(source, "taken", [0])
+
+    def __iter__(self):
+        self.taken[0] += len(self) if self.ndim else 0
+        return iter(np.asarray(self))
+
+    def __getitem__(self, key):
+        if isinstance(key, (int, np.integer)):
+            self.taken[0] += 1
+            return np.asarray(self)[key]
+        return super().__getitem__(key)
+
+
+#: Equations that only reshape or retype their first input: a rule's output passes through them.
+_RESHAPING = frozenset({"reshape", "squeeze", "expand_dims", "broadcast_in_dim", "convert_element_type", "copy",
+                        "copy_p"})
+
+
+def _jaxs_own(eqn, jax) -> bool:
+    """Whether a custom call's function or rule is JAX's own (jnp.logaddexp, jax.nn.softplus)."""
+    import os
+
+    home = os.path.dirname(jax.__file__) + os.sep
+    for value in eqn.params.values():
+        info = getattr(getattr(value, "jaxpr", value), "debug_info", None) or getattr(value, "debug_info", None)
+        where = str(getattr(info, "func_src_info", "") or "")
+        if " at " in where and where.split(" at ", 1)[1].startswith(home):
+            return True
+    return False
 
 
 def _custom_rule(function, x) -> bool:
-    """Whether `function` is a custom_jvp or custom_vjp function, or calls one (at any
-    depth: under jit too, whose jaxpr holds the call's)."""
+    """Whether `function` holds a derivative rule of the student's: it is a custom_jvp with
+    its rule defined (or a custom_vjp with both halves), or the equation that makes its
+    output at x is a custom call whose function is not JAX's own, followed through jits and
+    reshapes. A custom call whose result is not the output (x + 0 * rule(1.0)) does not count."""
     import jax
 
-    if isinstance(function, (jax.custom_jvp, jax.custom_vjp)):
-        return True
+    for _ in range(8):  # through the grader's own time limit (adcourse.remote.limited)
+        function = getattr(function, "__course_limited__", function)
+    if type(function) is jax.custom_jvp:
+        return getattr(function, "jvp", None) is not None
+    if type(function) is jax.custom_vjp:
+        return getattr(function, "fwd", None) is not None and getattr(function, "bwd", None) is not None
     try:
-        text = str(jax.make_jaxpr(function)(x))
+        closed = jax.make_jaxpr(function)(x)
     except Exception:
         return False
-    return "custom_jvp_call" in text or "custom_vjp_call" in text
+    if len(closed.jaxpr.outvars) != 1:
+        return False
+    jaxpr, out = closed.jaxpr, closed.jaxpr.outvars[0]
+    for _ in range(64):  # nesting of jits and reshapes, bounded
+        producer = next((e for e in jaxpr.eqns if any(v is out for v in e.outvars)), None)
+        if producer is None:
+            return False
+        name = producer.primitive.name
+        if name in ("custom_jvp_call", "custom_vjp_call", "custom_vjp_call_jaxpr"):
+            return not _jaxs_own(producer, jax)
+        if name in _RESHAPING:
+            out = producer.invars[0]
+            continue
+        inner = producer.params.get("jaxpr")
+        if inner is None:
+            return False
+        inner = getattr(inner, "jaxpr", inner)
+        out = inner.outvars[[i for i, v in enumerate(producer.outvars) if v is out][0]]
+        jaxpr = inner
+    return False
 
 
 def _softplus_program(args):
     """(stable_softplus, xs, ts): rows value and grad at each x of xs, then, over all of xs
-    at once with vmap, the vjp with cotangents ts (what both custom_jvp and custom_vjp rules
-    support), grad of 3 f(2x), grad, and jit of grad; as floats (nan where a call failed),
+    at once with vmap, the primal output of a vjp (what the rule returns as f(x)), the vjp
+    with cotangents ts (what both custom_jvp and custom_vjp rules support), grad of 3 f(2x),
+    grad, and jit of grad; as floats (nan where a call failed),
     the errors as [row, message] pairs, and whether a custom rule is in it."""
     import jax
     import jax.numpy as jnp
@@ -230,7 +310,8 @@ def _softplus_program(args):
     rows.append(each(lambda x, t: jax.grad(function)(x)))
     # The other rows batched, one call each. The contract asks for a derivative at every
     # float, not for vmap or jit: where a batched call fails, the row is taken point by point.
-    batched = ((lambda x, t: jax.vjp(function, x)[1](t)[0], "a vjp"),
+    batched = ((lambda x, t: jax.vjp(function, x)[0], "the primal of a vjp"),
+               (lambda x, t: jax.vjp(function, x)[1](t)[0], "a vjp"),
                (lambda x, t: jax.grad(lambda z: 3 * function(2 * z))(x / 2), "the chain rule"),
                (lambda x, t: jax.grad(function)(x), "vmap"),
                (None, "jit"))
@@ -253,18 +334,23 @@ def _softplus_program(args):
 
 def _fixed_point_program(args):
     """(fixed_point_grad, T, dT_dx, dT_dtheta, x_star, theta, g): (answer as floats or None,
-    what it holds instead, calls of T, of dT_dx and of dT_dtheta)."""
+    what it holds instead, the number of the argument the call changed in place (0 if none),
+    calls of T, of dT_dx and of dT_dtheta)."""
     function, T, dT_dx, dT_dtheta, x_star, theta, g = args
     calls = [0, 0, 0]
+    given = tuple(np.array(a, dtype=float) for a in (x_star, theta, g))
+    kept = tuple(a.copy() for a in given)
 
     def count(i, fn):
         def counted(x, th):
             calls[i] += 1
             return fn(np.asarray(x, dtype=float), np.asarray(th, dtype=float))
         return counted
-    values, held = _array(function(count(0, T), count(1, dT_dx), count(2, dT_dtheta), np.array(x_star, dtype=float),
-                                   np.array(theta, dtype=float), np.array(g, dtype=float)))
-    return (values, held, *calls)
+    answer = function(count(0, T), count(1, dT_dx), count(2, dT_dtheta), *given)
+    made = list(calls)  # read before the answer is converted
+    changed = next((i + 4 for i, (a, b) in enumerate(zip(given, kept)) if not np.array_equal(a, b)), 0)
+    values, held = _array(answer)
+    return (values, held, changed, *made)
 
 
 def _program(name, run):

@@ -15,17 +15,55 @@ import numpy as np
 
 from adcourse.checking import show_value
 from adcourse.diagnostics import Mistake
-from adcourse.frameworks import fixed_point, lasso_exact
-from adcourse.functions.frameworks import (FIXED_POINT_PROGRAM, FIXED_POINTS, LOSSES, PER_EXAMPLE_PROGRAM,
-                                           SOFTPLUS_PROGRAM, params_size)
+from adcourse.frameworks import fixed_point, lasso_exact, sigmoid, softplus
+from adcourse.functions.frameworks import (
+    FIXED_POINT_PROGRAM,
+    FIXED_POINTS,
+    HIDDEN,
+    LOSSES,
+    PER_EXAMPLE_PROGRAM,
+    SOFTPLUS_PROGRAM,
+    params_size,
+)
 from adcourse.nonsmooth import lam_max, lasso_problem
-from autograder.cases import generator
+from adcourse.tolerance import policy as get_policy
+from autograder.cases import generator, ours
 from autograder.checking import Case, Unacceptable
 from autograder.reference import frameworks as ref
 from autograder.sealed import in_kernel
 
-__all__ = ["MISTAKES", "fixed_point_cases", "fixed_points", "lasso_jacobian_cases", "per_example",
+__all__ = ["GRADIENTS", "MISTAKES", "fixed_point_cases", "fixed_points", "lasso_jacobian_cases", "per_example",
            "per_example_cases", "softplus_cases", "softplus_checked", "solve_cases", "solved"]
+
+# --- the losses' gradients, by hand (grader-side only: a kernel has the losses, not these) ------
+
+def _squared_grad(p, x, y):
+    return (p @ x - y) * x
+
+
+def _logistic_grad(p, x, y):
+    z = -y * (p @ x)
+    return -y * x * (0.5 * (1 + np.tanh(z / 2)))  # sigmoid(z), stable
+
+
+def _poisson_grad(p, x, y):
+    return (np.exp(p @ x) - y) * x
+
+
+def _network_grad(p, x, y):
+    d = x.shape[0]
+    W, v = p[:HIDDEN * d].reshape(HIDDEN, d), p[HIDDEN * d:]
+    h = np.tanh(W @ x)
+    r = v @ h - y
+    return np.concatenate([np.outer(r * v * (1 - h * h), x).ravel(), r * h])
+
+
+#: loss name -> its gradient in params, written out by hand.
+GRADIENTS = dict(zip((loss.name for loss in LOSSES), (_squared_grad, _logistic_grad, _poisson_grad, _network_grad)))
+
+
+_MODIFIED = ("modified its argument {} in place; the function must leave its inputs unchanged (work on a "
+             "copy, e.g. x.copy(), or restore what you change)")
 
 #: The most Python calls of the loss a vectorised per_example_grads makes (vmap traces it
 #: once; a check of the loss's value beside it is a second call).
@@ -57,15 +95,18 @@ def per_example_cases(seed: int) -> list[Case]:
 
 def per_example(function, loss, params, X, y) -> np.ndarray:
     """The harness of `per_example_grads`: called in the kernel, the loss's calls counted.
-    What the reference is compared as is the loss's gradient written out by hand (`loss.df`,
+    What the reference is compared as is the loss's gradient written out by hand (`GRADIENTS`,
     row by row), which the tests hold JAX's to: no tracing on the grader's side."""
     if function is ref.per_example_grads:
-        return np.stack([loss.df(np.asarray(params, dtype=float), x, t) for x, t in zip(X, y)])
-    values, held, calls = in_kernel(PER_EXAMPLE_PROGRAM, function)((function, loss, params, X, y))
-    if calls > MOST_LOSS_CALLS:
-        raise Unacceptable(f"called the loss {calls} times for {len(X)} rows: a Python loop over the rows; "
+        return np.stack([GRADIENTS[loss.name](np.asarray(params, dtype=float), x, t) for x, t in zip(X, y)])
+    values, held, calls, rows, changed = in_kernel(PER_EXAMPLE_PROGRAM, function)((function, loss, params, X, y))
+    if calls > MOST_LOSS_CALLS or rows >= len(X):
+        how = f"called the loss {calls} times" if calls > MOST_LOSS_CALLS else f"took {rows} rows out of X or y one at a time"
+        raise Unacceptable(f"{how} for {len(X)} rows: a Python loop over the rows (jitted or not); "
                            "jax.vmap(jax.grad(loss), in_axes=(None, 0, 0)) traces the loss once and maps "
                            "its gradient over the rows")
+    if changed:
+        raise Unacceptable(_MODIFIED.format(changed))
     if values is None:
         raise Unacceptable(f"returned {held}, not an array of numbers")
     shape = (len(X),) + np.shape(params)
@@ -113,7 +154,7 @@ def softplus_cases(seed: int) -> list[Case]:
 
 
 #: What each row of SOFTPLUS_PROGRAM's answer is.
-ROWS = ("f(x)", "jax.grad(f)(x)", "jax.vjp(f, x)[1](t)", "jax.grad(lambda z: 3 * f(2 * z))(x / 2)",
+ROWS = ("f(x)", "jax.grad(f)(x)", "jax.vjp(f, x)[0] (the value the rule returns)", "jax.vjp(f, x)[1](t)", "jax.grad(lambda z: 3 * f(2 * z))(x / 2)",
         "jax.vmap(jax.grad(f))(xs)", "jax.jit(jax.vmap(jax.grad(f)))(xs)")
 
 
@@ -134,7 +175,41 @@ def softplus_checked(function, xs, ts) -> np.ndarray:
         raise Unacceptable("holds no custom derivative rule: define it with @jax.custom_jvp and its rule with "
                            "@stable_softplus.defjvp (or jax.custom_vjp with defvjp), returning sigmoid(x) times "
                            "the tangent")
+    if function is not ref.stable_softplus and not ours(function, __name__):
+        _first_wrong_row(rows, xs, ts)
     return rows
+
+
+def _expected_rows(xs, ts):
+    """The rows SOFTPLUS_PROGRAM gives, as the contract fixes them (NumPy's closed forms)."""
+    s = sigmoid(xs)
+    return np.array([softplus(xs), s, softplus(xs), s * ts, 6 * s, s, s])
+
+
+def _first_wrong_row(rows, xs, ts):
+    """Unacceptable, naming the first row and x where `rows` differ from the contract's."""
+    tol = get_policy("relative")
+    expected = _expected_rows(xs, ts)
+    if rows.shape != expected.shape:
+        return
+    wrong = ~tol.close(rows, expected)
+    if not wrong.any():
+        return
+    i, j = np.argwhere(wrong)[0]
+    hint = ""
+    for mistake in MISTAKES["stable_softplus"]:  # a listed mistake that gives these rows names itself
+        theirs = np.asarray(SOFTPLUS_PROGRAM((mistake.fn, xs, ts))[0], dtype=float)
+        if theirs.shape == rows.shape and tol.close(rows, theirs).all():
+            hint = f" (likely mistake: {mistake.description})"
+            break
+    else:
+        if i == 2:
+            hint = " (the rule's output is not softplus(x): a JVP rule returns (f(x), f'(x) t))"
+        elif i in (3, 4) and tol.close(rows[1], expected[1]).all():
+            hint = " (grad is right and this is not: is the tangent, or the cotangent, multiplied in?)"
+    raise Unacceptable(f"{ROWS[i]} is {rows[i, j]!r} at x = {float(xs[j])!r}, t = {float(ts[j])!r}; expected "
+                       f"{expected[i, j]!r} (relative error {tol.relative_error(rows[i, j], expected[i, j]):.3g}, "
+                       f"tolerance 1e-10 relative){hint}")
 
 
 def _softplus_with_rule(rule):
@@ -225,25 +300,30 @@ def _solve_g_not_solved(A, b, g):
 
 def fixed_point_cases(seed: int) -> list[Case]:
     """Each map of FIXED_POINTS at sizes 1, 3 and 6 (theta of size 2 for the map B theta),
-    random theta and g; x* found here to the last bits from x_0 = 1."""
+    random theta and g; x* found here to the last bits: by iterating from x_0 = 1 where the
+    map contracts, as the cube root of theta where it repels (there the derivative of any
+    number of unrolled iterations grows without bound, so only the implicit one is right)."""
     rng = generator(seed)
     cases = []
     for T, dT_dx, dT_dtheta in FIXED_POINTS:
         for n in (1, 3, 6):
-            if "theta / x" in T.name:
+            if "theta / x" in T.name or "x^3" in T.name:
                 theta = rng.uniform(0.5, 4.0, n)
             elif "B theta" in T.name:
                 theta = rng.standard_normal(2)
             else:
                 theta = rng.standard_normal(n)
-            x_star = fixed_point(T, np.ones(n), theta)
+            x_star = np.cbrt(theta) if "x^3" in T.name else fixed_point(T, np.ones(n), theta)
             cases.append(Case((T, dT_dx, dT_dtheta, x_star, theta, rng.standard_normal(n))))
     return cases
 
 
 def fixed_points(function, T, dT_dx, dT_dtheta, x_star, theta, g) -> np.ndarray:
     """The harness of `fixed_point_grad`: called in the kernel with T and its Jacobians counted."""
-    values, held, *calls = in_kernel(FIXED_POINT_PROGRAM, function)((function, T, dT_dx, dT_dtheta, x_star, theta, g))
+    values, held, changed, *calls = in_kernel(FIXED_POINT_PROGRAM, function)((function, T, dT_dx, dT_dtheta, x_star,
+                                                                               theta, g))
+    if changed:
+        raise Unacceptable(_MODIFIED.format(changed))
     for name, count in zip(("T", "dT_dx", "dT_dtheta"), calls):
         if count > MOST_MAP_CALLS:
             raise Unacceptable(f"called {name} {count} times: the implicit function theorem needs dT_dx and "
@@ -251,6 +331,10 @@ def fixed_points(function, T, dT_dx, dT_dtheta, x_star, theta, g) -> np.ndarray:
                                "at every iterate unrolls the iteration")
     if values is None:
         raise Unacceptable(f"returned {held}, not an array of numbers")
+    if "x^3" in T.name and not np.isfinite(values).all():
+        raise Unacceptable(f"returned {show_value(values)} at a fixed point that repels (dT_dx has eigenvalues "
+                           "above 1 there): iterating the map, or iterating u <- g + dT_dx^T u, runs away from it; "
+                           "the implicit function theorem needs only I - dT_dx invertible: solve (I - dT_dx)^T u = g")
     if values.shape != np.shape(theta):
         raise Unacceptable(f"returned an array of shape {values.shape}; g^T dx*/dtheta has theta's shape "
                            f"{np.shape(theta)} (one number for each parameter)")
@@ -335,8 +419,9 @@ MISTAKES = {
                 _wrong_argument),
     ),
     "stable_softplus": (
-        Mistake("the rule returns sigmoid(x) without multiplying by the tangent: grad (tangent 1) is right, "
-                "a vjp with another cotangent and the chain rule are not", _mistaken_softplus()["untangented"]),
+        Mistake("the rule returns sigmoid(x) without multiplying by the tangent: a tangent that does not depend "
+                "on the input's is no linear map, and grad, vjp and the chain rule through it give 0",
+                _mistaken_softplus()["untangented"]),
         Mistake("the derivative sigmoid(-x), not sigmoid(x)", _mistaken_softplus()["minus"]),
     ),
     "solve_vjp": (

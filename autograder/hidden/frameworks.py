@@ -18,9 +18,9 @@ def test_per_example_grads_hidden(per_example_grads):
 def test_stable_softplus_hidden(stable_softplus):
     """`stable_softplus` from -1.7e308 to 1.7e308: its values, and its derivative by grad, a
     vjp, the chain rule, vmap and jit (point by point where a function cannot be batched),
-    all finite and right, from a custom rule; at most 60 s (one call evaluates it at every
+    all finite and right to 1e-10 relative at every magnitude, from a custom rule; at most 60 s (one call evaluates it at every
     point)."""
-    compare(stable_softplus, "frameworks.stable_softplus", cases.softplus_cases(seed=902), policy="exact",
+    compare(stable_softplus, "frameworks.stable_softplus", cases.softplus_cases(seed=902), policy="relative",
             harness=cases.softplus_checked, seconds=60)
 
 

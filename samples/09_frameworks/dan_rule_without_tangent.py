@@ -1,5 +1,5 @@
-# The rule returns sigmoid(x) and forgets to multiply by the tangent: grad is right (the
-# tangent is 1 there), a vjp with another cotangent and the chain rule are not.
+# The rule returns sigmoid(x) and forgets to multiply by the tangent: jvp with tangent 1 looks
+# right, but the tangent no longer depends on the input's, and grad through it is 0.
 # base: solution
 # loses: stable_softplus
 # %% stable_softplus: edit

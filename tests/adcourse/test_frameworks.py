@@ -14,6 +14,7 @@ from adcourse.functions import CATALOGUE, FIXED_POINTS, LOSSES, by_name
 from adcourse.functions.frameworks import (FIXED_POINT_PROGRAM, PER_EXAMPLE_PROGRAM, SOFTPLUS_PROGRAM, map_matrix,
                                            params_size)
 from adcourse.nonsmooth import lam_max, lasso_objective, lasso_problem, optimality_residual
+from autograder.cases.frameworks import GRADIENTS
 
 use_float64()
 
@@ -79,10 +80,12 @@ def test_each_loss_hand_gradient_is_jaxs_and_a_central_differences(loss):
     rng = np.random.default_rng(5)
     d = 4
     p, x, y = 0.5 * rng.standard_normal(params_size(loss, d)), rng.standard_normal(d), 1.0
-    np.testing.assert_allclose(loss.df(p, x, y), jax.grad(loss.f)(p, x, y), rtol=1e-13, atol=1e-15)
+    by_hand = GRADIENTS[loss.name]
+    np.testing.assert_allclose(by_hand(p, x, y), jax.grad(loss.f)(p, x, y), rtol=1e-13, atol=1e-15)
     h = 1e-6
     central = [(float(loss(p + h * e, x, y)) - float(loss(p - h * e, x, y))) / (2 * h) for e in np.eye(p.size)]
-    np.testing.assert_allclose(loss.df(p, x, y), central, rtol=1e-6, atol=1e-8)
+    np.testing.assert_allclose(by_hand(p, x, y), central, rtol=1e-6, atol=1e-8)
+    assert loss.df is None, "the kernel's catalogue holds the losses, not their gradients"
 
 
 def test_the_programs_are_catalogue_functions_that_cross_by_name():
@@ -91,16 +94,30 @@ def test_the_programs_are_catalogue_functions_that_cross_by_name():
         assert any(program is fn for fn in CATALOGUE) and by_name(program.name) is program
 
 
-def test_the_per_example_program_counts_python_calls_of_the_loss():
+def test_the_per_example_program_counts_calls_of_the_loss_and_rows_taken_one_at_a_time():
     def looped(loss, params, X, y):
         return np.stack([jax.grad(loss)(params, x, t) for x, t in zip(X, y)])
 
+    def jitted_loop(loss, params, X, y):
+        one = jax.jit(jax.grad(loss))
+        return np.stack([one(params, X[i], y[i]) for i in range(len(X))])
+
     def mapped(loss, params, X, y):
         return jax.vmap(jax.grad(loss), in_axes=(None, 0, 0))(params, X, y)
+
+    def mapped_after_jit(loss, params, X, y):
+        return jax.vmap(jax.jit(jax.grad(loss)), in_axes=(None, 0, 0))(params, X, y)
+
+    def in_place(loss, params, X, y):
+        X *= 2
+        return mapped(loss, params, X / 2, y)
     args = (LOSSES[0], np.ones(2), np.ones((9, 2)), np.zeros(9))
-    assert PER_EXAMPLE_PROGRAM((looped, *args))[2] == 9
-    values, held, calls = PER_EXAMPLE_PROGRAM((mapped, *args))
-    assert calls == 1 and held == "" and values.shape == (9, 2)
+    assert PER_EXAMPLE_PROGRAM((looped, *args))[2:4] == (9, 9)
+    assert PER_EXAMPLE_PROGRAM((jitted_loop, *args))[2:4] == (1, 9)
+    for right in (mapped, mapped_after_jit):
+        values, held, calls, rows, changed = PER_EXAMPLE_PROGRAM((right, *args))
+        assert (calls, rows, changed, held) == (1, 0, 0, "") and values.shape == (9, 2)
+    assert PER_EXAMPLE_PROGRAM((in_place, *args))[4] == 3, "X is argument 3 of per_example_grads(loss, params, X, y)"
 
 
 def test_the_fixed_point_program_counts_each_function():
@@ -109,18 +126,33 @@ def test_the_fixed_point_program_counts_each_function():
     def twice(T_, dx, dth, x, theta, g):
         T_(x, theta), T_(x, theta), dx(x, theta)
         return np.zeros_like(theta)
-    _, _, *calls = FIXED_POINT_PROGRAM((twice, T, dT_dx, dT_dtheta, np.ones(2), np.ones(2), np.ones(2)))
-    assert calls == [2, 1, 0]
+    _, _, changed, *calls = FIXED_POINT_PROGRAM((twice, T, dT_dx, dT_dtheta, np.ones(2), np.ones(2), np.ones(2)))
+    assert calls == [2, 1, 0] and changed == 0
+
+    def flips_g(T_, dx, dth, x, theta, g):
+        g *= -1
+        return np.zeros_like(theta)
+    assert FIXED_POINT_PROGRAM((flips_g, T, dT_dx, dT_dtheta, np.ones(2), np.ones(2), np.ones(2)))[2] == 6
 
 
-def test_the_softplus_program_finds_a_custom_rule_under_jit_and_none_in_a_formula():
+def test_the_softplus_program_finds_the_students_rule_and_no_other():
     @jax.custom_jvp
     def rule(x):
         return jnp.logaddexp(0.0, x)
     rule.defjvp(lambda p, t: (rule(p[0]), jax.nn.sigmoid(p[0]) * t[0]))
     xs = np.array([-3.0, 0.0, 2.0])
     assert SOFTPLUS_PROGRAM((jax.jit(lambda x: rule(x)), xs, xs))[2] is True
+    assert SOFTPLUS_PROGRAM((lambda x: rule(x.reshape(-1)).reshape(x.shape), xs, xs))[2] is True
     assert SOFTPLUS_PROGRAM((lambda x: jnp.maximum(x, 0.0) + jnp.log1p(jnp.exp(-jnp.abs(x))), xs, xs))[2] is False
+    assert SOFTPLUS_PROGRAM((jax.nn.softplus, xs, xs))[2] is False, "JAX's own rule is not the student's"
+    assert SOFTPLUS_PROGRAM((lambda x: jnp.logaddexp(0.0, x), xs, xs))[2] is False
+
+    @jax.custom_jvp
+    def python_branch(x):          # Python control flow: no jaxpr, but a custom_jvp with its rule
+        return x + jnp.log1p(jnp.exp(-x)) if x > 0 else jnp.log1p(jnp.exp(x))
+    python_branch.defjvp(lambda p, t: (python_branch(p[0]), jax.nn.sigmoid(p[0]) * t[0]))
+    assert SOFTPLUS_PROGRAM((python_branch, xs, xs))[2] is True
+    assert SOFTPLUS_PROGRAM((jax.custom_jvp(lambda x: x), xs, xs))[2] is False, "a custom_jvp with no rule"
     values, slopes, pulled = softplus_derivatives(rule, xs, cotangent=2.0)
     np.testing.assert_allclose(values, softplus(xs), rtol=1e-15)
     np.testing.assert_allclose(slopes, sigmoid(xs), rtol=1e-15)

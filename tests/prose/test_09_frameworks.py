@@ -152,3 +152,13 @@ def test_checkpointing_gives_the_same_gradient(ran):
 def test_the_written_answer_speaks_of_the_question():
     for words in ("500 states", "one linear solve", "stopped early", "support changes"):
         assert words in WRITTEN
+
+
+def test_a_repelling_fixed_point_has_the_cube_roots_derivative_and_unrolling_runs_away(ran):
+    assert "has eigenvalues above 1 there" in TEXT and "the derivative of the cube root, $1/(3x^{*2})$" in TEXT
+    out = printed_by(ran, "cube_map, cube_dx, cube_dtheta = FIXED_POINTS[3]")
+    lines = out.splitlines()
+    assert min(numbers(lines[0].split(":", 1)[1])) > 1
+    np.testing.assert_allclose(numbers(lines[1].split(":", 1)[1]), numbers(lines[2].split(":", 1)[1]), rtol=1e-6)
+    unrolled = [max(abs(v) for v in numbers(line.split(":", 1)[1])) for line in lines[3:]]
+    assert unrolled == sorted(unrolled) and unrolled[-1] > 1e3

@@ -14,6 +14,7 @@ from hypothesis import strategies as st
 from adcourse.frameworks import fixed_point, lasso_exact, unrolled_fixed_point_grad
 from adcourse.functions import FIXED_POINTS, LOSSES
 from adcourse.functions.frameworks import params_size
+from autograder.cases.frameworks import GRADIENTS
 from adcourse.nonsmooth import lam_max, lasso_problem
 from autograder.reference import frameworks as ref
 
@@ -39,7 +40,7 @@ def test_per_example_grads_are_each_rows_gradient(loss):
     X, y = rng.standard_normal((rows, d)), rng.choice([-1.0, 1.0], rows)
     got = ref.per_example_grads(loss, p, X, y)
     assert got.shape == (rows, p.size) and got.dtype == np.float64
-    by_hand = np.stack([loss.df(p, x, t) for x, t in zip(X, y)])
+    by_hand = np.stack([GRADIENTS[loss.name](p, x, t) for x, t in zip(X, y)])
     np.testing.assert_allclose(got, by_hand, rtol=1e-12, atol=1e-14)
     for i in (0, rows - 1):
         central = _central(lambda q: float(loss(q, X[i], y[i])), p)
@@ -112,13 +113,31 @@ def test_solve_vjp_satisfies_the_adjoint_identity(n, seed):
 def _fixed_point_case(triple, n, seed):
     T, dT_dx, dT_dtheta = triple
     rng = np.random.default_rng(seed)
-    if "theta / x" in T.name:
+    if "theta / x" in T.name or "x^3" in T.name:
         theta = rng.uniform(0.5, 4.0, n)
     elif "B theta" in T.name:
         theta = rng.standard_normal(2)
     else:
         theta = rng.standard_normal(n)
+    if repels(T):
+        return theta, np.cbrt(theta), rng.standard_normal(n)
     return theta, fixed_point(T, np.ones(n), theta), rng.standard_normal(n)
+
+
+def repels(T):
+    """The map whose fixed point repels: iterating it runs away, x* = cbrt(theta)."""
+    return "x^3" in T.name
+
+
+def _solution(T, theta, start):
+    """x* of T(x, theta) = x: by iterating where T contracts, by Newton's method on x - T(x)
+    where it repels (so that central differences of x*(theta) need no iteration of T)."""
+    if not repels(T):
+        return fixed_point(T, start, theta)
+    x = np.array(start, dtype=float)
+    for _ in range(60):
+        x = x - np.linalg.solve(np.eye(x.size) - FIXED_POINTS[3][1](x, theta), x - T(x, theta))
+    return x
 
 
 @pytest.mark.parametrize("triple", FIXED_POINTS, ids=lambda t: t[0].name)
@@ -128,10 +147,17 @@ def test_fixed_point_grad_against_differences_of_the_fixed_point_and_unrolling(t
     theta, x_star, g = _fixed_point_case(triple, n, 3 * n)
     got = ref.fixed_point_grad(T, dT_dx, dT_dtheta, x_star, theta, g)
     assert got.shape == theta.shape
-    central = _central(lambda th: g @ fixed_point(T, x_star, th), theta)
+    central = _central(lambda th: g @ _solution(T, th, x_star), theta)
     np.testing.assert_allclose(got, central, rtol=1e-6, atol=1e-8)
-    unrolled = unrolled_fixed_point_grad(T, dT_dx, dT_dtheta, np.ones(n), theta, g, 400)
-    np.testing.assert_allclose(got, unrolled, rtol=1e-10, atol=1e-12)
+    if repels(T):
+        # the implicit derivative of cbrt, and an unrolled one that runs away from it
+        np.testing.assert_allclose(got, g / (3 * np.cbrt(theta) ** 2), rtol=1e-12)
+        with np.errstate(over="ignore", invalid="ignore"):
+            unrolled = unrolled_fixed_point_grad(T, dT_dx, dT_dtheta, x_star, theta, g, 60)
+        assert not np.all(np.abs(unrolled - got) < 1.0)
+    else:
+        unrolled = unrolled_fixed_point_grad(T, dT_dx, dT_dtheta, np.ones(n), theta, g, 400)
+        np.testing.assert_allclose(got, unrolled, rtol=1e-10, atol=1e-12)
 
 
 @pytest.mark.parametrize("triple", FIXED_POINTS, ids=lambda t: t[0].name)
@@ -142,7 +168,8 @@ def test_the_maps_jacobians_are_their_derivatives(triple):
     np.testing.assert_allclose(dT_dx(x, theta), _central(lambda z: T(z, theta), x), rtol=1e-6, atol=1e-8)
     np.testing.assert_allclose(np.asarray(dT_dtheta(x, theta)).reshape(3, theta.size),
                                _central(lambda th: T(x, th), theta), rtol=1e-6, atol=1e-8)
-    assert np.max(np.abs(np.linalg.eigvals(dT_dx(x_star, theta)))) < 1, "the map contracts at its fixed point"
+    radius = np.max(np.abs(np.linalg.eigvals(dT_dx(x_star, theta))))
+    assert (radius > 1) if repels(T) else (radius < 1), "the map repels or contracts at its fixed point, as named"
 
 
 @pytest.mark.parametrize("m, n, k, seed", [(30, 50, 5, 1), (40, 20, 4, 2), (15, 10, 3, 3)])
