@@ -161,7 +161,11 @@ ROWS = ("f(x)", "jax.grad(f)(x)", "jax.vjp(f, x)[0] (the value the rule returns)
 def softplus_checked(function, xs, ts) -> np.ndarray:
     """The harness of `stable_softplus`: its values and derivatives at xs, computed in the
     kernel; a row that is not finite, or that lacks a custom rule, fails here with the first
-    x where it went wrong. Returns the rows, compared with the reference's."""
+    x where it went wrong. Returns the rows, compared with the reference's. The reference is
+    compared as the contract's closed forms (`_expected_rows`), which the tests hold its JAX
+    rows to: no tracing on the grader's side."""
+    if function is ref.stable_softplus:
+        return _expected_rows(xs, ts)
     rows, errors, custom = in_kernel(SOFTPLUS_PROGRAM, function)((function, xs, ts))
     rows = np.asarray(rows, dtype=float)
     if not np.isfinite(rows).all():
@@ -175,7 +179,7 @@ def softplus_checked(function, xs, ts) -> np.ndarray:
         raise Unacceptable("holds no custom derivative rule: define it with @jax.custom_jvp and its rule with "
                            "@stable_softplus.defjvp (or jax.custom_vjp with defvjp), returning sigmoid(x) times "
                            "the tangent")
-    if function is not ref.stable_softplus and not ours(function, __name__):
+    if not ours(function, __name__):
         _first_wrong_row(rows, xs, ts)
     return rows
 

@@ -5,46 +5,37 @@ rule, a derivative that is not finite at one float, JAX in an implicit derivativ
 Jacobians called at every iterate, shapes other than the contract's."""
 from __future__ import annotations
 
-import inspect
-
 import numpy as np
 import pytest
 
 from adcourse.frameworks import use_float64
 from autograder.cases import salted
-from autograder.checking import CheckFailure
-from autograder.hidden import frameworks as hidden
 from autograder.reference import frameworks as ref
-from autograder.samples import parse_sample
 
-from ..conftest import ROOT
+from . import hidden_calls
 
 use_float64()
 
 import jax  # noqa: E402
 import jax.numpy as jnp  # noqa: E402
 
+CHAPTER = "09_frameworks"
 NAMES = ["per_example_grads", "stable_softplus", "solve_vjp", "fixed_point_grad", "lasso_solution_jacobian"]
 
 
 def sample(student: str) -> dict:
     """The names a sample's answers define, run on the notebook's imports, the reference
     standing in for the answers it leaves as they are."""
-    namespace = {"np": np, "jax": jax, "jnp": jnp, **{name: getattr(ref, name) for name in NAMES}}
-    for source in parse_sample(ROOT / "samples" / "09_frameworks" / f"{student}.py").answers.values():
-        exec(source, namespace)
-    return namespace
+    return hidden_calls.sample(CHAPTER, student,
+                               {"np": np, "jax": jax, "jnp": jnp, **{name: getattr(ref, name) for name in NAMES}})
 
 
 def run(name: str, answers: dict) -> None:
-    test = getattr(hidden, f"test_{name}_hidden")
-    return test(*(answers[p] for p in inspect.signature(test).parameters))
+    return hidden_calls.run(CHAPTER, f"test_{name}_hidden", answers)
 
 
 def failure(name: str, answer) -> str:
-    with pytest.raises(CheckFailure) as failed:
-        run(name, {name: answer})
-    return str(failed.value)
+    return hidden_calls.failure(CHAPTER, name, answer)
 
 
 @pytest.mark.parametrize("salt", [None, "another student"])

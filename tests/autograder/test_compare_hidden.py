@@ -10,9 +10,10 @@ import pytest
 
 from autograder.checking import CheckFailure
 from autograder.course import chapters
-from autograder.sync import hidden_tests, reference_module
+from autograder.sync import hidden_tests
 
 from ..conftest import ROOT
+from .hidden_calls import run
 
 CHAPTERS = chapters(ROOT)
 HIDDEN = [(chapter, grade_id) for chapter in CHAPTERS for grade_id in hidden_tests(chapter)]
@@ -20,16 +21,6 @@ MISTAKEN = [(chapter, exercise, mistake) for chapter in CHAPTERS
             for exercise, mistakes in importlib.import_module(
                 f"autograder.cases.{chapter.split('_', 1)[1]}").MISTAKES.items()
             for mistake in mistakes]
-
-
-def run(chapter: str, grade_id: str, answers: dict | None = None) -> None:
-    """The hidden test `grade_id` of `chapter`, given `answers` (name -> object) for the
-    names it takes, and the reference for the others."""
-    answers = answers or {}
-    test = hidden_tests(chapter)[grade_id]
-    reference = reference_module(chapter)
-    return test(*(answers[name] if name in answers else getattr(reference, name)
-                  for name in inspect.signature(test).parameters))
 
 
 def taking(chapter: str, exercise: str) -> list[str]:

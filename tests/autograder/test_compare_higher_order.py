@@ -4,7 +4,6 @@ sets are each shown to fail an answer that breaks only that bound: f called twic
 its copies, every state recomputed from x_0, tracing stopped."""
 from __future__ import annotations
 
-import inspect
 import math
 import tracemalloc
 
@@ -14,13 +13,11 @@ import pytest
 from adcourse import higher_order as ho
 from adcourse.matrix_calculus import sigmoid
 from autograder.cases import salted
-from autograder.checking import CheckFailure
-from autograder.hidden import higher_order as hidden
 from autograder.reference import higher_order as ref
-from autograder.samples import parse_sample
 
-from ..conftest import ROOT
+from . import hidden_calls
 
+CHAPTER = "08_higher_order"
 NAMES = ["hvp", "hessian", "newton_logistic", "checkpointed_grad", "tape_memory"]
 
 
@@ -30,20 +27,15 @@ def sample(student: str) -> dict:
     namespace = {"np": np, "math": math, "tracemalloc": tracemalloc, "sigmoid": sigmoid,
                  **{name: getattr(ho, name) for name in ho.__all__},
                  **{name: getattr(ref, name) for name in NAMES}}
-    for source in parse_sample(ROOT / "samples" / "08_higher_order" / f"{student}.py").answers.values():
-        exec(source, namespace)
-    return namespace
+    return hidden_calls.sample(CHAPTER, student, namespace)
 
 
 def run(name: str, answers: dict) -> None:
-    test = getattr(hidden, f"test_{name}_hidden")
-    return test(*(answers[p] for p in inspect.signature(test).parameters))
+    return hidden_calls.run(CHAPTER, f"test_{name}_hidden", answers)
 
 
 def failure(name: str, answer) -> str:
-    with pytest.raises(CheckFailure) as failed:
-        run(name, {name: answer})
-    return str(failed.value)
+    return hidden_calls.failure(CHAPTER, name, answer)
 
 
 @pytest.mark.parametrize("salt", [None, "another student"])

@@ -14,8 +14,8 @@ from hypothesis import strategies as st
 from adcourse.frameworks import fixed_point, lasso_exact, unrolled_fixed_point_grad
 from adcourse.functions import FIXED_POINTS, LOSSES
 from adcourse.functions.frameworks import params_size
-from autograder.cases.frameworks import GRADIENTS
 from adcourse.nonsmooth import lam_max, lasso_problem
+from autograder.cases.frameworks import GRADIENTS
 from autograder.reference import frameworks as ref
 
 H = 1e-6
@@ -183,3 +183,18 @@ def test_lasso_solution_jacobian_against_central_differences_of_exact_solutions(
     np.testing.assert_allclose(J, central, rtol=1e-6, atol=1e-7)
     off = np.setdiff1d(np.arange(n), support)
     assert np.all(J[off] == 0)
+
+
+def test_the_references_softplus_rows_are_the_closed_forms_the_hidden_test_compares_with():
+    """The hidden test compares answers with the contract's closed forms, not with a trace
+    of the reference: here the reference's own rows (value, grad, vjp, chain rule, vmap,
+    jit) at the hidden inputs are those closed forms."""
+    from adcourse.functions import SOFTPLUS_PROGRAM
+    from adcourse.tolerance import policy
+    from autograder.cases import frameworks as cases
+
+    (case,) = cases.softplus_cases(seed=902)
+    xs, ts = case.args
+    rows, errors, custom = SOFTPLUS_PROGRAM((ref.stable_softplus, xs, ts))
+    assert custom and errors == []
+    assert policy("relative").close(np.asarray(rows), cases._expected_rows(xs, ts)).all()
