@@ -5,14 +5,17 @@ generate_feedback, export, the formgrader) read this file, so they grade exactly
 as `autograder grade` does.
 """
 from nbconvert.preprocessors import ClearMetadataPreprocessor, CSSHTMLHeaderPreprocessor
-from nbgrader.preprocessors import (AssignLatePenalties, CheckCellMetadata, ClearOutput,
-                                    DeduplicateIds, IgnorePattern, LimitOutput,
-                                    OverwriteCells, OverwriteKernelspec)
+from nbgrader.preprocessors import (AssignLatePenalties, CheckCellMetadata, ClearHiddenTests,
+                                    ClearMarkScheme, ClearOutput, ComputeChecksums,
+                                    DeduplicateIds, IgnorePattern, IncludeHeaderFooter,
+                                    InstantiateTests, LimitOutput, LockCells, OverwriteCells,
+                                    OverwriteKernelspec, SaveCells)
 
 from autograder.execute import SealedExecute
 from autograder.exporters import FeedbackHTMLExporter
 from autograder.preprocessors import (ForgiveStderr, GetGradesAtOnce, HideHiddenTests,
-                                      LimitOutputSize, RepairCellMetadata, SaveAutoGradesAtOnce)
+                                      LimitOutputSize, RepairCellMetadata, SaveAutoGradesAtOnce,
+                                      TranslatedClearSolutions)
 from autograder.sanitize import SanitizeStudentContent
 
 c = get_config()  # noqa: F821 (provided by traitlets when nbgrader loads this file)
@@ -31,6 +34,12 @@ c.CourseDirectory.release_directory = "course"
 
 c.ClearSolutions.code_stub = {"python": "# YOUR CODE HERE\nraise NotImplementedError()"}
 c.ClearSolutions.text_stub = "YOUR ANSWER HERE"
+# nbgrader's steps of generate_assignment, with the stubs in a translated edition's language.
+c.GenerateAssignment.preprocessors = [
+    IncludeHeaderFooter, InstantiateTests, LockCells, TranslatedClearSolutions, ClearOutput,
+    CheckCellMetadata, ComputeChecksums, SaveCells, ClearHiddenTests, ClearMarkScheme,
+    ComputeChecksums, CheckCellMetadata,
+]
 
 # Seconds a cell (a student's cell, or a whole test cell) may run when graded.
 c.SealedExecute.timeout = 120

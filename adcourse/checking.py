@@ -14,12 +14,17 @@ from typing import Mapping
 import numpy as np
 
 from .diagnostics import as_array, diagnose
+from .i18n import N_, _
 from .tolerance import Tolerance, policy as get_policy
 from .wire import Proxy
 
 
 #: Frames of the course's own library, left out when pointing at a student's line.
 _LIBRARY = tuple(str(Path(__file__).resolve().parent.parent / name) for name in ("adcourse", "autograder"))
+
+
+#: The mismatch of a value of the wrong type or shape (the report says no more about it).
+WRONG_SHAPE = N_("wrong type or shape")
 
 
 class CheckFailure(AssertionError):
@@ -54,18 +59,22 @@ def student_line(exc: BaseException) -> str:
     frames = [f for f in traceback.extract_tb(exc.__traceback__) if not f.filename.startswith(_LIBRARY)]
     if not frames or not frames[-1].line:
         return ""
-    return f"`{frames[-1].line.strip()}` (line {frames[-1].lineno} of its cell)"
+    return _("`{code}` (line {number} of its cell)").format(code=frames[-1].line.strip(),
+                                                             number=frames[-1].lineno)
 
 
 def describe_exception(exc: BaseException, name: str) -> str:
     if isinstance(exc, NotImplementedError):
-        return (f"`{name}` is not answered yet: replace `raise NotImplementedError()` "
-                "in its cell with your code")
+        return _("`{name}` is not answered yet: replace `raise NotImplementedError()` "
+                 "in its cell with your code").format(name=name)
     # An error raised in the student's kernel arrives with its name and line attached.
     ename, line = getattr(exc, "ename", type(exc).__name__), getattr(exc, "line", None)
     if line is None:
         line = student_line(exc)
-    return f"`{name}` raised {ename}: {exc}" + (f" at {line}" if line else "")
+    if line:
+        return _("`{name}` raised {error}: {message} at {line}").format(
+            name=name, error=ename, message=exc, line=line)
+    return _("`{name}` raised {error}: {message}").format(name=name, error=ename, message=exc)
 
 
 def not_data(value, depth: int = 0) -> str | None:
@@ -87,18 +96,19 @@ def not_data(value, depth: int = 0) -> str | None:
 def mismatch(got, expected, tol: Tolerance) -> str | None:
     """Why `got` is not `expected` within `tol`, or None if it is."""
     if isinstance(got, Proxy):
-        return f"got {got.not_data()}, not a number or an array"
+        return _("got {what}, not a number or an array").format(what=got.not_data())
     if isinstance(expected, (tuple, list)):
         if not isinstance(got, (tuple, list)) or len(got) != len(expected):
-            return f"expected a {type(expected).__name__} of {len(expected)} values"
+            return _("expected a {kind} of {count} values").format(kind=type(expected).__name__,
+                                                                   count=len(expected))
         for i, (g, e) in enumerate(zip(got, expected)):
             why = mismatch(g, e, tol)
             if why:
-                return f"item {i}: {why}"
+                return _("item {index}: {why}").format(index=i, why=why)
         return None
     if isinstance(expected, Mapping):
         if not isinstance(got, Mapping) or set(got) != set(expected):
-            return f"expected a dict with keys {sorted(expected)}"
+            return _("expected a dict with keys {keys}").format(keys=sorted(expected))
         for key in expected:
             why = mismatch(got[key], expected[key], tol)
             if why:
@@ -106,24 +116,25 @@ def mismatch(got, expected, tol: Tolerance) -> str | None:
         return None
     g, e = as_array(got), as_array(expected)
     if g is None or g.shape != e.shape:
-        return "wrong type or shape"
+        return _(WRONG_SHAPE)
     with np.errstate(all="ignore"):
         ok = tol.close(g, e).all()
-    return None if ok else "values differ"
+    return None if ok else _("values differ")
 
 
 def difference_report(what: str, got, expected, tol: Tolerance, why: str,
                       hint: str | None) -> str:
     """The message for a wrong value: input, expected, got, relative error, mistake."""
-    lines = [what, f"    expected: {show_value(expected)}", f"    got:      {show_value(got)}"]
+    lines = [what, "    " + _("expected: {value}").format(value=show_value(expected)),
+             "    " + _("got:      {value}").format(value=show_value(got))]
     e, g = as_array(expected), as_array(got)
     if e is not None and g is not None and e.shape == g.shape:
-        lines.append(f"    relative error {tol.relative_error(g, e):.3g} "
-                     f"(tolerance: {tol.rtol:g} relative, policy '{tol.name}')")
-    elif why != "wrong type or shape":
+        lines.append("    " + _("relative error {error} (tolerance: {rtol} relative, policy '{policy}')").format(
+            error=f"{tol.relative_error(g, e):.3g}", rtol=f"{tol.rtol:g}", policy=tol.name))
+    elif why != _(WRONG_SHAPE):
         lines.append(f"    {why}")
     if hint:
-        lines.append(f"    likely mistake: {hint}")
+        lines.append("    " + _("likely mistake: {hint}").format(hint=hint))
     return "\n".join(lines)
 
 
@@ -133,7 +144,8 @@ def check_close(got, expected, policy: str | Tolerance, what: str) -> None:
     tol = get_policy(policy)
     found = not_data(got)
     if found is not None:
-        raise CheckFailure(f"{what}: returned {found}, not a number or a NumPy array")
+        raise CheckFailure(_("{what}: returned {found}, not a number or a NumPy array").format(
+            what=what, found=found))
     why = mismatch(got, expected, tol)
     if why is None:
         return

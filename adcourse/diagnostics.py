@@ -9,20 +9,29 @@ and recognised by reproducing them.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Callable
+from dataclasses import dataclass, field
+from typing import Callable, Mapping
 
 import numpy as np
 
+from .i18n import N_, _
 from .tolerance import Tolerance
 
 
 @dataclass(frozen=True)
 class Mistake:
-    """A typical wrong answer: `fn` computes what the mistake would return."""
+    """A typical wrong answer: `fn` computes what the mistake would return.
+
+    The description is a message of the grader's catalogue (extracted as the first
+    argument of `Mistake`), translated where it is shown."""
 
     description: str
     fn: Callable
+    fields: Mapping = field(default_factory=dict)  # values of the description's {names}
+
+    def said(self) -> str:
+        """The description in the current language."""
+        return _(self.description).format(**self.fields) if self.fields else _(self.description)
 
 
 def as_array(value):
@@ -41,39 +50,41 @@ def as_array(value):
 def diagnose(got, expected, tol: Tolerance) -> str | None:
     """One sentence naming the generic mistake that turns `expected` into `got`, if any."""
     if got is None:
-        return "the function returned None: is a `return` statement missing?"
+        return _("the function returned None: is a `return` statement missing?")
     g, e = as_array(got), as_array(expected)
     if e is None:
         return None
     if g is None:
-        return f"the function returned a {type(got).__name__}, expected a number or a NumPy array"
+        return _("the function returned a {kind}, expected a number or a NumPy array").format(
+            kind=type(got).__name__)
     if g.shape != e.shape:
         if g.ndim == 2 and g.shape == e.T.shape and tol.close(g.T, e).all():
-            return (f"the result is transposed: expected shape {e.shape} (a Jacobian has one row "
-                    "per output and one column per input; a gradient has the shape of its variable)")
+            return _("the result is transposed: expected shape {shape} (a Jacobian has one row "
+                     "per output and one column per input; a gradient has the shape of its "
+                     "variable)").format(shape=e.shape)
         if g.size == e.size and tol.close(g.reshape(e.shape), e).all():
-            return (f"the values are right but the shape is not: expected shape {e.shape}, "
-                    f"got {g.shape}")
-        return f"wrong shape: expected {e.shape}, got {g.shape}"
+            return _("the values are right but the shape is not: expected shape {expected}, "
+                     "got {got}").format(expected=e.shape, got=g.shape)
+        return _("wrong shape: expected {expected}, got {got}").format(expected=e.shape, got=g.shape)
     if np.isnan(g).any() and not np.isnan(e).any():
-        return "the result contains NaN (a division 0/0, or the log or sqrt of a negative number?)"
+        return _("the result contains NaN (a division 0/0, or the log or sqrt of a negative number?)")
     if np.isinf(g).any() and not np.isinf(e).any():
-        return "the result contains an infinity (a division by zero?)"
+        return _("the result contains an infinity (a division by zero?)")
     if not np.any(e):
         return None
-    for factor, words in ((2.0, "off by a factor of 2 (twice the expected value)"),
-                          (0.5, "off by a factor of 2 (half the expected value)"),
-                          (-1.0, "the sign is flipped"),
-                          (1.0 / 3.0, "off by a factor of 3 (a third of the expected value)"),
-                          (3.0, "off by a factor of 3 (three times the expected value)")):
+    for factor, words in ((2.0, N_("off by a factor of 2 (twice the expected value)")),
+                          (0.5, N_("off by a factor of 2 (half the expected value)")),
+                          (-1.0, N_("the sign is flipped")),
+                          (1.0 / 3.0, N_("off by a factor of 3 (a third of the expected value)")),
+                          (3.0, N_("off by a factor of 3 (three times the expected value)"))):
         if tol.close(g, factor * e).all():
-            return words
+            return _(words)
     if np.iscomplexobj(g) and tol.close(g.imag, e).all():
-        return "the result is complex: the derivative is its imaginary part"
+        return _("the result is complex: the derivative is its imaginary part")
     if np.iscomplexobj(g) and tol.close(g.real, e).all():
-        return "the result is complex: return a real number (np.real or np.imag of it)"
+        return _("the result is complex: return a real number (np.real or np.imag of it)")
     if (e >= 0).all() and not (g >= 0).all() and tol.close(np.abs(g), e).all():
-        return "the sizes are right but some signs are not: absolute values (np.abs) are expected"
+        return _("the sizes are right but some signs are not: absolute values (np.abs) are expected")
     return None
 
 
@@ -103,5 +114,5 @@ def recognise(got, mistakes, call, tol: Tolerance, expected) -> str | None:
                 continue
             # reproduced: the same numbers, NaN where the answer has NaN (0 * log of a negative)
             if (tol.close(g, wrong) | (_nan(g) & _nan(wrong))).all():
-                return mistake.description
+                return mistake.said()
     return None

@@ -25,6 +25,8 @@ from typing import Any, Callable, Iterable
 
 import numpy as np
 
+from .i18n import _
+
 __all__ = ["Expr", "Const", "Var", "Add", "Sub", "Mul", "Div", "Pow", "Neg", "Sin", "Cos",
            "Exp", "Log", "sin", "cos", "exp", "log", "variables", "as_expr", "postorder",
            "tree_size", "distinct_nodes", "evaluate", "to_sympy", "to_data", "from_data",
@@ -42,7 +44,7 @@ class Expr:
         object.__setattr__(self, "_hash", None)
 
     def __setattr__(self, name, value):
-        raise AttributeError("expressions are immutable: build a new one instead")
+        raise AttributeError(_("expressions are immutable: build a new one instead"))
 
     # Immutable: a copy is the expression itself.
     def __copy__(self):
@@ -52,7 +54,7 @@ class Expr:
         return self
 
     def __reduce__(self):
-        raise TypeError("expressions are not pickled: use to_data / from_data")
+        raise TypeError(_("expressions are not pickled: use to_data / from_data"))
 
     # --- building ------------------------------------------------------------------
     def __add__(self, other):
@@ -145,10 +147,10 @@ class Const(Expr):
 
     def __init__(self, value):
         if isinstance(value, Expr):
-            raise TypeError("Const holds a number, not an expression")
+            raise TypeError(_("Const holds a number, not an expression"))
         value = float(value)
         if not math.isfinite(value):
-            raise ValueError(f"Const needs a finite number, got {value}")
+            raise ValueError(_("Const needs a finite number, got {value}").format(value=value))
         object.__setattr__(self, "args", ())
         object.__setattr__(self, "_hash", None)
         object.__setattr__(self, "_value", value)
@@ -169,7 +171,7 @@ class Var(Expr):
 
     def __init__(self, name: str):
         if not isinstance(name, str) or not name.isidentifier():
-            raise ValueError(f"a variable is named by an identifier such as 'x', not {name!r}")
+            raise ValueError(_("a variable is named by an identifier such as 'x', not {name}").format(name=repr(name)))
         object.__setattr__(self, "args", ())
         object.__setattr__(self, "_hash", None)
         object.__setattr__(self, "_name", name)
@@ -237,7 +239,8 @@ def as_expr(value) -> Expr:
         return value
     if isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(value, bool):
         return Const(value)
-    raise TypeError(f"cannot make an expression of a {type(value).__name__} ({value!r:.60})")
+    raise TypeError(_("cannot make an expression of a {kind} ({value})").format(
+        kind=type(value).__name__, value=f"{value!r:.60}"))
 
 
 def sin(a) -> Expr:
@@ -322,7 +325,7 @@ def evaluate(expr: Expr, env: dict):
         if isinstance(n, Const):
             return n.value
         if n.name not in env:
-            raise KeyError(f"no value given for the variable {n.name!r}")
+            raise KeyError(_("no value given for the variable {name}").format(name=repr(n.name)))
         return env[n.name]
 
     return _fold(expr, leaf, lambda n, values: _NUMPY[n.op](*values))
@@ -345,7 +348,7 @@ _CAP = 10 ** 12
 
 
 def _count(n: int) -> str:
-    return f"{n:,}" if n <= _CAP else f"more than {_CAP:,}"
+    return f"{n:,}" if n <= _CAP else _("more than {count}").format(count=f"{_CAP:,}")
 
 
 def _combinations(n: int, k: int) -> int:
@@ -402,25 +405,29 @@ def expansion_size(expr: Expr) -> tuple[int, int, int]:
     return max(degree.values()), terms[id(expr)], work
 
 
-def check_size(expr: Expr, what: str = "the expression", tree: int | None = None,
+def check_size(expr: Expr, what: str | None = None, tree: int | None = None,
                degree: int | None = None, terms: int | None = None) -> None:
-    """Raise ExpressionTooLarge, saying how large `expr` is, when its tree has more than
-    `tree` nodes or expanding it goes past `degree` or `terms` (each bound when given)."""
+    """Raise ExpressionTooLarge, saying how large `expr` (by default "the expression") is,
+    when its tree has more than `tree` nodes or expanding it goes past `degree` or `terms`
+    (each bound when given)."""
+    what = _("the expression") if what is None else what
     if tree is not None:
         size = tree_size(expr, cap=max(tree, _CAP))
         if size > tree:
             raise ExpressionTooLarge(
-                f"{what} has {_count(size)} nodes when printed as a tree ({distinct_nodes(expr):,} "
-                f"distinct, shared); expected at most {tree:,}")
+                _("{what} has {count} nodes when printed as a tree ({distinct} distinct, shared); "
+                  "expected at most {bound}").format(what=what, count=_count(size),
+                                                     distinct=f"{distinct_nodes(expr):,}", bound=f"{tree:,}"))
     if degree is not None or terms is not None:
-        d, _, work = expansion_size(expr)
+        d, _terms, work = expansion_size(expr)
         if degree is not None and d > degree:
             raise ExpressionTooLarge(
-                f"{what} has degree {_count(d)} as a polynomial (in its variables and "
-                f"function values); expected at most {degree:,}")
+                _("{what} has degree {degree} as a polynomial (in its variables and function values); "
+                  "expected at most {bound}").format(what=what, degree=_count(d), bound=f"{degree:,}"))
         if terms is not None and work > terms:
             raise ExpressionTooLarge(
-                f"expanding {what} forms {_count(work)} terms; expected at most {terms:,}")
+                _("expanding {what} forms {count} terms; expected at most {bound}").format(
+                    what=what, count=_count(work), bound=f"{terms:,}"))
 
 
 def to_sympy(expr: Expr):
@@ -430,7 +437,7 @@ def to_sympy(expr: Expr):
     a degree over SYMPY_DEGREE, or when expanding it could form more than SYMPY_TERMS
     terms: SymPy's work on such an expression has no useful bound.
     """
-    check_size(expr, "the expression", tree=SYMPY_TREE_SIZE, degree=SYMPY_DEGREE, terms=SYMPY_TERMS)
+    check_size(expr, tree=SYMPY_TREE_SIZE, degree=SYMPY_DEGREE, terms=SYMPY_TERMS)
     import sympy
 
     functions = {"+": lambda a, b: a + b, "-": lambda a, b: a - b, "*": lambda a, b: a * b,

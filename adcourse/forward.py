@@ -22,6 +22,7 @@ import time
 import numpy as np
 
 from .functions import DUAL_JACOBIAN, DUAL_SCALAR
+from .i18n import _
 
 
 def render_tangent(fn, x: float, derivative, second_derivative=None) -> bytes:
@@ -37,14 +38,16 @@ def render_tangent(fn, x: float, derivative, second_derivative=None) -> bytes:
     lines = []
     try:
         slope = float(derivative(fn, x))
-        ax.plot(t, fx + slope * (t - x), color="tab:blue", label=f"tangent: slope f'(x) = {slope:.4g}")
-        lines.append(f"your f'(x) = {slope:.6g}, true {float(fn.df(x)):.6g}")
+        ax.plot(t, fx + slope * (t - x), color="tab:blue",
+                label=_("tangent: slope f'(x) = {slope}").format(slope=f"{slope:.4g}"))
+        lines.append(_("your f'(x) = {slope}, true {exact}").format(slope=f"{slope:.6g}",
+                                                                     exact=f"{float(fn.df(x)):.6g}"))
         if second_derivative is not None:
             curvature = float(second_derivative(fn, x))
             ax.plot(t, fx + slope * (t - x) + 0.5 * curvature * (t - x) ** 2, "--", color="tab:orange",
-                    label=f"parabola: f''(x) = {curvature:.4g}")
+                    label=_("parabola: f''(x) = {curvature}").format(curvature=f"{curvature:.4g}"))
     except NotImplementedError:
-        lines.append("derivative (or second_derivative) is not implemented yet")
+        lines.append(_("derivative (or second_derivative) is not implemented yet"))
     ax.plot([x], [fx], "o", color="tab:red")
     values = fn(t)
     span = float(np.max(values) - np.min(values)) or 1.0
@@ -72,12 +75,12 @@ def tangent_explorer(derivative, second_derivative=None):
                             continuous_update=False)
     image = widgets.Image(format="png")
 
-    def draw(_=None):
+    def draw(_change=None):
         fn = DUAL_SCALAR[choice.value]
         image.value = render_tangent(fn, min(max(x.value, fn.domain[0]), fn.domain[1]),
                                      derivative, second_derivative)
 
-    def domain(_=None):
+    def domain(_change=None):
         fn = DUAL_SCALAR[choice.value]
         x.min, x.max = -1e9, 1e9  # widen first so that min <= max holds at every step
         x.min, x.max = fn.domain
@@ -161,24 +164,25 @@ def plot_jacobian_cost(axes, jacobian_forward, Dual, fn=DUAL_JACOBIAN[3],
         cost = jacobian_cost(jacobian_forward, Dual, fn, ns)
     except NotImplementedError:
         for ax in axes:
-            ax.text(0.5, 0.5, "jacobian_forward is not implemented yet", ha="center",
+            ax.text(0.5, 0.5, _("jacobian_forward is not implemented yet"), ha="center",
                     transform=ax.transAxes)
         return None
     n = np.array(cost["n"], dtype=float)
     duals, seconds = np.array(cost["duals"], dtype=float), np.array(cost["seconds"])
-    left.loglog(n, duals, "o-", label="Dual numbers created (all n passes)")
-    left.loglog(n, n, "s--", label="forward passes (n)")
-    left.loglog(n, duals[-1] / 4 * (n / n[-1]) ** 2, ":", color="grey", label="slope 2 (reference, shifted down)")
-    left.set_xlabel("number of inputs n")
-    left.set_ylabel("count")
-    left.set_title("Operations: Dual numbers created")
+    left.loglog(n, duals, "o-", label=_("Dual numbers created (all n passes)"))
+    left.loglog(n, n, "s--", label=_("forward passes (n)"))
+    left.loglog(n, duals[-1] / 4 * (n / n[-1]) ** 2, ":", color="grey",
+                label=_("slope 2 (reference, shifted down)"))
+    left.set_xlabel(_("number of inputs n"))
+    left.set_ylabel(_("count"))
+    left.set_title(_("Operations: Dual numbers created"))
     left.legend(fontsize=8)
-    right.loglog(n, seconds, "o-", label="full Jacobian by forward mode")
-    right.loglog(n, seconds[-1] * (n / n[-1]) ** 2, ":", color="grey", label="slope 2 (reference)")
-    right.loglog(n, seconds[-1] * (n / n[-1]), "-.", color="grey", label="slope 1 (reference)")
-    right.set_xlabel("number of inputs n")
-    right.set_ylabel("seconds per Jacobian (best of 5)")
-    right.set_title("Time (best of 5 repeats)")
+    right.loglog(n, seconds, "o-", label=_("full Jacobian by forward mode"))
+    right.loglog(n, seconds[-1] * (n / n[-1]) ** 2, ":", color="grey", label=_("slope 2 (reference)"))
+    right.loglog(n, seconds[-1] * (n / n[-1]), "-.", color="grey", label=_("slope 1 (reference)"))
+    right.set_xlabel(_("number of inputs n"))
+    right.set_ylabel(_("seconds per Jacobian (best of 5)"))
+    right.set_title(_("Time (best of 5 repeats)"))
     right.legend(fontsize=8)
     return cost
 

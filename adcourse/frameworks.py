@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from .i18n import _
 from .nonsmooth import lasso_objective, optimality_residual
 
 __all__ = ["fixed_point", "lasso_exact", "naive_softplus", "render_unrolling", "softplus", "softplus_derivatives",
@@ -52,7 +53,7 @@ def softplus_derivatives(function, xs, cotangent: float = 1.0):
     from .functions import SOFTPLUS_PROGRAM, in_kernel
 
     xs = np.asarray(xs, dtype=float)
-    rows, _, _ = in_kernel(SOFTPLUS_PROGRAM, function)((function, xs, np.full(xs.shape, float(cotangent))))
+    rows, _second, _third = in_kernel(SOFTPLUS_PROGRAM, function)((function, xs, np.full(xs.shape, float(cotangent))))
     rows = np.asarray(rows, dtype=float)
     return rows[0], rows[1], rows[3]
 
@@ -61,12 +62,12 @@ def fixed_point(T, x0, theta, tol=1e-15, steps=100_000):
     """x with x = T(x, theta), by iterating x <- T(x, theta) from x0 until the step is below
     tol (relative to |x|); raises RuntimeError if `steps` iterations do not get there."""
     x = np.asarray(x0, dtype=float)
-    for _ in range(steps):
+    for _step in range(steps):
         nxt = np.asarray(T(x, theta), dtype=float)
         if np.max(np.abs(nxt - x)) <= tol * max(1.0, float(np.max(np.abs(nxt)))):
             return nxt
         x = nxt
-    raise RuntimeError(f"no fixed point after {steps} iterations")
+    raise RuntimeError(_("no fixed point after {steps} iterations").format(steps=steps))
 
 
 def unrolled_fixed_point_grad(T, dT_dx, dT_dtheta, x0, theta, g, k):
@@ -77,7 +78,7 @@ def unrolled_fixed_point_grad(T, dT_dx, dT_dtheta, x0, theta, g, k):
     x = np.asarray(x0, dtype=float)
     theta = np.asarray(theta, dtype=float)
     J = np.zeros((x.size, theta.size))
-    for _ in range(k):
+    for _step in range(k):
         J = np.asarray(dT_dx(x, theta)) @ J + np.asarray(dT_dtheta(x, theta))
         x = np.asarray(T(x, theta), dtype=float)
     return np.asarray(g, dtype=float) @ J
@@ -104,7 +105,8 @@ def lasso_exact(A, b, lam, margin=1e-6, steps=20_000):
         x, t = x_next, t_next
         if done % 250 == 0 and (exact := _on_support(A, b, lam, x, margin)) is not None:
             return exact, np.flatnonzero(exact)
-    raise ValueError(f"degenerate lasso problem: no strictly optimal support after {steps} FISTA steps")
+    raise ValueError(_("degenerate lasso problem: no strictly optimal support after {steps} FISTA steps").format(
+        steps=steps))
 
 
 def _on_support(A, b, lam, x, margin):
@@ -165,14 +167,20 @@ def render_unrolling(fixed_point_grad, norm: float, n: int = 6, k: int = 80, see
     rate = float(np.max(np.abs(np.linalg.eigvals(dT_dx(x_star, theta)))))
     within = ks[gaps < 1e-10]
     fig, ax = plt.subplots(figsize=(7, 3.4))
-    ax.semilogy(ks, np.maximum(gaps, 1e-17), label="unrolled k iterations vs implicit")
-    ax.semilogy(ks, gaps[0] * rate ** (ks - 1), ":", color="grey", label=f"rate^k, rate = {rate:.2f}")
+    ax.semilogy(ks, np.maximum(gaps, 1e-17), label=_("unrolled k iterations vs implicit"))
+    ax.semilogy(ks, gaps[0] * rate ** (ks - 1), ":", color="grey",
+                label=_("rate^k, rate = {rate}").format(rate=f"{rate:.2f}"))
     ax.axhline(1e-10, color="red", lw=0.8)
     ax.set_ylim(1e-17, 10)
-    ax.set_xlabel("iterations k")
-    ax.set_ylabel("largest difference")
-    ax.set_title(f"||W|| = {norm:.2f}: within 1e-10 after "
-                 f"{int(within[0]) if within.size else f'more than {k}'} iterations")
+    ax.set_xlabel(_("iterations k"))
+    ax.set_ylabel(_("largest difference"))
+    if within.size:
+        title = _("||W|| = {norm}: within 1e-10 after {count} iterations").format(norm=f"{norm:.2f}",
+                                                                                 count=int(within[0]))
+    else:
+        title = _("||W|| = {norm}: within 1e-10 after more than {count} iterations").format(norm=f"{norm:.2f}",
+                                                                                           count=k)
+    ax.set_title(title)
     ax.legend(loc="upper right", fontsize=8)
     buffer = io.BytesIO()
     fig.savefig(buffer, format="png", dpi=80, bbox_inches="tight")
@@ -190,7 +198,7 @@ def unrolling_explorer(fixed_point_grad):
                                continuous_update=False)
     image = widgets.Image(format="png")
 
-    def draw(_=None):
+    def draw(_change=None):
         image.value = render_unrolling(fixed_point_grad, norm.value)
 
     norm.observe(draw, names="value")

@@ -25,6 +25,8 @@ import weakref
 
 import numpy as np
 
+from .i18n import _
+
 __all__ = ["CountedRecurrence", "Dual", "Var", "alive_timeline", "binomial_cost", "checkpoint_explorer", "cos", "exp",
            "full_tape_grad", "log", "logistic_loss", "recurrence_start", "recurrence_step", "recurrence_vjp", "render_timeline",
            "revolve_cost", "sin", "tanh", "tangent_of", "value_of"]
@@ -145,7 +147,7 @@ class Var:
 
     def __pow__(self, p):
         if isinstance(p, Var):
-            raise TypeError("Var ** Var is not part of this engine: write exp(p * log(x))")
+            raise TypeError(_("Var ** Var is not part of this engine: write exp(p * log(x))"))
         return Var(self.value ** p, ((self, p * self.value ** (p - 1)),))
 
     def backward(self):
@@ -215,7 +217,7 @@ def full_tape_grad(step, dstep, x0, n: int):
     """(grad, x_n) of the recurrence, keeping every state x_0..x_(n-1) (the tape), with
     grad the vector-Jacobian product of the chain applied to ones."""
     states = [x0]
-    for _ in range(n):
+    for _step in range(n):
         states.append(step(states[-1]))
     x_n = states.pop()
     g = np.ones_like(np.asarray(x_n, dtype=float)) if np.ndim(x_n) else 1.0
@@ -288,12 +290,13 @@ def render_timeline(checkpointed_grad, n: int, every: int) -> bytes:
     import matplotlib.pyplot as plt
 
     fig, ax = plt.subplots(figsize=(8, 3.5))
-    for label, k in (("full tape (every = 1)", 1), (f"checkpoints every {every}", every)):
+    for label, k in ((_("full tape (every = 1)"), 1), (_("checkpoints every {every}").format(every=every), every)):
         alive, steps = alive_timeline(checkpointed_grad, n, k)
-        ax.plot(alive, label=f"{label}: at most {max(alive, default=0)} states, {steps} calls of step")
-    ax.set_xlabel("calls of step and dstep, in order")
-    ax.set_ylabel("states alive")
-    ax.set_title(f"n = {n} steps")
+        ax.plot(alive, label=_("{label}: at most {count} states, {steps} calls of step").format(
+            label=label, count=max(alive, default=0), steps=steps))
+    ax.set_xlabel(_("calls of step and dstep, in order"))
+    ax.set_ylabel(_("states alive"))
+    ax.set_title(_("n = {n} steps").format(n=n))
     ax.legend(loc="upper right", fontsize=8)
     buffer = io.BytesIO()
     fig.savefig(buffer, format="png", dpi=80, bbox_inches="tight")
@@ -307,11 +310,11 @@ def checkpoint_explorer(checkpointed_grad, n: int = 200):
     slider moves, as in chapter 07)."""
     import ipywidgets as widgets
 
-    every = widgets.IntSlider(value=max(1, round(math.sqrt(n))), min=1, max=n, description="every",
+    every = widgets.IntSlider(value=max(1, round(math.sqrt(n))), min=1, max=n, description=_("every"),
                               continuous_update=False)
     image = widgets.Image(format="png")
 
-    def draw(_=None):
+    def draw(_change=None):
         image.value = render_timeline(checkpointed_grad, n, every.value)
 
     every.observe(draw, names="value")
@@ -333,7 +336,7 @@ def revolve_cost(n: int, c: int) -> int:
     with cost(n, 1) = n (n - 1) / 2 (every state recomputed from x_0) and cost(1, c) = 0.
     O(n^2 c) time: for small n, to check `binomial_cost`."""
     if c < 1:
-        raise ValueError("revolve needs at least one checkpoint: x_0")
+        raise ValueError(_("revolve needs at least one checkpoint: x_0"))
     table = [[0] * (c + 1) for _ in range(n + 1)]
     for length in range(2, n + 1):
         table[length][1] = length * (length - 1) // 2
@@ -349,7 +352,7 @@ def binomial_cost(n: int, c: int) -> tuple[int, int]:
     such that n <= C(c + r, c), and the
     optimal cost is r n - C(c + r, c + 1) (Griewank and Walther, Algorithm 799, revolve)."""
     if c < 1:
-        raise ValueError("revolve needs at least one checkpoint: x_0")
+        raise ValueError(_("revolve needs at least one checkpoint: x_0"))
     r = 0
     while math.comb(c + r, c) < n:
         r += 1

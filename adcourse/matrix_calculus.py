@@ -19,6 +19,8 @@ import io
 
 import numpy as np
 
+from .i18n import _
+
 #: The steps t of the check, and a fixed direction V (2 x 2) so that redraws compare.
 STEPS = np.logspace(-6, 0, 31)
 DIRECTION = np.array([[0.6, -0.3], [0.5, 0.55]])
@@ -38,17 +40,17 @@ def plot_first_order_check(ax, f, gradient, X, name: str, V=DIRECTION, ts=STEPS)
     try:
         G = np.asarray(gradient(X), dtype=float)
     except Exception as exc:
-        ax.text(0.5, 0.5, f"{name}: gradient not available ({type(exc).__name__})",
+        ax.text(0.5, 0.5, _("{name}: gradient not available ({error})").format(name=name, error=type(exc).__name__),
                 ha="center", transform=ax.transAxes, color="grey")
         return False
-    ax.loglog(ts, remainders(f, G, X, V, ts), "o-", ms=3, label="your gradient G")
+    ax.loglog(ts, remainders(f, G, X, V, ts), "o-", ms=3, label=_("your gradient G"))
     if G.ndim == 2 and G.shape[0] == G.shape[1] and not np.allclose(G, G.T):
-        ax.loglog(ts, remainders(f, G.T, X, V, ts), "s-", ms=3, label="its transpose G^T")
+        ax.loglog(ts, remainders(f, G.T, X, V, ts), "s-", ms=3, label=_("its transpose G^T"))
     scale = remainders(f, G, X, V, ts)[-1]
-    ax.loglog(ts, scale * ts**2, ":", color="grey", label="slope 2 (t**2)")
-    ax.loglog(ts, scale * ts, "--", color="grey", label="slope 1 (t)")
-    ax.set_xlabel("step t along the direction V (no unit)")
-    ax.set_ylabel("remainder |f(X + tV) - f(X) - t <G, V>|")
+    ax.loglog(ts, scale * ts**2, ":", color="grey", label=_("slope 2 (t**2)"))
+    ax.loglog(ts, scale * ts, "--", color="grey", label=_("slope 1 (t)"))
+    ax.set_xlabel(_("step t along the direction V (no unit)"))
+    ax.set_ylabel(_("remainder |f(X + tV) - f(X) - t <G, V>|"))
     ax.set_title(name)
     ax.grid(True, which="major", alpha=0.3)
     ax.legend(fontsize=8, loc="lower right")
@@ -63,7 +65,7 @@ def render_first_order_check(f, gradient, X, name: str) -> bytes:
     ax = fig.add_subplot()
     with np.errstate(all="ignore"):
         if abs(np.linalg.det(X)) < 1e-2:
-            ax.text(0.5, 0.5, "X is (nearly) singular: move a slider", ha="center",
+            ax.text(0.5, 0.5, _("X is (nearly) singular: move a slider"), ha="center",
                     transform=ax.transAxes)
         else:
             plot_first_order_check(ax, f, gradient, X, name)
@@ -88,7 +90,7 @@ def first_order_explorer(functions: dict):
     choice = widgets.Dropdown(options=list(functions), description="f(X)")
     image = widgets.Image(format="png")
 
-    def draw(_=None):
+    def draw(_change=None):
         X = np.array([[entries[0].value, entries[1].value], [entries[2].value, entries[3].value]])
         f, gradient = functions[choice.value]
         image.value = render_first_order_check(f, gradient, X, choice.value)
@@ -208,7 +210,7 @@ def minimise_logistic(X, y, gradient, steps: int = 60):
     norms = {"newton": [], "descent": []}
     for method in norms:
         w = np.zeros(X.shape[1])
-        for _ in range(steps + 1):
+        for _step in range(steps + 1):
             g = np.asarray(gradient(w, X, y), dtype=float)
             norms[method].append(float(np.linalg.norm(g)))
             if method == "newton":
@@ -226,16 +228,16 @@ def plot_minimisation(ax, X, y, gradient, steps: int = 60):
     round-off) and gradient descent on the logistic loss, with a reference line of the
     predicted linear rate of gradient descent, drawn a decade above its curve (semi-log
     axes: a linear rate is a straight line)."""
-    newton, descent, factor, _ = minimise_logistic(X, y, gradient, steps)
+    newton, descent, factor, _w_star = minimise_logistic(X, y, gradient, steps)
     k = np.arange(steps + 1)
     last = int(np.argmax(newton < 1e-15)) if np.any(newton < 1e-15) else steps
-    ax.semilogy(k[:last + 1], newton[:last + 1], "o-", ms=4, label="Newton: w - H^-1 g (until round-off)")
-    ax.semilogy(k, descent, "s-", ms=3, label="gradient descent, step 1/L_max")
+    ax.semilogy(k[:last + 1], newton[:last + 1], "o-", ms=4, label=_("Newton: w - H^-1 g (until round-off)"))
+    ax.semilogy(k, descent, "s-", ms=3, label=_("gradient descent, step 1/L_max"))
     ax.semilogy(k, 10 * descent[-1] * factor ** (k - steps), "--", color="grey",
-                label=f"reference slope: factor {factor:.3f} per step")
-    ax.set_xlabel("iteration k")
-    ax.set_ylabel("gradient norm ||grad L(w_k)|| (no unit)")
-    ax.set_title("Logistic regression: Newton's method against gradient descent")
+                label=_("reference slope: factor {factor} per step").format(factor=f"{factor:.3f}"))
+    ax.set_xlabel(_("iteration k"))
+    ax.set_ylabel(_("gradient norm ||grad L(w_k)|| (no unit)"))
+    ax.set_title(_("Logistic regression: Newton's method against gradient descent"))
     ax.set_ylim(1e-17, 10)
     ax.grid(True, which="major", alpha=0.3)
     ax.legend(fontsize=8, loc="upper right")

@@ -15,6 +15,8 @@ import io
 
 import numpy as np
 
+from .i18n import _
+
 #: A gap below this is drawn at this height (log axes cannot show 0).
 SMALLEST_GAP = 1e-16
 
@@ -95,16 +97,16 @@ def plot_convergence(ax, methods: dict, A, b, lam, steps: int = 500,
     for label, (values, fmt) in (references or {}).items():
         values = np.asarray(values, dtype=float)
         ax.loglog(np.arange(1, len(values) + 1), values, fmt, linewidth=1.0, label=label)
-    ax.set_xlabel("iteration k (log scale)")
-    ax.set_ylabel("objective gap F(x_k) - F* (log scale)")
-    ax.set_title(f"lasso with A of shape {A.shape}, lam = {lam:.3g}")
+    ax.set_xlabel(_("iteration k (log scale)"))
+    ax.set_ylabel(_("objective gap F(x_k) - F* (log scale)"))
+    ax.set_title(_("lasso with A of shape {shape}, lam = {lam}").format(shape=A.shape, lam=f"{lam:.3g}"))
     ax.grid(True, which="major", alpha=0.3)
     if runs or references:
         ax.legend(loc="lower left", fontsize=8)
     if not runs:
-        _not_available(ax, "no method is implemented yet")
+        _not_available(ax, _("no method is implemented yet"))
     if missing:
-        ax.text(0.02, 0.98, "not implemented yet: " + ", ".join(missing), transform=ax.transAxes,
+        ax.text(0.02, 0.98, _("not implemented yet: {names}").format(names=", ".join(missing)), transform=ax.transAxes,
                 fontsize=8, color="grey", va="top")
     return missing
 
@@ -116,22 +118,27 @@ def plot_coefficients(ax, solver, A, b, lam, x_true=None, steps: int = 300) -> i
         with np.errstate(all="ignore"):
             x = np.asarray(solver(A, b, lam, steps=steps)[0], dtype=float)
     except NotImplementedError:
-        _not_available(ax, "the solver is not implemented yet")
+        _not_available(ax, _("the solver is not implemented yet"))
         return None
     except Exception as exc:
-        _not_available(ax, f"the solver raised {type(exc).__name__}: {str(exc)[:60]}")
+        _not_available(ax, _("the solver raised {error}: {message}").format(error=type(exc).__name__,
+                                                                            message=str(exc)[:60]))
         return None
-    stems = ax.stem(np.arange(len(x)), x, basefmt="grey", label="lasso solution")
+    stems = ax.stem(np.arange(len(x)), x, basefmt="grey", label=_("lasso solution"))
     stems.markerline.set_markersize(4)
     nonzeros = int(np.count_nonzero(x))
-    title = f"lam = {lam:.3g}: {nonzeros} nonzero coefficients of {len(x)}"
-    if x_true is not None:
+    if x_true is None:
+        title = _("lam = {lam}: {nonzeros} nonzero coefficients of {size}").format(
+            lam=f"{lam:.3g}", nonzeros=nonzeros, size=len(x))
+    else:
         support = np.flatnonzero(x_true)
-        ax.plot(support, x_true[support], "o", mfc="none", color="C1", label="true x (nonzeros)")
-        title += f", {np.count_nonzero(x[support])} of the {len(support)} true ones"
+        ax.plot(support, x_true[support], "o", mfc="none", color="C1", label=_("true x (nonzeros)"))
+        title = _("lam = {lam}: {nonzeros} nonzero coefficients of {size}, {found} of the {true} true ones").format(
+            lam=f"{lam:.3g}", nonzeros=nonzeros, size=len(x), found=np.count_nonzero(x[support]),
+            true=len(support))
     ax.set_title(title)
-    ax.set_xlabel("coefficient i")
-    ax.set_ylabel("value of x_i")
+    ax.set_xlabel(_("coefficient i"))
+    ax.set_ylabel(_("value of x_i"))
     ax.legend(loc="upper right", fontsize=8)
     return nonzeros
 
@@ -161,7 +168,7 @@ def sparsity_explorer(solver, A, b, x_true=None, steps: int = 300):
                                  step=0.05, description="lam", continuous_update=False)
     image = widgets.Image(format="png")
 
-    def draw(_=None):
+    def draw(_change=None):
         image.value = render_coefficients(solver, A, b, lam.value, x_true, steps)
 
     lam.observe(draw, names="value")

@@ -14,6 +14,7 @@ import io
 import numpy as np
 
 from .functions import SCALAR
+from .i18n import _
 
 EPS = np.finfo(float).eps
 #: Unit roundoff: rounding to the nearest double makes a relative error of at most U.
@@ -132,21 +133,21 @@ def plot_step_errors(ax, methods: dict, fn=SCALAR[0], x: float = 1.0,
             if predicted is not None:
                 ax.plot(*predicted, "D", markerfacecolor="white", color=style["color"], markersize=7,
                         markeredgewidth=1.5, zorder=6)
-    ax.set_xlabel("step h (units of x)")
-    ax.set_ylabel("absolute error |estimate - f'(x)|")
-    ax.set_title(f"Error against step: f(x) = {fn.name} at x = {x:g}")
+    ax.set_xlabel(_("step h (units of x)"))
+    ax.set_ylabel(_("absolute error |estimate - f'(x)|"))
+    ax.set_title(_("Error against step: f(x) = {function} at x = {x}").format(function=fn.name, x=f"{x:g}"))
     ax.set_ylim(3e-18, 1e3)
     ax.grid(True, which="major", alpha=0.3)
     handles, labels = ax.get_legend_handles_labels()
     if handles:
-        extra = [Line2D([], [], color="grey", marker="o", linestyle="", label="smallest error measured")]
+        extra = [Line2D([], [], color="grey", marker="o", linestyle="", label=_("smallest error measured"))]
         if mark_optimal:
-            extra += [Line2D([], [], color="black", linestyle=":", label="error models (slopes 1, 2, 4; -1)"),
+            extra += [Line2D([], [], color="black", linestyle=":", label=_("error models (slopes 1, 2, 4; -1)")),
                       Line2D([], [], color="grey", marker="D", markerfacecolor="white", linestyle="",
-                             label="model's best step and error")]
+                             label=_("model's best step and error"))]
         ax.legend(handles=handles + extra, loc="upper center", ncol=2, fontsize=7.5, framealpha=0.9)
     if missing:
-        ax.text(0.98, 0.02, "not implemented yet: " + ", ".join(missing), transform=ax.transAxes,
+        ax.text(0.98, 0.02, _("not implemented yet: {names}").format(names=", ".join(missing)), transform=ax.transAxes,
                 ha="right", va="bottom", fontsize=8, color="grey")
     return missing
 
@@ -203,10 +204,10 @@ def error_explorer(methods: dict):
     function = widgets.Dropdown(options=list(by_name), value="sin(x)", description="f(x)")
     x = widgets.FloatSlider(value=1.0, min=-2.0, max=4.0, step=0.05, description="x",
                             continuous_update=False)
-    mark = widgets.Checkbox(value=True, description="error models")
+    mark = widgets.Checkbox(value=True, description=_("error models"))
     image = widgets.Image(format="png")
 
-    def draw(_=None):
+    def draw(_change=None):
         fn = by_name[function.value]
         image.value = render_step_errors(methods, fn, float(np.clip(x.value, *fn.domain)),
                                          mark.value)

@@ -32,6 +32,7 @@ import numpy as np
 
 from . import functions, wire
 from .checking import student_line
+from .i18n import _
 from .watch import WATCHABLE, LibraryUsed, Watched, install_guard, watched  # noqa: F401 (also remote's names)
 
 _objects: dict[int, object] = {}
@@ -114,11 +115,11 @@ def _resolve(token: dict):
     if "$np" in token:
         found = getattr(np, str(token["$np"]))
         if not isinstance(found, np.ufunc):
-            raise wire.WireError(f"np.{token['$np']} is not a ufunc")
+            raise wire.WireError(_("np.{name} is not a ufunc").format(name=token["$np"]))
         return found
     if "$cb" in token:
         return Callback(int(token["$cb"]), str(token.get("name", "callback")))
-    raise wire.WireError(f"unknown token {sorted(token)}")
+    raise wire.WireError(_("unknown token {keys}").format(keys=sorted(token)))
 
 
 def with_globals(function, overrides: dict):
@@ -167,7 +168,7 @@ def limited(function, seconds):
 
     def call(*args, **kwargs):
         def expire(signum, frame):
-            raise TimeLimitExceeded(f"did not finish within {seconds:g} s")
+            raise TimeLimitExceeded(_("did not finish within {seconds} s").format(seconds=f"{seconds:g}"))
 
         with alarm(seconds, expire):
             return function(*args, **kwargs)
@@ -208,7 +209,7 @@ def _perform(request: dict):
         return _UNARY[request["name"]](target), None
     if op == wire.LEN:
         return len(target), None
-    raise wire.WireError(f"unknown operation {op!r}")
+    raise wire.WireError(_("unknown operation {operation}").format(operation=repr(op)))
 
 
 def _error(exc: BaseException) -> dict:
@@ -299,7 +300,7 @@ class _Channel:
         data = memoryview(f"{kind}{number} {text}\n".encode())
         held = []
         main = threading.current_thread() is threading.main_thread()
-        previous = signal.signal(signal.SIGINT, lambda *_: held.append(1)) if main else None
+        previous = signal.signal(signal.SIGINT, lambda *_args: held.append(1)) if main else None
         try:
             while data:
                 data = data[os.write(self.fd, data):]
@@ -320,7 +321,7 @@ class _Channel:
             self.pending += chunk
         line = bytes(self.pending[:end])
         del self.pending[:end + 1]
-        head, _, text = line.decode(errors="replace").partition(" ")
+        head, _space, text = line.decode(errors="replace").partition(" ")
         return head[:1], head[1:], text
 
 

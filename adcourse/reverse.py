@@ -16,6 +16,7 @@ import numpy as np
 
 from . import wire
 from .forward import best_seconds, forward_gradient, forward_units
+from .i18n import _
 
 
 class Node:
@@ -75,7 +76,7 @@ def slopes(output, *inputs, limit: int = 1_000_000) -> tuple[float, ...]:
         node, product = stack.pop()
         steps += 1
         if steps > limit:
-            raise RuntimeError(f"more than {limit} paths: too many to follow one by one")
+            raise RuntimeError(_("more than {limit} paths: too many to follow one by one").format(limit=limit))
         for k, x in enumerate(inputs):
             if wire.same_object(node, x):
                 totals[k] += product
@@ -92,18 +93,18 @@ def graph_nodes(output, limit: int = 60) -> list:
     nothing changes (quadratic: fine for a picture, not for a backward pass)."""
     found, stack = {id(output): output}, [output]
     while stack:
-        for parent, _ in stack.pop().parents:
+        for parent, _local in stack.pop().parents:
             if id(parent) not in found:
                 found[id(parent)] = parent
                 stack.append(parent)
                 if len(found) > limit:
-                    raise ValueError(f"the graph has more than {limit} nodes: too many to draw")
+                    raise ValueError(_("the graph has more than {limit} nodes: too many to draw").format(limit=limit))
     distance = {key: 0 for key in found}
     changed = True
     while changed:
         changed = False
         for key, node in found.items():
-            for parent, _ in node.parents:
+            for parent, _local in node.parents:
                 if distance[id(parent)] < distance[key] + 1:
                     distance[id(parent)] = distance[key] + 1
                     changed = True
@@ -173,22 +174,23 @@ def render_adjoint_step(step: int, x1: float = 2.0, x2: float = 5.0) -> bytes:
     nodes, names, formulas = table3_trace(x1, x2)
     steps = adjoint_steps(nodes, names)
     step = max(0, min(step, len(steps) - 1))
-    node, parent, _, adjoint = steps[step]
+    node, parent, _statement, adjoint = steps[step]
     fig = Figure(figsize=(11, 4.2))
     grid = fig.add_gridspec(1, 2, width_ratios=(1.5, 1))
     graph, table = fig.add_subplot(grid[0]), fig.add_subplot(grid[1])
     labels = [f"{n} = {f}" for n, f in zip(names, formulas)]
     draw_graph(graph, nodes, labels, grads=adjoint, highlight=node,
                edge=(node, parent) if parent is not None else None)
-    graph.set_title(f"step {step} of {len(steps) - 1}: processing {names[node]}", fontsize=9)
+    graph.set_title(_("step {step} of {last}: processing {node}").format(step=step, last=len(steps) - 1,
+                                                                           node=names[node]), fontsize=9)
     table.set_axis_off()
-    for k, (_, _, text, _) in enumerate(steps[:step + 1]):
+    for k, (_node, _parent, text, _after) in enumerate(steps[:step + 1]):
         table.text(0.0, 0.97 - 0.1 * k, text, family="monospace", fontsize=8, va="top",
                    color="crimson" if k == step else "black", transform=table.transAxes)
     if step == len(steps) - 1:
         table.text(0.0, 0.97 - 0.1 * (step + 1), f"x1bar = {adjoint[0]:.4g},  x2bar = {adjoint[1]:.4g}",
                    family="monospace", fontsize=9, weight="bold", va="top", transform=table.transAxes)
-    table.set_title("reverse (adjoint) trace", fontsize=9)
+    table.set_title(_("reverse (adjoint) trace"), fontsize=9)
     fig.tight_layout()
     return _png(fig)
 
@@ -202,10 +204,10 @@ def adjoint_stepper():
     import ipywidgets as widgets
 
     last = len(adjoint_steps(*table3_trace()[:2])) - 1
-    slider = widgets.IntSlider(value=0, min=0, max=last, description="step", continuous_update=False)
+    slider = widgets.IntSlider(value=0, min=0, max=last, description=_("step"), continuous_update=False)
     image = widgets.Image(format="png")
 
-    def draw(_=None):
+    def draw(_change=None):
         image.value = render_adjoint_step(slider.value)
 
     slider.observe(draw, names="value")
@@ -229,7 +231,7 @@ def graph_size(output) -> tuple[int, int, int]:
         node = stack.pop()
         leaves += not node.parents
         edges += len(node.parents)
-        for parent, _ in node.parents:
+        for parent, _local in node.parents:
             if id(parent) not in seen:
                 seen.add(id(parent))
                 stack.append(parent)
@@ -243,7 +245,7 @@ def path_count(output, leaf, limit: int = 1000) -> int:
     (finding that order is quadratic: fine for a demonstration of up to `limit` nodes)."""
     paths = {id(output): 1}
     for node in reversed(graph_nodes(output, limit)):  # users before the nodes they use
-        for parent, _ in node.parents:
+        for parent, _local in node.parents:
             paths[id(parent)] = paths.get(id(parent), 0) + paths.get(id(node), 0)
     return paths.get(id(leaf), 0)
 
@@ -313,28 +315,28 @@ def plot_cheap_gradient(axes, grad, ns=(2, 4, 8, 16, 32, 64, 128, 256)) -> dict 
         times = time_gradients(grad, ns)
     except NotImplementedError:
         for ax in axes:
-            ax.text(0.5, 0.5, "Var, backward or grad is not implemented yet", ha="center",
+            ax.text(0.5, 0.5, _("Var, backward or grad is not implemented yet"), ha="center",
                     transform=ax.transAxes)
         return None
     n = np.array(ns, dtype=float)
     forward = np.array(counts["forward"]) / np.array(counts["f"])
     reverse = np.array(counts["reverse"]) / np.array(counts["f"])
-    left.loglog(n, forward, "o-", label="forward mode: n passes, n (N + 2E)")
-    left.loglog(n, reverse, "s-", label="reverse mode: one pass, N + 2E")
-    left.loglog(n, 5 * n, ":", color="grey", label="5 n: n passes, each at most 5N (reference)")
-    left.axhline(5, ls="--", color="tab:red", lw=1, label="5: one pass, at most 5N (reference)")
-    left.set_xlabel("number of inputs n")
-    left.set_ylabel("work units of the gradient / units of f")
-    left.set_title("Operation counts (units of f: N operations)")
+    left.loglog(n, forward, "o-", label=_("forward mode: n passes, n (N + 2E)"))
+    left.loglog(n, reverse, "s-", label=_("reverse mode: one pass, N + 2E"))
+    left.loglog(n, 5 * n, ":", color="grey", label=_("5 n: n passes, each at most 5N (reference)"))
+    left.axhline(5, ls="--", color="tab:red", lw=1, label=_("5: one pass, at most 5N (reference)"))
+    left.set_xlabel(_("number of inputs n"))
+    left.set_ylabel(_("work units of the gradient / units of f"))
+    left.set_title(_("Operation counts (units of f: N operations)"))
     left.legend(fontsize=8)
     t_forward = np.array(times["forward"]) / np.array(times["f"])
     t_reverse = np.array(times["reverse"]) / np.array(times["f"])
-    right.loglog(n, t_forward, "o-", label="forward mode (n passes of a dual class)")
-    right.loglog(n, t_reverse, "s-", label="reverse mode (your grad: graph of Vars, one sweep)")
+    right.loglog(n, t_forward, "o-", label=_("forward mode (n passes of a dual class)"))
+    right.loglog(n, t_reverse, "s-", label=_("reverse mode (your grad: graph of Vars, one sweep)"))
     right.loglog(n, 2 * t_forward[-1] * n / n[-1], ":", color="grey",
-                 label="proportional to n (reference, shifted up)")
-    right.set_xlabel("number of inputs n")
-    right.set_ylabel("seconds of the gradient / seconds of f")
-    right.set_title("Time, best of 3 repeats (f on floats)")
+                 label=_("proportional to n (reference, shifted up)"))
+    right.set_xlabel(_("number of inputs n"))
+    right.set_ylabel(_("seconds of the gradient / seconds of f"))
+    right.set_title(_("Time, best of 3 repeats (f on floats)"))
     right.legend(fontsize=8)
     return {"counts": counts, "times": times}

@@ -15,6 +15,7 @@ import io
 import types
 
 from .expressions import Expr, Var, as_expr, cos, distinct_nodes, exp, log, postorder, sin, to_infix, tree_size
+from .i18n import N_, _
 
 X = Var("x")
 
@@ -35,7 +36,7 @@ def memoised(diff):
     children means that `diff` does not call itself by its name: nothing was cached).
     """
     if not isinstance(diff, types.FunctionType):
-        raise TypeError("memoised needs diff to be a function defined with def")
+        raise TypeError(_("memoised needs diff to be a function defined with def"))
 
     def derivative(expr, var):
         cache: dict = {}
@@ -132,9 +133,26 @@ def swell_table(sizes: dict) -> str:
         return f"{value:>{width}}" if value is not None else f"{'-':>{width}}"
 
     widths = (2, 6, 11, 5, 11, 5, 9, 6, 11, 9, 11)
-    names = ("n", "l_n", "derivative", "ratio", "simplified", "ratio", "memoised", "l_n", "derivative",
-             "memoised", "operations")
-    lines = [f"{'':3}{'trees (count_nodes)':-^53} {'graphs (distinct nodes)':-^28} {'forward mode':>11}",
+    # The words of the headers (a translation longer than its column shifts the table).
+    # TRANSLATORS: a column header of swell_table, 11 characters wide, right-aligned.
+    derivative_ = _("derivative")
+    # TRANSLATORS: a column header of swell_table, 5 characters wide, right-aligned.
+    ratio_ = _("ratio")
+    # TRANSLATORS: a column header of swell_table, 11 characters wide, right-aligned.
+    simplified_ = _("simplified")
+    # TRANSLATORS: a column header of swell_table, 9 characters wide, right-aligned.
+    memoised_ = _("memoised")
+    # TRANSLATORS: a column header of swell_table, 11 characters wide, right-aligned.
+    operations_ = _("operations")
+    names = ("n", "l_n", derivative_, ratio_, simplified_, ratio_, memoised_, "l_n", derivative_, memoised_,
+             operations_)
+    # TRANSLATORS: the header over swell_table's tree columns, centred in 53 characters.
+    trees = _("trees (count_nodes)")
+    # TRANSLATORS: the header over swell_table's graph columns, centred in 28 characters.
+    graphs = _("graphs (distinct nodes)")
+    # TRANSLATORS: the header over swell_table's last column, 11 characters wide, right-aligned.
+    forward = _("forward mode")
+    lines = [f"{'':3}{trees:-^53} {graphs:-^28} {forward:>11}",
              " ".join(f"{name:>{width}}" for name, width in zip(names, widths))]
     for n in sizes["n"]:
         lines.append(f"{n:2} {cell(column('l_n', n), 6)} {cell(column('derivative', n), 11)} {ratio('derivative', n)}"
@@ -156,14 +174,17 @@ def plot_expression_swell(axes, logistic_map, diff, simplify, count_nodes, ns=ra
     if not isinstance(axes, (list, tuple, np.ndarray)):  # one Axes: both panels on it
         axes = (axes, axes)
     panels = [
-        (axes[0], "Trees: every copy counted (count_nodes)",
-         {"l_n": ("l_n", "^--"), "derivative": ("derivative (diff)", "o-"),
-          "simplified": ("simplified derivative", "s:")},
-         [("derivative", n * 2**n, "reference: n 2^n", (0, (5, 2, 1, 2))), ("l_n", 2**n, "reference: 2^n", ":")]),
-        (axes[1], "Graphs: shared nodes counted once",
-         {"l_n graph": ("l_n = forward mode's (value, tangent) pairs", "^--"),
-          "derivative graph": ("derivative (diff)", "o-"), "memoised graph": ("derivative (memoised diff)", "s-")},
-         [("memoised graph", n, "reference: n", ":"), ("derivative graph", 2**n, "reference: 2^n", (0, (5, 2, 1, 2)))]),
+        (axes[0], _("Trees: every copy counted (count_nodes)"),
+         {"l_n": ("l_n", "^--"), "derivative": (_("derivative (diff)"), "o-"),
+          "simplified": (_("simplified derivative"), "s:")},
+         [("derivative", n * 2**n, _("reference: n 2^n"), (0, (5, 2, 1, 2))),
+          ("l_n", 2**n, _("reference: 2^n"), ":")]),
+        (axes[1], _("Graphs: shared nodes counted once"),
+         {"l_n graph": (_("l_n = forward mode's (value, tangent) pairs"), "^--"),
+          "derivative graph": (_("derivative (diff)"), "o-"),
+          "memoised graph": (_("derivative (memoised diff)"), "s-")},
+         [("memoised graph", n, _("reference: n"), ":"),
+          ("derivative graph", 2**n, _("reference: 2^n"), (0, (5, 2, 1, 2)))]),
     ]
     missing = []
     for ax, title, curves, references in panels:
@@ -177,15 +198,15 @@ def plot_expression_swell(axes, logistic_map, diff, simplify, count_nodes, ns=ra
             if len(sizes[key]) == len(n):  # through the curve's last point
                 ax.semilogy(n, growth * sizes[key][-1] / growth[-1], color="grey", linestyle=dashes,
                             linewidth=1, label=label)
-        ax.set_xlabel("n (logistic map l_n)")
+        ax.set_xlabel(_("n (logistic map l_n)"))
         ax.set_title(title, fontsize=10)
         ax.grid(True, which="major", alpha=0.3)
         if ax.get_legend_handles_labels()[0]:
             ax.legend(fontsize=7.5, loc="upper left")
-    axes[0].set_ylabel("nodes")
+    axes[0].set_ylabel(_("nodes"))
     if missing:
-        axes[1].text(0.98, 0.02, "not implemented yet (or not memoisable): logistic_map, diff, simplify "
-                     "or count_nodes", transform=axes[1].transAxes, ha="right", va="bottom", fontsize=7,
+        axes[1].text(0.98, 0.02, _("not implemented yet (or not memoisable): logistic_map, diff, simplify "
+                                   "or count_nodes"), transform=axes[1].transAxes, ha="right", va="bottom", fontsize=7,
                      color="grey")
     return sizes
 
@@ -262,7 +283,7 @@ def draw_tree(ax, expr: Expr, max_nodes: int = 80) -> int:
     def place(e, depth, key):
         budget[0] -= 1
         if budget[0] < 0 and e.args:
-            labels[key] = f"... {tree_size(e)} nodes"
+            labels[key] = _("... {count} nodes").format(count=tree_size(e))
             positions[key] = (next_x[0], -depth)
             next_x[0] += 1
             return positions[key]
@@ -297,7 +318,7 @@ EXAMPLES = {
     "exp(x ** 2)": exp(X ** 2),
     "x / (1 + x ** 2)": X / (1 + X ** 2),
     "log(x) * cos(x)": log(X) * cos(X),
-    "l_3 = 16 x (1-x) (1-2x)^2 (logistic map)": 4 * (4 * X * (1 - X)) * (1 - 4 * X * (1 - X)),
+    N_("l_3 = 16 x (1-x) (1-2x)^2 (logistic map)"): 4 * (4 * X * (1 - X)) * (1 - 4 * X * (1 - X)),
 }
 
 
@@ -310,17 +331,19 @@ def render_derivative_tree(expr: Expr, order: int, diff, simplify=None) -> bytes
     ax = fig.add_subplot()
     try:
         d = expr
-        for _ in range(order):
+        for _step in range(order):
             d = diff(d, X)
             if simplify is not None:
                 d = simplify(d)
         draw_tree(ax, d)
         text = to_infix(d, limit=90)
         text = text if len(text) <= 90 else text[:90] + " ..."
-        ax.set_title(f"derivative {order} of {to_infix(expr)}: {tree_size(d)} nodes\n{text}", fontsize=9)
+        title = _("derivative {order} of {expression}: {count} nodes").format(
+            order=order, expression=to_infix(expr), count=tree_size(d))
+        ax.set_title(f"{title}\n{text}", fontsize=9)
     except NotImplementedError:
         ax.set_axis_off()
-        ax.text(0.5, 0.5, "diff (and simplify) are not implemented yet", ha="center")
+        ax.text(0.5, 0.5, _("diff (and simplify) are not implemented yet"), ha="center")
     fig.tight_layout()
     buffer = io.BytesIO()
     fig.savefig(buffer, format="png", dpi=80)
@@ -335,12 +358,14 @@ def derivative_explorer(diff, simplify):
     """
     import ipywidgets as widgets
 
-    choice = widgets.Dropdown(options=list(EXAMPLES), value="sin(x) * x", description="f(x)")
-    order = widgets.IntSlider(value=1, min=0, max=4, description="order", continuous_update=False)
-    simplified = widgets.Checkbox(value=False, description="simplify")
+    # The options' labels are shown translated; their values stay EXAMPLES' keys.
+    choice = widgets.Dropdown(options=[(_(name), name) for name in EXAMPLES], value="sin(x) * x",
+                              description="f(x)")
+    order = widgets.IntSlider(value=1, min=0, max=4, description=_("order"), continuous_update=False)
+    simplified = widgets.Checkbox(value=False, description=_("simplify"))
     image = widgets.Image(format="png")
 
-    def draw(_=None):
+    def draw(_change=None):
         image.value = render_derivative_tree(EXAMPLES[choice.value], order.value, diff,
                                              simplify if simplified.value else None)
 

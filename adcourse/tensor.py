@@ -10,6 +10,8 @@ import io
 
 import numpy as np
 
+from .i18n import _
+
 
 def make_moons(n: int = 200, noise: float = 0.1, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
     """Two interleaved half-circles in the plane, with Gaussian noise: (X, y).
@@ -65,21 +67,23 @@ def plot_boundary(ax, params: dict, X, y, title: str = "") -> None:
     p = mlp_probability(params, np.stack([u.ravel(), v.ravel()], axis=1)).reshape(u.shape)
     ax.contourf(u, v, p, levels=np.linspace(0, 1, 11), cmap="RdBu_r", alpha=0.35)
     ax.contour(u, v, p, levels=[0.5], colors="black", linewidths=1.5)
-    ax.plot([], [], color="black", linewidth=1.5, label="boundary P = 1/2")  # for the legend
+    ax.plot([], [], color="black", linewidth=1.5, label=_("boundary P = 1/2"))  # for the legend
     plot_data(ax, X, y)
     ax.legend(loc="lower left", fontsize=8)
     correct = np.mean((mlp_probability(params, X) > 0.5) == (np.asarray(y) == 1))
-    title = title or "decision boundary"
-    ax.set_title(f"{title}{'' if title.endswith(chr(10)) else ' '}(accuracy {correct:.0%})")
+    title = title or _("decision boundary")
+    accuracy = _("(accuracy {accuracy})").format(accuracy=f"{correct:.0%}")
+    ax.set_title(f"{title}{'' if title.endswith(chr(10)) else ' '}{accuracy}")
 
 
-def plot_losses(ax, losses, label: str = "training loss", title: str = "training loss per step") -> None:
-    """The loss per step, with the loss of a classifier that always says 1/2 (log 2)."""
-    ax.plot(np.arange(len(losses)), losses, label=label)
-    ax.set_title(title)
-    ax.axhline(np.log(2.0), color="grey", linestyle=":", label="log 2 (always 1/2)")
-    ax.set_xlabel("step of gradient descent")
-    ax.set_ylabel("mean binary cross-entropy (nats)")
+def plot_losses(ax, losses, label: str | None = None, title: str | None = None) -> None:
+    """The loss per step, with the loss of a classifier that always says 1/2 (log 2); by
+    default the curve is labelled "training loss" and the plot "training loss per step"."""
+    ax.plot(np.arange(len(losses)), losses, label=_("training loss") if label is None else label)
+    ax.set_title(_("training loss per step") if title is None else title)
+    ax.axhline(np.log(2.0), color="grey", linestyle=":", label=_("log 2 (always 1/2)"))
+    ax.set_xlabel(_("step of gradient descent"))
+    ax.set_ylabel(_("mean binary cross-entropy (nats)"))
     ax.legend()
 
 
@@ -106,13 +110,13 @@ def training_explorer(fit, X, y):
     """
     import ipywidgets as widgets
 
-    hidden = widgets.Dropdown(options=[1, 2, 4, 8, 16, 32], value=16, description="hidden")
-    steps = widgets.IntSlider(value=300, min=0, max=2000, step=50, description="steps",
+    hidden = widgets.Dropdown(options=[1, 2, 4, 8, 16, 32], value=16, description=_("hidden"))
+    steps = widgets.IntSlider(value=300, min=0, max=2000, step=50, description=_("steps"),
                               continuous_update=False)
-    lr = widgets.Dropdown(options=[0.03, 0.1, 0.3, 1.0], value=0.3, description="step lr")
+    lr = widgets.Dropdown(options=[0.03, 0.1, 0.3, 1.0], value=0.3, description=_("step lr"))
     image = widgets.Image(format="png")
 
-    def draw(_=None):
+    def draw(_change=None):
         params, losses = fit(X, y, hidden.value, steps.value, lr.value)
         image.value = render_training(params, losses, X, y)
 

@@ -16,15 +16,16 @@ import importlib.machinery
 import sys
 import types
 
+from adcourse.i18n import _
 from adcourse.remote import LibraryUsed
 
 
 def message(library: str, used: str) -> str:
     """Why `used` (a name of `library`) failed in a graded kernel."""
-    return (f"{library} is not available while this notebook is graded (`{used}` was used here): "
-            f"a cell that only shows {library}'s results works in JupyterLab as usual, and an "
-            f"exercise answer computed with {library} gets no points (this chapter asks for your "
-            "own implementation)")
+    return _("{library} is not available while this notebook is graded (`{used}` was used here): a cell "
+             "that only shows {library}'s results works in JupyterLab as usual, and an exercise answer "
+             "computed with {library} gets no points (this chapter asks for your own implementation)").format(
+                 library=library, used=used)
 
 
 class StandIn(types.ModuleType):

@@ -25,6 +25,8 @@ import threading
 import types
 from typing import Callable
 
+from .i18n import _
+
 
 class LibraryUsed(RuntimeError):
     """Another library computed an answer that an exercise asks the student to compute."""
@@ -84,7 +86,7 @@ def _functions(libraries) -> dict:
         if name in _KNOWN_CODES:
             codes[_KNOWN_CODES[name]] = name.replace(":", ".")
             continue
-        module, _, path = name.partition(":")
+        module, _colon, path = name.partition(":")
         target = importlib.import_module(module)
         for part in path.split("."):
             target = getattr(target, part)
@@ -205,23 +207,23 @@ class Watched(tuple):
         return result
 
     def _used(self, watch, _LibraryUsed=LibraryUsed, _item=tuple.__getitem__, _isinstance=isinstance,
-              _tuple=tuple, _str=str, _len=len) -> "LibraryUsed":
+              _tuple=tuple, _str=str, _len=len, _=_) -> "LibraryUsed":
         name = self.__name__
         seen = [s for s in list(_item(watch, 4)) if _isinstance(s, _tuple) and _len(s) == 3
                 and all(_isinstance(part, _str) for part in s)]
         if not seen:
-            return _LibraryUsed(f"the grader's watch for other libraries was switched off while "
-                                f"`{name}` ran: this exercise is graded only with the watch on")
+            return _LibraryUsed(_("the grader's watch for other libraries was switched off while `{name}` ran: "
+                                  "this exercise is graded only with the watch on").format(name=name))
         kind, library, module = seen[0]
         if kind == "function":
-            return _LibraryUsed(f"the answer called {library} while `{name}` ran, which this "
-                                "exercise does not allow: the function you return must compute the "
-                                "expression itself (compiled Python source), not hand it to "
-                                f"{library.rpartition('.')[2]}")
-        return _LibraryUsed(f"the answer was computed with {library} ({module} ran while "
-                            f"`{name}` was called): this exercise asks for your own "
-                            "implementation of the rules, and an answer computed by another "
-                            "library gets no points")
+            return _LibraryUsed(_("the answer called {function} while `{name}` ran, which this exercise does not "
+                                  "allow: the function you return must compute the expression itself (compiled "
+                                  "Python source), not hand it to {short}").format(
+                                      function=library, name=name, short=library.rpartition(".")[2]))
+        return _LibraryUsed(_("the answer was computed with {library} ({module} ran while `{name}` was called): "
+                              "this exercise asks for your own implementation of the rules, and an answer "
+                              "computed by another library gets no points").format(
+                                  library=library, module=module, name=name))
 
 
 def watched(function, libraries):
@@ -261,7 +263,7 @@ def _guard(event, args, _refused=_REFUSED_IN_WATCH, _symbols=_REFUSED_SYMBOLS,
            _type=type, _any=any, _len=len, _Watch=_Watch, _finish=Watched._run.__code__, _error=RuntimeError,
            _classes=(_Watch, Watched, LibraryUsed), _function=types.FunctionType, _globals=globals(),
            _hidden=("__defaults__", "__kwdefaults__"), _item=tuple.__getitem__,
-           _closed=io.BytesIO.closed.__get__):
+           _closed=io.BytesIO.closed.__get__, _=_):
     """The kernel's audit hook (PEP 578: once added, it cannot be removed).
 
     Its defaults are positional (a tuple: a function's keyword defaults are a dict that
@@ -273,14 +275,14 @@ def _guard(event, args, _refused=_REFUSED_IN_WATCH, _symbols=_REFUSED_SYMBOLS,
     (see the module's docstring)."""
     if event == "ctypes.dlsym" and _len(args) > 1 and _isinstance(args[1], _str) \
             and args[1].startswith(_symbols):
-        raise _error(f"{args[1]} is not available in a graded kernel")
+        raise _error(_("{name} is not available in a graded kernel").format(name=args[1]))
     if event in ("object.__setattr__", "object.__delattr__", "object.__getattr__") and args:
         target = args[0]
         ours = target is _guard or (_type(target) is _function and target.__globals__ is _globals) \
             or _any(target is c or _type(target) is c for c in _classes)
         if ours and (event != "object.__getattr__" or (_len(args) > 1 and _any(args[1] is h or (
                 _type(args[1]) is _str and args[1] == h) for h in _hidden))):
-            raise _error("the grader's watch cannot be changed or read")
+            raise _error(_("the grader's watch cannot be changed or read"))
         return
     if not (event in _refused or event.startswith("ctypes.")):
         return
@@ -298,8 +300,8 @@ def _guard(event, args, _refused=_REFUSED_IN_WATCH, _symbols=_REFUSED_SYMBOLS,
     if frame is None and not _isinstance(_getprofile(), _Watch):
         return
     if event.startswith("ctypes."):
-        raise _error(f"{event} is not allowed while a watched exercise runs")
-    raise _error(f"{event} is not allowed while the exercise is watched for other libraries")
+        raise _error(_("{event} is not allowed while a watched exercise runs").format(event=event))
+    raise _error(_("{event} is not allowed while the exercise is watched for other libraries").format(event=event))
 
 
 def install_guard() -> bool:

@@ -18,6 +18,7 @@ from typing import Any, Callable
 import numpy as np
 
 from . import expressions
+from .i18n import _
 
 #: What one message may carry at most: nesting depth and array bytes in all.
 #: The operations of a request: the grader's proxies send them (autograder.sealed), the
@@ -52,16 +53,16 @@ def _dtype(text: str) -> np.dtype:
     try:
         dtype = np.dtype(text)
     except TypeError:
-        raise WireError(f"unknown dtype {text!r}") from None
+        raise WireError(_("unknown dtype {dtype}").format(dtype=repr(text))) from None
     if dtype.kind not in _NUMERIC_KINDS or dtype.fields is not None or dtype.subdtype is not None:
-        raise WireError(f"dtype {text!r} is not a plain numeric type")
+        raise WireError(_("dtype {dtype} is not a plain numeric type").format(dtype=repr(text)))
     return dtype
 
 
 def encode(value: Any, on_object: Callable[[Any], dict], depth: int = 0) -> Any:
     """`value` as JSON-ready data; `on_object` turns anything else into a token."""
     if depth > MAX_DEPTH:
-        raise WireError("value nested too deeply")
+        raise WireError(_("value nested too deeply"))
     if value is None or isinstance(value, (bool, str)):
         return value
     if isinstance(value, np.generic) and value.dtype.kind in _NUMERIC_KINDS:
@@ -95,24 +96,24 @@ class _Budget:
     def take(self, n: int):
         self.array_bytes += n
         if self.array_bytes > MAX_ARRAY_BYTES:
-            raise WireError(f"message carries more than {MAX_ARRAY_BYTES >> 20} MiB of arrays")
+            raise WireError(_("message carries more than {size} MiB of arrays").format(size=MAX_ARRAY_BYTES >> 20))
 
 
 def decode(data: Any, on_token: Callable[[dict], Any], depth: int = 0, budget: _Budget | None = None) -> Any:
     """The value `data` stands for; `on_token` maps tokens that are not data."""
     budget = budget or _Budget()
     if depth > MAX_DEPTH:
-        raise WireError("value nested too deeply")
+        raise WireError(_("value nested too deeply"))
     if data is None or isinstance(data, (bool, int, float, str)):
         return data
     if isinstance(data, list):
         return [decode(v, on_token, depth + 1, budget) for v in data]
     if not isinstance(data, dict):
-        raise WireError(f"unexpected {type(data).__name__} on the wire")
+        raise WireError(_("unexpected {kind} on the wire").format(kind=type(data).__name__))
     if "$float" in data:
         value = float(data["$float"])
         if value == value and value not in (float("inf"), float("-inf")):
-            raise WireError("a $float token carries only nan or infinities")
+            raise WireError(_("a $float token carries only nan or infinities"))
         return value
     if "$c" in data:
         re_part, im_part = (decode(v, on_token, depth + 1, budget) for v in data["$c"])
@@ -121,18 +122,18 @@ def decode(data: Any, on_token: Callable[[dict], Any], depth: int = 0, budget: _
         dtype = _dtype(data["$s"])
         raw = base64.b64decode(data["b"], validate=True)
         if len(raw) != dtype.itemsize:
-            raise WireError("scalar of the wrong size")
+            raise WireError(_("scalar of the wrong size"))
         return np.frombuffer(raw, dtype=dtype)[0]
     if "$nd" in data:
         dtype = _dtype(data["$nd"])
         shape = tuple(int(n) for n in data["shape"])
         if any(n < 0 for n in shape) or len(shape) > 32:
-            raise WireError("bad array shape")
+            raise WireError(_("bad array shape"))
         count = int(np.prod(shape, dtype=np.int64)) if shape else 1
         budget.take(count * dtype.itemsize)
         raw = base64.b64decode(data["b"], validate=True)
         if len(raw) != count * dtype.itemsize:
-            raise WireError("array data does not match its shape")
+            raise WireError(_("array data does not match its shape"))
         return np.frombuffer(raw, dtype=dtype).reshape(shape).copy()
     if "$t" in data:
         return tuple(decode(v, on_token, depth + 1, budget) for v in data["$t"])
@@ -144,14 +145,14 @@ def decode(data: Any, on_token: Callable[[dict], Any], depth: int = 0, budget: _
             try:
                 hash(key)
             except TypeError:
-                raise WireError("unhashable dict key") from None
+                raise WireError(_("unhashable dict key")) from None
             result[key] = decode(value, on_token, depth + 1, budget)
         return result
     if "$ex" in data:
         try:
             return expressions.from_data(data["$ex"])
         except (ValueError, TypeError, RecursionError) as exc:
-            raise WireError(f"malformed expression: {exc}") from None
+            raise WireError(_("malformed expression: {error}").format(error=exc)) from None
     return on_token(data)
 
 
@@ -163,17 +164,18 @@ def loads(text: str) -> Any:
     """The JSON value of `text`, once its size is checked (`MAX_MESSAGE_CHARS`,
     `MAX_VALUES`); a WireError otherwise."""
     if not isinstance(text, str):
-        raise WireError(f"a message is text, not {type(text).__name__}")
+        raise WireError(_("a message is text, not {kind}").format(kind=type(text).__name__))
     if len(text) > MAX_MESSAGE_CHARS:
-        raise WireError(f"message of {len(text):,} characters (at most {MAX_MESSAGE_CHARS:,})")
+        raise WireError(_("message of {count} characters (at most {most})").format(
+            count=f"{len(text):,}", most=f"{MAX_MESSAGE_CHARS:,}"))
     # Every JSON value but the first follows a comma, a colon or an opening bracket.
     values = text.count(",") + text.count("[") + text.count(":") + 1
     if values > MAX_VALUES:
-        raise WireError(f"message of more than {MAX_VALUES:,} values")
+        raise WireError(_("message of more than {most} values").format(most=f"{MAX_VALUES:,}"))
     try:
         return json.loads(text)
     except (ValueError, RecursionError) as exc:
-        raise WireError(f"not JSON ({str(exc)[:100]})") from None
+        raise WireError(_("not JSON ({error})").format(error=str(exc)[:100])) from None
 
 
 class Proxy:
@@ -183,7 +185,7 @@ class Proxy:
     __slots__ = ()
 
     def not_data(self) -> str:
-        return "an object that is not data"
+        return _("an object that is not data")
 
     def stands_for_the_same_object_as(self, other) -> bool:
         """Whether `other` stands for the same object of the kernel (the kernel gives one

@@ -36,6 +36,7 @@ from adcourse.remote import TimeLimitExceeded, alarm
 
 from .cases import salted
 from .checking import _harnessed, reference
+from .course import base_chapter
 from .mutation import mutants
 from .sync import hidden_tests, solution_groups
 
@@ -200,7 +201,7 @@ def _named_mistakes(chapter: str, exercise: str, unchanged: dict):
     """(where, namespace) for each mistake the chapter's cases module names for the
     exercise's definitions (`MISTAKES`): the unchanged module with that definition
     replaced by the mistake (a recursion instead of a stack, a kink convention, ...)."""
-    cases = importlib.import_module(f"autograder.cases.{chapter.split('_', 1)[1]}")
+    cases = importlib.import_module(f"autograder.cases.{base_chapter(chapter)[0].split('_', 1)[1]}")
     for name in solution_groups(chapter)[exercise]:
         for mistake in getattr(cases, "MISTAKES", {}).get(name, ()):
             yield f"{name}, a named mistake: {mistake.description}"[:300], {**unchanged, name: mistake.fn}
@@ -210,7 +211,7 @@ def audit(chapter: str, exercise: str, limit: int | None = None) -> Audit:
     """Every mutant of `exercise` (the first `limit`), then every named mistake of it,
     graded and classified."""
     tests = _tests_of(chapter, exercise)
-    accepted = getattr(importlib.import_module(f"autograder.cases.{chapter.split('_', 1)[1]}"),
+    accepted = getattr(importlib.import_module(f"autograder.cases.{base_chapter(chapter)[0].split('_', 1)[1]}"),
                        "ACCEPTED_MUTANTS", {})
     result = Audit(exercise)
     generated = mutants(chapter, exercise)

@@ -27,6 +27,7 @@ import numpy as np
 from adcourse.checking import (CheckFailure, check_close, describe_exception,
                                difference_report, mismatch, not_data, show_argument, show_value)
 from adcourse.diagnostics import Mistake, as_array, diagnose, recognise
+from adcourse.i18n import _
 from adcourse.remote import TimeLimitExceeded, limited, watched, with_globals
 from adcourse.tolerance import Tolerance, policy as get_policy
 
@@ -70,13 +71,13 @@ class Unacceptable(Exception):
 
 def reference(dotted: str) -> Callable:
     """The reference implementation named "chapter_module.function"."""
-    module, _, function = dotted.rpartition(".")
+    module, _dot, function = dotted.rpartition(".")
     return getattr(importlib.import_module(f"autograder.reference.{module}"), function)
 
 
 def known_mistakes(dotted: str) -> tuple[Mistake, ...]:
     """The typical mistakes that the chapter's cases module lists for this exercise."""
-    module, _, function = dotted.rpartition(".")
+    module, _dot, function = dotted.rpartition(".")
     try:
         cases = importlib.import_module(f"autograder.cases.{module}")
     except ModuleNotFoundError:
@@ -105,7 +106,7 @@ def _answers(student, cases: list[Case]) -> list:
     calls = [case.fresh() for case in cases]
     if hasattr(student, "call_each"):
         return [r if isinstance(r, Exception) else (r[0], args)
-                for (args, _), r in zip(calls, student.call_each(calls))]
+                for (args, _kwargs), r in zip(calls, student.call_each(calls))]
     answers = []
     for args, kwargs in calls:
         try:
@@ -132,12 +133,12 @@ def _run_case(answer, ref, case: Case, tol, name, mistakes) -> str | None:
     got, args = answer
     found = not_data(got)
     if found is not None:  # judged here on data only: never by the student's own operators
-        return f"{case.show(name)} returned {found}, not a number or an array"
+        return _("{call} returned {found}, not a number or an array").format(call=case.show(name), found=found)
     changed = _modified(case.args, args)
     if changed is not None:
-        return (f"{case.show(name)} modified its argument {changed + 1} in place; the "
-                "function must leave its inputs unchanged (work on a copy, e.g. x.copy(), "
-                "or restore what you change)")
+        return _("{call} modified its argument {number} in place; the function must leave "
+                 "its inputs unchanged (work on a copy, e.g. x.copy(), or restore what you "
+                 "change)").format(call=case.show(name), number=changed + 1)
     expected = call(ref)
     why = mismatch(got, expected, tol)
     if why is None:
@@ -179,8 +180,8 @@ def compare(student: Callable, reference_name: str, cases: Iterable[Case], *,
     """
     __tracebackhide__ = True
     if not callable(student):
-        raise CheckFailure(f"expected a function, got {type(student).__name__} "
-                           f"{show_value(student)}: did the exercise's cell run?")
+        raise CheckFailure(_("expected a function, got {kind} {value}: did the exercise's cell "
+                             "run?").format(kind=type(student).__name__, value=show_value(student)))
     tol = get_policy(policy)
     name = name or reference_name.rpartition(".")[2]
     ref = reference(reference_name)
@@ -198,7 +199,7 @@ def compare(student: Callable, reference_name: str, cases: Iterable[Case], *,
     mistakes = known_mistakes(reference_name)
     if harness is not None:
         student, ref = _harnessed(harness, student), _harnessed(harness, ref)
-        mistakes = tuple(Mistake(m.description, _harnessed(harness, m.fn)) for m in mistakes)
+        mistakes = tuple(Mistake(m.description, _harnessed(harness, m.fn), m.fields) for m in mistakes)
     cases = list(cases)
     answers = _answers(student, cases)
     failures = [msg for case, answer in zip(cases, answers)
@@ -206,8 +207,9 @@ def compare(student: Callable, reference_name: str, cases: Iterable[Case], *,
     if failures:
         shown = "\n\n".join(failures[:REPORTED_FAILURES])
         more = len(failures) - REPORTED_FAILURES
-        tail = f"\n\n(and {more} more failing case{'s' * (more > 1)})" if more > 0 else ""
-        raise CheckFailure(f"{len(failures)} of {len(cases)} test cases of `{name}` failed.\n\n"
-                           f"{shown}{tail}")
+        tail = "\n\n" + _("(and {count} more failing cases)").format(count=more) if more > 1 else \
+            "\n\n" + _("(and 1 more failing case)") if more == 1 else ""
+        raise CheckFailure(_("{failed} of {total} test cases of `{name}` failed.").format(
+            failed=len(failures), total=len(cases), name=name) + f"\n\n{shown}{tail}")
 
 

@@ -53,6 +53,13 @@ def main(argv: list[str] | None = None) -> int:
     audit.add_argument("--readme", action="store_true", help="every chapter, every mutant: write the "
                        "table into README.md, with the digest of the sources it was computed from")
 
+    translations = commands.add_parser(
+        "translations", help="the catalogues of the translated editions: bring them up to date "
+                             "with the English notebooks, or check that they are complete")
+    translations.add_argument("action", choices=("update", "check"))
+    translations.add_argument("chapters", nargs="*", metavar="CHAPTER", help="default: every chapter")
+    translations.add_argument("--language", default="zh_CN")
+
     args = parser.parse_args(argv)
     scripts_on_path()
     try:
@@ -89,6 +96,18 @@ def main(argv: list[str] | None = None) -> int:
             if args.readme:
                 write_readme(root, results)
                 print(f"wrote the table into {root / 'README.md'}")
+        elif args.command == "translations":
+            from .editions import check_catalogues, update_catalogues
+            if args.action == "update":
+                for path in update_catalogues(root, args.language, args.chapters or None):
+                    print(f"{path.relative_to(root)} brought up to date")
+                return 0
+            found = check_catalogues(root, args.language, args.chapters or None)
+            for name, problems in found.items():
+                for problem in problems:
+                    print(f"{name}: {problem}")
+            print(f"{sum(map(len, found.values()))} problems in {len(found)} catalogues")
+            return 1 if any(found.values()) else 0
         elif args.command == "check":
             from .selfcheck import check as run
             got, total = run(root, args.notebook)
@@ -109,7 +128,7 @@ def demo(root: Path) -> int:
     from .samples import write_sample_class
 
     build(root)
-    classes = [chapter for chapter in chapters(root) if (root / "samples" / chapter).is_dir()]
+    classes = [chapter for chapter in chapters(root, editions=True) if (root / "samples" / chapter).is_dir()]
     if not classes:
         raise CourseError("no sample classes: expected samples/<chapter>/<student>.py")
     for chapter in classes:

@@ -25,10 +25,25 @@ def find_root(start: Path | None = None) -> Path:
                       "or set AUTOGRADER_ROOT")
 
 
-def chapters(root: Path) -> list[str]:
-    """Chapter ids (nbgrader assignment ids), from the folders of solutions/."""
-    return sorted(p.name for p in (root / "solutions").iterdir()
-                  if p.is_dir() and any(p.glob("*.ipynb")))
+#: The translated editions: language -> the suffix of an edition's chapter id
+#: ("01_numerical_zh" is chapter 01_numerical in zh_CN; see autograder.editions).
+EDITIONS = {"zh_CN": "zh"}
+
+
+def base_chapter(chapter: str) -> tuple[str, str | None]:
+    """("01_numerical", "zh_CN") for "01_numerical_zh"; (chapter, None) for a source chapter."""
+    for language, suffix in EDITIONS.items():
+        if chapter.endswith(f"_{suffix}"):
+            return chapter[: -len(suffix) - 1], language
+    return chapter, None
+
+
+def chapters(root: Path, editions: bool = False) -> list[str]:
+    """Chapter ids (nbgrader assignment ids), from the folders of solutions/: the English
+    source chapters, and with `editions` the translated editions generated from them."""
+    found = sorted(p.name for p in (root / "solutions").iterdir()
+                   if p.is_dir() and any(p.glob("*.ipynb")))
+    return found if editions else [chapter for chapter in found if base_chapter(chapter)[1] is None]
 
 
 def notebook_name(root: Path, chapter: str) -> str:

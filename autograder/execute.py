@@ -26,6 +26,7 @@ from nbgrader.preprocessors import Execute
 from traitlets import Integer, default
 
 from adcourse import wire
+from adcourse.i18n import N_, _
 
 from .hidden import banned_by
 from .notebook import HIDDEN_DELIMITER
@@ -64,7 +65,7 @@ def _error(ename: str, evalue: str, traceback: list[str] | None = None):
 #: nothing a later cell uses: grading does not run it (it would cost every submission its
 #: seconds and change no grade). Only cells outside nbgrader's (no answer, no test) count.
 DEMONSTRATION = "demonstration"
-NOT_RUN_WHEN_GRADED = "(a demonstration: not run when the notebook is graded)\n"
+NOT_RUN_WHEN_GRADED = N_("(a demonstration: not run when the notebook is graded)")
 
 
 def is_demonstration(cell) -> bool:
@@ -147,7 +148,7 @@ class SealedExecute(Execute):
             return nb, resources
         except Exception as exc:  # a kernel that cannot start must not stop the batch
             self.log.error("could not run the notebook: %s", exc)
-            self._stopped = f"the notebook could not be run ({type(exc).__name__}: {exc})"
+            self._stopped = _("the notebook could not be run ({error})").format(error=f"{type(exc).__name__}: {exc}")
             for cell in nb.cells:
                 if cell.cell_type == "code" and utils.is_grade(cell) and not cell.get("outputs"):
                     cell.outputs = [_error("NotGraded", self._stopped)]
@@ -167,8 +168,8 @@ class SealedExecute(Execute):
                 if not self._output_dropped:
                     cell.setdefault("outputs", []).append(new_output(
                         "stream", name="stdout",
-                        text=f"\n[the notebook's output passed {self.output_budget:,} characters: "
-                             "the rest was dropped while it ran]\n"))
+                        text="\n[" + _("the notebook's output passed {count} characters: the rest was "
+                                        "dropped while it ran").format(count=f"{self.output_budget:,}") + "]\n"))
                 self._output_dropped += size
                 return None
             self._output_chars += size
@@ -204,8 +205,8 @@ class SealedExecute(Execute):
                     cell.outputs = first  # failed again: the feedback is what failed at its place
                 else:
                     cell.outputs.insert(0, new_output(
-                        "stream", name="stdout", text="(judged after the notebook's last cell: "
-                                                      "it uses what a later cell defines)\n"))
+                        "stream", name="stdout", text=_("(judged after the notebook's last cell: it uses "
+                                                        "what a later cell defines)") + "\n"))
                 if self._stopped:
                     break
         finally:
@@ -220,14 +221,14 @@ class SealedExecute(Execute):
             cell.outputs = [_error("NotGraded", self._stopped)] if utils.is_grade(cell) else []
             return cell, resources
         if is_demonstration(cell):
-            cell.outputs = [new_output("stream", name="stdout", text=NOT_RUN_WHEN_GRADED)]
+            cell.outputs = [new_output("stream", name="stdout", text=_(NOT_RUN_WHEN_GRADED) + "\n")]
             return cell, resources
         if is_test:
             return self._run_test(cell, grade_id), resources
         try:
             return super().preprocess_cell(cell, resources, index)
         except (DeadKernelError, CellTimeoutError) as exc:
-            self._stopped = f"the kernel died in an earlier cell ({type(exc).__name__})"
+            self._stopped = _("the kernel died in an earlier cell ({error})").format(error=type(exc).__name__)
             cell.outputs.append(_error(type(exc).__name__, str(exc)[:500]))
             return cell, resources
 
@@ -284,7 +285,7 @@ class SealedExecute(Execute):
             bridge.begin(10)
             bridge.request({"op": wire.LOOKUP, "names": []})
         except Exception:
-            self._stopped = f"the kernel stopped answering ({reason})"
+            self._stopped = _("the kernel stopped answering ({reason})").format(reason=reason)
         finally:
             bridge.end()
 

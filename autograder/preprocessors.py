@@ -9,8 +9,35 @@ from __future__ import annotations
 
 from nbgrader import utils
 from nbgrader.api import Gradebook
-from nbgrader.preprocessors import ClearHiddenTests, GetGrades, NbGraderPreprocessor, SaveAutoGrades
+from nbgrader.preprocessors import ClearHiddenTests, ClearSolutions, GetGrades, NbGraderPreprocessor, SaveAutoGrades
 from traitlets import Integer
+
+from adcourse.i18n import N_, translated
+
+from .i18n import notebook_language
+
+
+#: The stubs that replace a solution in a student notebook: "# YOUR CODE HERE" and
+#: "YOUR ANSWER HERE" (nbgrader_config.py), in the notebook's language.
+CODE_STUB, TEXT_STUB = N_("YOUR CODE HERE"), N_("YOUR ANSWER HERE")
+
+
+class TranslatedClearSolutions(ClearSolutions):
+    """nbgrader's ClearSolutions, whose stubs are in the language a translated edition's
+    metadata names (`autograder.i18n.translate` sets it): "# 在此处编写你的代码"."""
+
+    def preprocess(self, nb, resources):
+        language = notebook_language(nb)
+        if language is None:
+            return super().preprocess(nb, resources)
+        code, text = dict(self.code_stub), self.text_stub
+        self.code_stub = {kernel: stub.replace(CODE_STUB, translated(CODE_STUB, language))
+                          for kernel, stub in code.items()}
+        self.text_stub = text.replace(TEXT_STUB, translated(TEXT_STUB, language))
+        try:
+            return super().preprocess(nb, resources)
+        finally:
+            self.code_stub, self.text_stub = code, text
 
 
 class ForgiveStderr(NbGraderPreprocessor):

@@ -13,17 +13,26 @@ from pathlib import Path
 
 import nbformat
 
-from .course import CourseError, chapters, grading_config, working_in
+from adcourse import i18n
+
+from .course import EDITIONS, CourseError, base_chapter, chapters, grading_config, working_in
+from .i18n import notebook_language
 from .scores import exercise_of, exercises
 
 STUDENT = "me"
 
 
-def chapter_of(root: Path, notebook: Path) -> str:
-    """The chapter whose notebook has this file name (or, failing that, these exercises)."""
+def chapter_of(root: Path, notebook: Path, language: str | None = None) -> str:
+    """The chapter whose notebook has this file name: the one its folder is named after
+    (course/01_numerical_zh/), or else in the edition of `language` (the language the
+    notebook's metadata names; English if none)."""
+    folder = notebook.parent.name
+    if folder in chapters(root, editions=True) and (root / "solutions" / folder / notebook.name).is_file():
+        return folder
     for chapter in chapters(root):
         if (root / "solutions" / chapter / notebook.name).is_file():
-            return chapter
+            edition = f"{chapter}_{EDITIONS[language]}" if language in EDITIONS else chapter
+            return edition if (root / "solutions" / edition / notebook.name).is_file() else chapter
     raise CourseError(f"{notebook.name} is not a chapter notebook of this course; the chapters "
                       f"are {', '.join(chapters(root))} (keep the notebook's file name)")
 
@@ -33,11 +42,12 @@ def check(root: Path, notebook: Path) -> tuple[float, float]:
     if not notebook.is_file():
         raise CourseError(f"no notebook at {notebook}")
     try:
-        nbformat.read(notebook, as_version=4)
+        language = notebook_language(nbformat.read(notebook, as_version=4))
     except Exception as exc:
         raise CourseError(f"{notebook} is not a readable notebook ({exc}); restore it from "
                           "course/ or from your last checkpoint") from None
-    chapter = chapter_of(root, notebook)
+    chapter = chapter_of(root, notebook, language)
+    i18n.use(base_chapter(chapter)[1] or "en", plots=False)
     with tempfile.TemporaryDirectory(prefix="autograder-check-") as scratch:
         course = Path(scratch)
         shutil.copy(root / "nbgrader_config.py", course)
@@ -83,20 +93,22 @@ def _print_results(root: Path, chapter: str, graded, course: Path,
             if output.get("output_type") == "error" and grade_id:
                 messages[grade_id] = f"{output.get('ename')}: {output.get('evalue')}"
     got = total = written = 0.0
-    print(f"{chapter}: results of the visible and hidden tests\n")
+    _ = i18n.gettext
+    print(_("{chapter}: results of the visible and hidden tests").format(chapter=chapter) + "\n")
     for grade_id, (score, maximum, manual) in grades.items():
         if manual:
             written += maximum
-            print(f"  [ -- ] {grade_id}: graded by your instructor ({maximum:g} points)")
+            print(f"  [ -- ] {grade_id}: " + _("graded by your instructor ({points} points)").format(
+                points=f"{maximum:g}"))
             continue
         total += maximum
         got += score or 0.0
-        status = "pass" if score == maximum else "FAIL"
+        status = _("pass") if score == maximum else _("FAIL")
         print(f"  [{status}] {grade_id} ({exercise_of(grade_id, names)}): {score:g}/{maximum:g}")
         if grade_id in messages and score != maximum:
             print("         " + messages[grade_id].replace("\n", "\n         "))
-    print(f"\nautograded score: {got:g} of {total:g} points"
-          + (f" (and {written:g} points of written answers, graded by your instructor)"
-             if written else ""))
+    print("\n" + _("autograded score: {got} of {total} points").format(got=f"{got:g}", total=f"{total:g}")
+          + (_(" (and {written} points of written answers, graded by your instructor)").format(
+              written=f"{written:g}") if written else ""))
     return got, total
 

@@ -27,6 +27,7 @@ from typing import Callable
 
 import nbformat
 
+from .course import base_chapter
 from .notebook import HIDDEN_BEGIN, HIDDEN_END, SOLUTION_BEGIN, SOLUTION_END, hidden_test_cells
 from .notebook import code_answer_cells as answer_cells
 from .sealed import exercise_names
@@ -37,14 +38,14 @@ TEST_TAG = "raises-exception"
 
 
 def reference_module(chapter: str):
-    """`autograder.reference.numerical` for chapter "01_numerical"."""
-    return importlib.import_module(f"autograder.reference.{chapter.split('_', 1)[1]}")
+    """`autograder.reference.numerical` for chapter "01_numerical" (and its editions)."""
+    return importlib.import_module(f"autograder.reference.{base_chapter(chapter)[0].split('_', 1)[1]}")
 
 
 def hidden_tests(chapter: str) -> dict[str, Callable]:
     """grade_id -> hidden test, for every public function `autograder.hidden.<chapter
     module>` defines ({} for a chapter without that module)."""
-    name = f"autograder.hidden.{chapter.split('_', 1)[1]}"
+    name = f"autograder.hidden.{base_chapter(chapter)[0].split('_', 1)[1]}"
     try:
         module = importlib.import_module(name)
     except ModuleNotFoundError as error:

@@ -18,18 +18,36 @@ ROOT = Path(__file__).resolve().parents[1]
 settings.register_profile("course", max_examples=60, deadline=None)
 settings.load_profile("course")
 
-#: What a scratch course needs: the nbgrader source, the generated course, the samples.
-COURSE_FILES = ("nbgrader_config.py", "solutions", "course", "samples")
+#: What a scratch course needs: the nbgrader source, the generated course, the samples,
+#: and the catalogues its translated editions are built from.
+COURSE_FILES = ("nbgrader_config.py", "solutions", "course", "samples", "translations")
 
 
-def copy_course(target: Path, built: bool = False) -> Path:
+def _is_edition(folder: str) -> bool:
+    from autograder.course import base_chapter
+
+    return base_chapter(folder)[1] is not None
+
+
+def _editions_left_out(source: Path):
+    """copytree's `ignore` that leaves out the editions' folders at the top of `source`."""
+    def ignore(folder, names):
+        return [name for name in names if _is_edition(name)] if Path(folder) == source else []
+    return ignore
+
+
+def copy_course(target: Path, built: bool = False, editions: bool = False) -> Path:
     """A scratch copy of the course at `target`. With `built`, its gradebook already holds
     every chapter, as after `autograder build` (which the first `grade` of a chapter
-    otherwise runs): for tests about grading, not about setting a course up."""
+    otherwise runs): for tests about grading, not about setting a course up. Without
+    `editions`, the copy is of the English course alone (no translated edition: no
+    catalogues, no solutions/*_zh, course/*_zh, samples/*_zh), which builds in half the time."""
     for name in COURSE_FILES:
         source = ROOT / name
+        if name == "translations" and not editions:
+            continue
         if source.is_dir():
-            shutil.copytree(source, target / name)
+            shutil.copytree(source, target / name, ignore=None if editions else _editions_left_out(source))
         else:
             shutil.copy(source, target / name)
     # Its own gradebook, whatever a configuration of this machine names (Jupyter's config

@@ -14,7 +14,8 @@ ALTERNATIVES = {"01_numerical": ("kim_alternative", "lea_warnings"),
                 "06_tensor_autodiff": ("kai_alternative",),
                 "07_nonsmooth": ("kai_alternative",),
                 "08_higher_order": ("kai_alternative", "lia_alternative"),
-                "09_frameworks": ("kai_alternative", "lia_alternative", "ivy_jax_arrays")}
+                "09_frameworks": ("kai_alternative", "lia_alternative", "ivy_jax_arrays"),
+                "01_numerical_zh": ("mei_chinese_names",)}
 
 
 FEEDBACK = {
@@ -143,6 +144,12 @@ FEEDBACK = {
         ("hal_pinv", "pinv(A): the least-squares solution's derivative"),
         ("untouched", "is not answered yet"),
     ],
+    # The Chinese edition: the same diagnoses, said in Chinese (translations/zh_CN/).
+    "01_numerical_zh": [
+        ("lei_sign_flipped", "可能的错误：符号反了"),
+        ("hua_half_forward", "相差 2 倍（是期望值的一半）"),
+        ("untouched", "尚未作答"),
+    ],
 }
 
 
@@ -160,6 +167,7 @@ THROUGH_NBGRADER = {
     "07_nonsmooth": ("kai_alternative", "ana_nan_kink"),
     "08_higher_order": ("kai_alternative", "hal_full_tape"),
     "09_frameworks": ("kai_alternative", "dan_rule_without_tangent"),
+    "01_numerical_zh": ("mei_chinese_names", "lei_sign_flipped"),
 }
 
 #: Feedback that only a graded kernel gives: SymPy cannot be loaded there, while the

@@ -7,6 +7,7 @@ carry the tag, or Run All would stop a student at the first unanswered exercise
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import nbformat
@@ -14,7 +15,19 @@ import pytest
 from nbclient import NotebookClient
 from nbclient.exceptions import CellExecutionError
 
+from autograder.course import base_chapter
+
 from .conftest import ROOT
+
+#: The translated editions run here: one (their code is the English code, comments,
+#: docstrings and printed text aside, which tests/i18n/test_editions.py holds them to; this
+#: one runs its language cell, its Chinese messages and the plots' Chinese text).
+EDITIONS_RUN = ("01_numerical_zh",)
+
+
+def notebooks(folder: str) -> list[Path]:
+    return [path for path in sorted(ROOT.glob(f"{folder}/*/*.ipynb"))
+            if base_chapter(path.parent.name)[1] is None or path.parent.name in EDITIONS_RUN]
 
 
 def execute(path: Path, cwd: Path, allow_errors: bool = True, extra: str | None = None):
@@ -57,7 +70,7 @@ print("MOVED", _json.dumps(_moved))
 '''
 
 
-@pytest.mark.parametrize("path", sorted(ROOT.glob("solutions/*/*.ipynb")), ids=lambda p: p.parent.name)
+@pytest.mark.parametrize("path", notebooks("solutions"), ids=lambda p: p.parent.name)
 def test_instructor_notebook_runs_without_any_error(path, tmp_path):
     """It runs cleanly, and its explorer draws again when its slider moves (the widgets'
     Python side, in every chapter; tests/browser/test_student.py moves the slider of a
@@ -69,9 +82,16 @@ def test_instructor_notebook_runs_without_any_error(path, tmp_path):
     printed = "".join(out.get("text", "") for out in nb.cells[-1].outputs)
     moved = json.loads(printed.split("MOVED ", 1)[1])
     assert moved and all(moved), f"explorers that did not draw again when moved: {moved}"
+    streams = [out for cell in nb.cells if cell.cell_type == "code" for out in cell.outputs
+               if out.get("output_type") == "stream"]
+    missing = [out.text[:200] for out in streams if "missing from font" in out.text]
+    assert not missing, f"characters the plots' fonts do not have: {missing}"
+    if base_chapter(path.parent.name)[1]:
+        printed = "".join(out.text for out in streams if out.name == "stdout")
+        assert re.search(r"[\u4e00-\u9fff]", printed), "a translated edition prints in its language"
 
 
-@pytest.mark.parametrize("path", sorted(ROOT.glob("course/*/*.ipynb")), ids=lambda p: p.parent.name)
+@pytest.mark.parametrize("path", notebooks("course"), ids=lambda p: p.parent.name)
 def test_student_notebook_runs_and_fails_only_on_unanswered_exercises(path, tmp_path):
     try:
         nb = execute(path, tmp_path, allow_errors=False)  # stops where Run All would

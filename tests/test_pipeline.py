@@ -26,7 +26,7 @@ from .conftest import ROOT, autograder, copy_course
 from .expected import ALTERNATIVES, FEEDBACK, THROUGH_NBGRADER
 
 #: Every chapter with a sample class.
-CHAPTERS = [c for c in chapters(ROOT) if (ROOT / "samples" / c).is_dir()]
+CHAPTERS = [c for c in chapters(ROOT, editions=True) if (ROOT / "samples" / c).is_dir()]
 pytestmark = pytest.mark.pipeline
 
 
@@ -41,7 +41,7 @@ def demo(tmp_path_factory):
     chapter's class: the course built in one nbgrader process, every class graded in one
     batch, each chapter reported. A chapter's first `grade` in a course never built
     builds it itself: tests/test_batch.py grades so."""
-    root = copy_course(tmp_path_factory.mktemp("course"))
+    root = copy_course(tmp_path_factory.mktemp("course"), editions=True)
     for chapter in CHAPTERS:
         for path in (root / "samples" / chapter).glob("*.py"):
             if path.stem not in graded_here(chapter):

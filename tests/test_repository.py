@@ -42,7 +42,7 @@ def test_solution_cells_are_generated_from_the_reference_module(chapter):
 
 
 def test_course_folder_is_what_the_build_produces_now(tmp_path):
-    scratch = copy_course(tmp_path)
+    scratch = copy_course(tmp_path, editions=True)
     build(scratch, quiet=True)
     comparison = filecmp.dircmp(ROOT / "course", scratch / "course")
     stale = []

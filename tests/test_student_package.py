@@ -10,6 +10,7 @@ from __future__ import annotations
 import ast
 import importlib.metadata
 import json
+import re
 import subprocess
 import sys
 import zipfile
@@ -21,6 +22,8 @@ from .conftest import ROOT
 from .student_env import adcourse_files, adcourse_modules, build_wheel, install_wheel, installed_with, student_site
 
 MODULES = adcourse_files()
+#: The kernel side's messages in Chinese, from the course's catalogue (adcourse.i18n).
+CATALOGUES = {"locale/zh_CN.po": ROOT / "translations" / "zh_CN" / "adcourse.po"}
 
 #: Run with the fresh folder first on PYTHONPATH: imports every module of adcourse.
 IMPORT_ALL = r"""
@@ -34,7 +37,10 @@ try:
     grader = repr(autograder)
 except ModuleNotFoundError as error:
     grader = "ModuleNotFoundError: " + str(error)
+import adcourse.i18n as i18n
+i18n.use("zh_CN", plots=False)
 print(json.dumps({"file": adcourse.__file__, "modules": names, "grader": grader,
+                  "flipped": i18n.gettext("the sign is flipped"),
                   "grader_loaded": sorted(m for m in sys.modules if m.split(".")[0] == "autograder")}))
 """
 
@@ -60,13 +66,16 @@ def test_the_wheel_holds_adcourse_and_nothing_of_the_grader(wheel):
     package = [n for n in names if n.startswith("adcourse/")]
     records = [n for n in names if n.startswith(f"{info}/")]
     assert sorted(package + records) == sorted(names), f"files outside adcourse/: {set(names) - set(package)}"
-    assert sorted(n.removeprefix("adcourse/") for n in package) == MODULES, "every module of adcourse, only them"
+    assert sorted(n.removeprefix("adcourse/") for n in package) == sorted([*MODULES, *CATALOGUES]), \
+        "every module of adcourse and its catalogue, only them"
     assert {n.removeprefix(f"{info}/") for n in records} == {"METADATA", "WHEEL", "RECORD"}
     for name in names:
         for grader_part in ("autograder", "reference", "cases", "hidden"):
             assert grader_part not in name, name
     for module in MODULES:  # the files are the checkout's
         assert zipfile.ZipFile(wheel).read(f"adcourse/{module}") == (ROOT / "adcourse" / module).read_bytes()
+    for name, source in CATALOGUES.items():
+        assert zipfile.ZipFile(wheel).read(f"adcourse/{name}") == source.read_bytes()
 
 
 def test_installed_alone_every_module_imports_without_the_grader(wheel, tmp_path):
@@ -87,6 +96,8 @@ def test_installed_alone_every_module_imports_without_the_grader(wheel, tmp_path
     assert found["modules"] == adcourse_modules()
     assert found["grader"] == "ModuleNotFoundError: No module named 'autograder'", found["grader"]
     assert found["grader_loaded"] == []
+    assert found["flipped"] != "the sign is flipped" and re.search(r"[\u4e00-\u9fff]", found["flipped"]), \
+        "the installed package says its messages in Chinese, from its own catalogue"
 
 
 def _third_party_imports() -> set[str]:

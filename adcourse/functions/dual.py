@@ -13,6 +13,8 @@ from typing import Callable
 
 import numpy as np
 
+from adcourse.i18n import _
+
 from .scalar import Fn, FnOfArgs, _j_polar, _j_poly, _sech2
 
 
@@ -73,9 +75,9 @@ def _vector_mode_program(args):
         return f(z)
     jacobian = function(counted, x)
     if calls[0] != 1:
-        raise ValueError(f"f was called {calls[0]} times: vector mode computes the whole Jacobian in "
-                         "one forward pass, on one Dual whose tangent holds the n directions "
-                         "(the identity), not n passes")
+        raise ValueError(_("f was called {count} times: vector mode computes the whole Jacobian in one "
+                           "forward pass, on one Dual whose tangent holds the n directions (the identity), "
+                           "not n passes").format(count=calls[0]))
     return np.asarray(jacobian, dtype=float)
 
 
@@ -142,8 +144,8 @@ def _nested_program(args):
     derivative, program, x0 = args
     result = program(derivative, x0)
     if _is_dual(result) or not isinstance(result, (int, float, np.ndarray, np.generic)) or np.ndim(result) != 0:
-        raise ValueError(f"the outermost call returned {result!r:.100}, not a number: with no call "
-                         "outside it, its derivative is a plain number")
+        raise ValueError(_("the outermost call returned {value}, not a number: with no call outside it, its "
+                           "derivative is a plain number").format(value=f"{result!r:.100}"))
     return float(result)
 
 

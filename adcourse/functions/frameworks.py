@@ -18,6 +18,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from adcourse.i18n import N_, _
+
 from .scalar import Fn, FnOfArgs
 
 __all__ = ["FIXED_POINTS", "FIXED_POINT_PROGRAM", "LOSSES", "PER_EXAMPLE_PROGRAM", "SOFTPLUS_PROGRAM", "map_matrix",
@@ -249,7 +251,7 @@ def _custom_rule(function, x) -> bool:
     reshapes. A custom call whose result is not the output (x + 0 * rule(1.0)) does not count."""
     import jax
 
-    for _ in range(8):  # through the grader's own time limit (adcourse.remote.limited)
+    for _unused in range(8):  # through the grader's own time limit (adcourse.remote.limited)
         function = getattr(function, "__course_limited__", function)
     if type(function) is jax.custom_jvp:
         return getattr(function, "jvp", None) is not None
@@ -262,7 +264,7 @@ def _custom_rule(function, x) -> bool:
     if len(closed.jaxpr.outvars) != 1:
         return False
     jaxpr, out = closed.jaxpr, closed.jaxpr.outvars[0]
-    for _ in range(64):  # nesting of jits and reshapes, bounded
+    for _unused in range(64):  # nesting of jits and reshapes, bounded
         producer = next((e for e in jaxpr.eqns if any(v is out for v in e.outvars)), None)
         if producer is None:
             return False
@@ -310,9 +312,9 @@ def _softplus_program(args):
     rows.append(each(lambda x, t: jax.grad(function)(x)))
     # The other rows batched, one call each. The contract asks for a derivative at every
     # float, not for vmap or jit: where a batched call fails, the row is taken point by point.
-    batched = ((lambda x, t: jax.vjp(function, x)[0], "the primal of a vjp"),
-               (lambda x, t: jax.vjp(function, x)[1](t)[0], "a vjp"),
-               (lambda x, t: jax.grad(lambda z: 3 * function(2 * z))(x / 2), "the chain rule"),
+    batched = ((lambda x, t: jax.vjp(function, x)[0], N_("the primal of a vjp")),
+               (lambda x, t: jax.vjp(function, x)[1](t)[0], N_("a vjp")),
+               (lambda x, t: jax.grad(lambda z: 3 * function(2 * z))(x / 2), N_("the chain rule")),
                (lambda x, t: jax.grad(function)(x), "vmap"),
                (None, "jit"))
     X, T = jnp.asarray(xs), jnp.asarray(ts)
@@ -326,7 +328,8 @@ def _softplus_program(args):
         except NotImplementedError:
             raise
         except Exception as exc:
-            errors.append([len(rows), f"{type(exc).__name__} under {name}: {exc}"[:300]])
+            errors.append([len(rows), _("{error} under {transform}: {message}").format(
+                error=type(exc).__name__, transform=_(name), message=exc)[:300]])
             row = each(compute or (lambda x, t: jax.grad(function)(x)))
         rows.append(row)
     return np.array(rows), errors, _custom_rule(function, jnp.float64(1.0))

@@ -15,6 +15,8 @@ from typing import Callable
 
 import numpy as np
 
+from adcourse.i18n import _
+
 from .scalar import Fn, FnOfArgs
 
 
@@ -90,7 +92,7 @@ def _random_graph(var_class, size, seed):
     a among the last three nodes (so the graph is deep), b among all (so nodes are shared)."""
     rng = np.random.default_rng(seed)
     nodes = [var_class(float(v)) for v in rng.uniform(-1.5, 1.5, 3)]
-    for _ in range(size):
+    for _unused in range(size):
         a = nodes[len(nodes) - 1 - int(rng.integers(0, 3))]
         b = nodes[int(rng.integers(0, len(nodes)))]
         kind = rng.integers(0, 4)
@@ -133,7 +135,7 @@ def _doubling_paths(var_class, size, seed):
     output to x, d output / dx = 1."""
     x = var_class(1.0 + 0.1 * seed)
     node = x
-    for _ in range(size):
+    for _unused in range(size):
         left = _node(var_class, 0.5 * node.value, (node, 0.5))
         right = _node(var_class, 0.5 * node.value, (node, 0.5))
         node = _node(var_class, left.value + right.value, (left, 1.0), (right, 1.0))
@@ -159,8 +161,8 @@ def _grads(nodes) -> np.ndarray:
     values = []
     for node in nodes:
         if _is_node(node.grad):
-            raise TypeError("a node's .grad is a Var: gradients are numbers (accumulate "
-                            "node.grad * local_derivative, both floats)")
+            raise TypeError(_("a node's .grad is a Var: gradients are numbers (accumulate "
+                              "node.grad * local_derivative, both floats)"))
         values.append(float(node.grad))
     return np.array(values)
 
@@ -170,7 +172,7 @@ def _backward_program(args):
     output `calls` times, return the gradients of its watched nodes as an array."""
     var_class, backward, graph, size, seed, calls = args
     output, watched = GRAPHS[graph](var_class, size, seed)
-    for _ in range(calls):
+    for _unused in range(calls):
         backward(output)
     return _grads(watched)
 
@@ -186,8 +188,8 @@ OPERATIONS = {"+": operator.add, "-": operator.sub, "*": operator.mul, "/": oper
 
 def _local_number(local, node):
     if _is_node(local):
-        raise TypeError(f"a local derivative recorded in {node!r:.60} is a Var: record a float "
-                        "(d node / d parent as a number, e.g. other.value, not other)")
+        raise TypeError(_("a local derivative recorded in {node} is a Var: record a float (d node / d parent "
+                          "as a number, e.g. other.value, not other)").format(node=f"{node!r:.60}"))
     return float(local)
 
 
@@ -197,15 +199,15 @@ def _by_paths(output, leaf, limit=10_000) -> float:
         node, product = stack.pop()
         steps += 1
         if steps > limit:
-            raise ValueError("one operation created a graph with too many paths")
+            raise ValueError(_("one operation created a graph with too many paths"))
         if node is leaf:
             total += product
             continue
         for parent, local in node.parents:
             if not _is_node(parent):
-                raise TypeError(f"a parent recorded in {node!r:.60} is {parent!r:.40}, not a node: "
-                                "parents are the Vars an operation used (a number operand is "
-                                "a constant, not a parent)")
+                raise TypeError(_("a parent recorded in {node} is {parent}, not a node: parents are the Vars an "
+                                  "operation used (a number operand is a constant, not a parent)").format(
+                                      node=f"{node!r:.60}", parent=f"{parent!r:.40}"))
             stack.append((parent, product * _local_number(local, node)))
     return total
 
@@ -221,8 +223,8 @@ def _operand(var_class, spec, other=None):
 def _result(out, what: str, inputs) -> np.ndarray:
     """[value, grad before any backward, d out / d input for each Var input]."""
     if not _is_node(out):
-        raise TypeError(f"{what} returned {out!r:.60}, not a Var: an operation on a Var "
-                        "creates a new node with its parents")
+        raise TypeError(_("{what} returned {value}, not a Var: an operation on a Var creates a new node with "
+                          "its parents").format(what=what, value=f"{out!r:.60}"))
     return np.array([float(out.value), float(out.grad)] + [_by_paths(out, x) for x in inputs])
 
 
@@ -235,7 +237,7 @@ def _operation_program(args):
     out = -left if op == "neg" else OPERATIONS[op](left, right)
     inputs = [v for v in (left, right) if _is_node(v)]
     unique = [v for i, v in enumerate(inputs) if all(v is not u for u in inputs[:i])]
-    return _result(out, f"the operation {op}", unique)
+    return _result(out, _("the operation {operation}").format(operation=op), unique)
 
 
 def _elementary_program(args):
@@ -244,7 +246,7 @@ def _elementary_program(args):
     var_class, function, x = args
     if isinstance(x, tuple):
         leaf = var_class(float(x[1]))
-        return _result(function(leaf), getattr(function, "__name__", "the function"), [leaf])
+        return _result(function(leaf), getattr(function, "__name__", _("the function")), [leaf])
     return np.array([float(function(x))])
 
 
@@ -259,7 +261,7 @@ def _binary_program(args):
     out = function(left, right)
     if not unique:  # two numbers: their maximum, as a number or in a Var (both are right)
         return np.array([float(out.value if _is_node(out) else out)])
-    return _result(out, getattr(function, "__name__", "the function"), unique)
+    return _result(out, getattr(function, "__name__", _("the function")), unique)
 
 
 def _unchanged(now, kept) -> bool:

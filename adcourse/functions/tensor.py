@@ -13,6 +13,8 @@ import sys
 
 import numpy as np
 
+from adcourse.i18n import _
+
 from .scalar import Fn
 
 
@@ -50,7 +52,7 @@ def pull_back(output, leaves, g) -> list:
         node, g = stack.pop()
         paths += 1
         if paths > MAX_PATHS:
-            raise RuntimeError(f"one operation made a graph of more than {MAX_PATHS} paths")
+            raise RuntimeError(_("one operation made a graph of more than {count} paths").format(count=MAX_PATHS))
         for i, leaf in enumerate(leaves):
             if node is leaf:
                 totals[i] = g if totals[i] is None else totals[i] + g
@@ -87,7 +89,7 @@ def _tensor_operation(args):
     Tensor, op, operands, kwargs, G, V, h = args
     leaves, out = operate(Tensor, op, operands, kwargs)
     if not _is_tensor(out):
-        return {"error": f"the result is a {type(out).__name__}, not a Tensor"}
+        return {"error": _("the result is a {kind}, not a Tensor").format(kind=type(out).__name__)}
     answer = {"value": np.array(out.data, dtype=float),
               "fresh": all(getattr(leaf, "grad", None) is None for leaf in leaves)}
     try:
@@ -98,7 +100,7 @@ def _tensor_operation(args):
         return answer
 
     def along(t):
-        _, moved = operate(Tensor, op, operands, kwargs, [t * np.asarray(v) for v in V])
+        _leaves, moved = operate(Tensor, op, operands, kwargs, [t * np.asarray(v) for v in V])
         return float(np.sum(np.asarray(G) * np.asarray(moved.data, dtype=float)))
     answer["central"] = (along(h) - along(-h)) / (2 * h)
     return answer
@@ -154,7 +156,7 @@ def _graph_nodes(Tensor, name, arrays, counter=None):
     if name == "chain":  # y <- 0.5 tanh(y) + x, 150 times: deep, and x feeds every level
         x, = leaves
         y = x
-        for _ in range(150):
+        for _unused in range(150):
             t = np.tanh(y.data)
             y = node(0.5 * t + x.data, (y, (lambda t: lambda g: 0.5 * g * (1 - t * t))(t)),
                      (x, lambda g: g))
@@ -163,7 +165,7 @@ def _graph_nodes(Tensor, name, arrays, counter=None):
     if name == "deep":  # y <- 0.5 tanh(y) + 0.5 x, DEEP times: deeper than Python's recursion limit
         x, = leaves
         y = x
-        for _ in range(DEEP):
+        for _unused in range(DEEP):
             t = np.tanh(y.data)
             y = node(0.5 * t + 0.5 * x.data, (y, (lambda t: lambda g: 0.5 * g * (1 - t * t))(t)),
                      (x, lambda g: 0.5 * g))
@@ -172,7 +174,7 @@ def _graph_nodes(Tensor, name, arrays, counter=None):
     if name == "doubling":  # y <- (y + y) / 2, 40 times: 2**40 paths, 80 edges
         x, = leaves
         y = x
-        for _ in range(40):
+        for _unused in range(40):
             y = node(y.data, (y, lambda g: 0.5 * g), (y, lambda g: 0.5 * g))
         out = total(y)
         return out, leaves + [out]
@@ -202,10 +204,11 @@ class VJPCount:
         def call(g):
             self.calls += 1
             if self.calls > 2 * self.edges:
-                raise RuntimeError(f"backward called the graph's vector-Jacobian products more than "
-                                   f"{2 * self.edges} times, and the graph has {self.edges} edges: "
-                                   "each tensor must pass its gradient on once, after all of its own "
-                                   "has arrived (topological order): each edge's VJP once per call")
+                raise RuntimeError(_("backward called the graph's vector-Jacobian products more than {calls} "
+                                     "times, and the graph has {edges} edges: each tensor must pass its "
+                                     "gradient on once, after all of its own has arrived (topological order): "
+                                     "each edge's VJP once per call").format(calls=2 * self.edges,
+                                                                            edges=self.edges))
             return vjp(g)
         return call
 
@@ -231,8 +234,8 @@ def _no_deeper_than(limit: int):
     finally:
         sys.setprofile(previous)
     if depth[1] > limit:
-        raise RecursionError(f"backward went {depth[1]:,} calls deep: a recursive traversal (Python's "
-                             f"default limit is {RECURSION:,})")
+        raise RecursionError(_("backward went {depth} calls deep: a recursive traversal (Python's default "
+                               "limit is {limit})").format(depth=f"{depth[1]:,}", limit=f"{RECURSION:,}"))
 
 
 def _tensor_backward(args):
@@ -243,7 +246,7 @@ def _tensor_backward(args):
     counter = VJPCount()
     out, nodes = _graph_nodes(Tensor, name, arrays, counter)
     runs = []
-    for _ in range(2):  # a second call must give the same gradients (each call replaces them)
+    for _unused in range(2):  # a second call must give the same gradients (each call replaces them)
         counter.calls = 0
         with _no_deeper_than(RECURSION):
             backward(out)
@@ -251,7 +254,7 @@ def _tensor_backward(args):
     first, grads = runs
 
     def along(t):
-        moved, _ = _graph_nodes(Tensor, name, [np.asarray(a) + t * np.asarray(v) for a, v in zip(arrays, V)])
+        moved, _nodes = _graph_nodes(Tensor, name, [np.asarray(a) + t * np.asarray(v) for a, v in zip(arrays, V)])
         return float(moved.data)
     return {"value": float(out.data), "grads": grads, "first": first, "vjp_calls": counter.calls,
             "edges": counter.edges, "shapes": [list(np.shape(n.data)) for n in nodes],

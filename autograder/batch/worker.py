@@ -21,13 +21,17 @@ import resource
 import socket
 import stat
 import tempfile
+import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
 import nbformat
 
+from adcourse import i18n
+
 from .gradebook import quiet_sqlalchemy_warnings
+from ..course import base_chapter
 from ..sandbox.confine import sweep_orphaned
 from ..text import shown
 
@@ -100,14 +104,27 @@ def _private_gradebooks_unsynced() -> None:
         event.listen(Engine, "connect", _unsynced_if_private)
 
 
+#: One job at a time in a process: nbgrader changes the process's working folder while it
+#: grades, and the kernels' fork server and output capture are the process's. A Dask worker
+#: with several threads grades its jobs one after another (start it with --nthreads 1).
+_ONE_JOB = threading.Lock()
+
+
 def grade_submission(job: Job) -> Result:
     """Autograde `job` in a private course; never raises for a bad submission."""
+    with _ONE_JOB:
+        return _grade_submission(job)
+
+
+def _grade_submission(job: Job) -> Result:
     quiet_sqlalchemy_warnings()
     _private_gradebooks_unsynced()
     start = time.perf_counter()
     result = Result(job.chapter, job.student, job.fingerprint,
                     worker=f"{socket.gethostname()}:{os.getpid()}")
     sweep_orphaned(JOB_PREFIX)
+    # The grader's messages (hidden tests, diagnostics) in the edition's language.
+    i18n.use(base_chapter(job.chapter)[1] or "en", plots=False)
     with tempfile.TemporaryDirectory(prefix=f"{JOB_PREFIX}{os.getpid()}-") as folder:
         root = Path(folder)
         try:
@@ -127,6 +144,7 @@ def grade_submission(job: Job) -> Result:
             result.error = f"{type(exc).__name__}: {exc}"
     from ..sandbox.forkserver import fork_server
 
+    i18n.use("en", plots=False)
     result.not_preloaded = list(fork_server().not_loaded)
     result.seconds = time.perf_counter() - start
     return result

@@ -17,6 +17,7 @@ import numpy as np
 
 from adcourse.diagnostics import Mistake
 from adcourse.functions import DUAL_JACOBIAN, DUAL_SCALAR, VECTOR_MODE_PROGRAM, Fn
+from adcourse.i18n import _
 from autograder.cases import generator, ours
 from autograder.checking import Case, Unacceptable
 from autograder.reference import forward as ref
@@ -41,8 +42,8 @@ def parts(result) -> np.ndarray:
     try:
         value, tangent = result.value, result.tangent
     except Exception:
-        raise Unacceptable(f"returned {result!r:.100}, not a dual number (with `value` and "
-                           "`tangent`) nor a number") from None
+        raise Unacceptable(_("returned {value}, not a dual number (with `value` and `tangent`) nor a "
+                             "number").format(value=f"{result!r:.100}")) from None
     value_parts, tangent_parts = parts(value), parts(tangent)
     if tangent_parts.size == 1 and value_parts.size > 1:  # a constant tangent, broadcast
         tangent_parts = np.broadcast_to(tangent_parts, value_parts.shape)
@@ -338,5 +339,5 @@ MISTAKES = {
     ),
 }
 for _name in FUNCTIONS:
-    MISTAKES[_name] = (Mistake(f"the chain rule is missing: {_name}(a + a'd) has tangent "
-                               f"{_name}'(a) times a'", _chainless(_name)),)
+    MISTAKES[_name] = (Mistake("the chain rule is missing: {name}(a + a'd) has tangent "
+                               "{name}'(a) times a'", _chainless(_name), {"name": _name}),)

@@ -25,6 +25,7 @@ from adcourse.functions.frameworks import (
     SOFTPLUS_PROGRAM,
     params_size,
 )
+from adcourse.i18n import N_, _
 from adcourse.nonsmooth import lam_max, lasso_problem
 from adcourse.tolerance import policy as get_policy
 from autograder.cases import generator, ours
@@ -62,8 +63,8 @@ def _network_grad(p, x, y):
 GRADIENTS = dict(zip((loss.name for loss in LOSSES), (_squared_grad, _logistic_grad, _poisson_grad, _network_grad)))
 
 
-_MODIFIED = ("modified its argument {} in place; the function must leave its inputs unchanged (work on a "
-             "copy, e.g. x.copy(), or restore what you change)")
+_MODIFIED = N_("modified its argument {number} in place; the function must leave its inputs unchanged (work "
+               "on a copy, e.g. x.copy(), or restore what you change)")
 
 #: The most Python calls of the loss a vectorised per_example_grads makes (vmap traces it
 #: once; a check of the loss's value beside it is a second call).
@@ -101,18 +102,22 @@ def per_example(function, loss, params, X, y) -> np.ndarray:
         return np.stack([GRADIENTS[loss.name](np.asarray(params, dtype=float), x, t) for x, t in zip(X, y)])
     values, held, calls, rows, changed = in_kernel(PER_EXAMPLE_PROGRAM, function)((function, loss, params, X, y))
     if calls > MOST_LOSS_CALLS or rows >= len(X):
-        how = f"called the loss {calls} times" if calls > MOST_LOSS_CALLS else f"took {rows} rows out of X or y one at a time"
-        raise Unacceptable(f"{how} for {len(X)} rows: a Python loop over the rows (jitted or not); "
-                           "jax.vmap(jax.grad(loss), in_axes=(None, 0, 0)) traces the loss once and maps "
-                           "its gradient over the rows")
+        message = (_("called the loss {calls} times for {count} rows: a Python loop over the rows (jitted or "
+                     "not); jax.vmap(jax.grad(loss), in_axes=(None, 0, 0)) traces the loss once and maps its "
+                     "gradient over the rows") if calls > MOST_LOSS_CALLS else
+                   _("took {rows} rows out of X or y one at a time for {count} rows: a Python loop over the "
+                     "rows (jitted or not); jax.vmap(jax.grad(loss), in_axes=(None, 0, 0)) traces the loss "
+                     "once and maps its gradient over the rows"))
+        raise Unacceptable(message.format(calls=calls, rows=rows, count=len(X)))
     if changed:
-        raise Unacceptable(_MODIFIED.format(changed))
+        raise Unacceptable(_(_MODIFIED).format(number=changed))
     if values is None:
-        raise Unacceptable(f"returned {held}, not an array of numbers")
+        raise Unacceptable(_("returned {held}, not an array of numbers").format(held=held))
     shape = (len(X),) + np.shape(params)
     if values.shape != shape:
-        raise Unacceptable(f"returned an array of shape {values.shape}; the gradients of {len(X)} rows, "
-                           f"each of params' shape {np.shape(params)}, stacked, have shape {shape}")
+        raise Unacceptable(_("returned an array of shape {shape}; the gradients of {count} rows, each of "
+                             "params' shape {params}, stacked, have shape {expected}").format(
+                                 shape=values.shape, count=len(X), params=np.shape(params), expected=shape))
     return values
 
 
@@ -154,8 +159,8 @@ def softplus_cases(seed: int) -> list[Case]:
 
 
 #: What each row of SOFTPLUS_PROGRAM's answer is.
-ROWS = ("f(x)", "jax.grad(f)(x)", "jax.vjp(f, x)[0] (the value the rule returns)", "jax.vjp(f, x)[1](t)", "jax.grad(lambda z: 3 * f(2 * z))(x / 2)",
-        "jax.vmap(jax.grad(f))(xs)", "jax.jit(jax.vmap(jax.grad(f)))(xs)")
+ROWS = ("f(x)", "jax.grad(f)(x)", N_("jax.vjp(f, x)[0] (the value the rule returns)"), "jax.vjp(f, x)[1](t)",
+        "jax.grad(lambda z: 3 * f(2 * z))(x / 2)", "jax.vmap(jax.grad(f))(xs)", "jax.jit(jax.vmap(jax.grad(f)))(xs)")
 
 
 def softplus_checked(function, xs, ts) -> np.ndarray:
@@ -171,14 +176,17 @@ def softplus_checked(function, xs, ts) -> np.ndarray:
     if not np.isfinite(rows).all():
         i, j = np.argwhere(~np.isfinite(rows))[0]
         error = next((message for row, message in errors if row == i), "")
-        why = f" ({error})" if error else ""
-        raise Unacceptable(f"{ROWS[i]} is {rows[i, j]} at x = {float(xs[j])!r}{why}: softplus and its derivative are "
-                           "finite for every float (write log(1 + e^x) as max(x, 0) + log1p(e^-|x|), and the "
-                           "derivative sigmoid(x) without e^x for large x)")
+        message = (_("{row} is {value} at x = {x} ({error}): softplus and its derivative are finite for every "
+                     "float (write log(1 + e^x) as max(x, 0) + log1p(e^-|x|), and the derivative sigmoid(x) "
+                     "without e^x for large x)") if error else
+                   _("{row} is {value} at x = {x}: softplus and its derivative are finite for every float (write "
+                     "log(1 + e^x) as max(x, 0) + log1p(e^-|x|), and the derivative sigmoid(x) without e^x for "
+                     "large x)"))
+        raise Unacceptable(message.format(row=_(ROWS[i]), value=rows[i, j], x=repr(float(xs[j])), error=error))
     if not custom:
-        raise Unacceptable("holds no custom derivative rule: define it with @jax.custom_jvp and its rule with "
-                           "@stable_softplus.defjvp (or jax.custom_vjp with defvjp), returning sigmoid(x) times "
-                           "the tangent")
+        raise Unacceptable(_("holds no custom derivative rule: define it with @jax.custom_jvp and its rule with "
+                             "@stable_softplus.defjvp (or jax.custom_vjp with defvjp), returning sigmoid(x) "
+                             "times the tangent"))
     if not ours(function, __name__):
         _first_wrong_row(rows, xs, ts)
     return rows
@@ -204,16 +212,18 @@ def _first_wrong_row(rows, xs, ts):
     for mistake in MISTAKES["stable_softplus"]:  # a listed mistake that gives these rows names itself
         theirs = np.asarray(SOFTPLUS_PROGRAM((mistake.fn, xs, ts))[0], dtype=float)
         if theirs.shape == rows.shape and tol.close(rows, theirs).all():
-            hint = f" (likely mistake: {mistake.description})"
+            hint = " " + _("(likely mistake: {hint})").format(hint=mistake.said())
             break
     else:
         if i == 2:
-            hint = " (the rule's output is not softplus(x): a JVP rule returns (f(x), f'(x) t))"
+            hint = " " + _("(the rule's output is not softplus(x): a JVP rule returns (f(x), f'(x) t))")
         elif i in (3, 4) and tol.close(rows[1], expected[1]).all():
-            hint = " (grad is right and this is not: is the tangent, or the cotangent, multiplied in?)"
-    raise Unacceptable(f"{ROWS[i]} is {rows[i, j]!r} at x = {float(xs[j])!r}, t = {float(ts[j])!r}; expected "
-                       f"{expected[i, j]!r} (relative error {tol.relative_error(rows[i, j], expected[i, j]):.3g}, "
-                       f"tolerance 1e-10 relative){hint}")
+            hint = " " + _("(grad is right and this is not: is the tangent, or the cotangent, multiplied in?)")
+    raise Unacceptable(_("{row} is {value} at x = {x}, t = {t}; expected {expected} (relative error {error}, "
+                         "tolerance 1e-10 relative)").format(
+                             row=_(ROWS[i]), value=repr(rows[i, j]), x=repr(float(xs[j])), t=repr(float(ts[j])),
+                             expected=repr(expected[i, j]),
+                             error=f"{tol.relative_error(rows[i, j], expected[i, j]):.3g}") + hint)
 
 
 def _softplus_with_rule(rule):
@@ -225,7 +235,7 @@ def _softplus_with_rule(rule):
         return ref.stable_softplus(x)
 
     @f.defjvp
-    def _(primals, tangents):
+    def _rule(primals, tangents):
         (x,), (t,) = primals, tangents
         return f(x), rule(x, t)
     return f
@@ -264,14 +274,16 @@ def solved(function, A, b, g) -> np.ndarray:
     answer = function(A, b, g)
     n = len(b)
     if not isinstance(answer, (tuple, list)) or len(answer) != 2:
-        raise Unacceptable(f"returned {show_value(answer)}, not a pair (dL/dA, dL/db)")
+        raise Unacceptable(_("returned {value}, not a pair (dL/dA, dL/db)").format(value=show_value(answer)))
     try:
         dA, db = (np.asarray(t, dtype=float) for t in answer)
     except (TypeError, ValueError):
-        raise Unacceptable(f"returned {show_value(answer)}, not a pair of arrays of numbers") from None
+        raise Unacceptable(_("returned {value}, not a pair of arrays of numbers").format(
+            value=show_value(answer))) from None
     if dA.shape != (n, n) or db.shape != (n,):
-        raise Unacceptable(f"returned arrays of shapes {dA.shape} and {db.shape}; dL/dA has A's shape {(n, n)} "
-                           f"and dL/db b's shape {(n,)}")
+        raise Unacceptable(_("returned arrays of shapes {first} and {second}; dL/dA has A's shape {a_shape} "
+                             "and dL/db b's shape {b_shape}").format(first=dA.shape, second=db.shape,
+                                                                     a_shape=(n, n), b_shape=(n,)))
     return np.vstack([dA, db])
 
 
@@ -327,21 +339,23 @@ def fixed_points(function, T, dT_dx, dT_dtheta, x_star, theta, g) -> np.ndarray:
     values, held, changed, *calls = in_kernel(FIXED_POINT_PROGRAM, function)((function, T, dT_dx, dT_dtheta, x_star,
                                                                                theta, g))
     if changed:
-        raise Unacceptable(_MODIFIED.format(changed))
+        raise Unacceptable(_(_MODIFIED).format(number=changed))
     for name, count in zip(("T", "dT_dx", "dT_dtheta"), calls):
         if count > MOST_MAP_CALLS:
-            raise Unacceptable(f"called {name} {count} times: the implicit function theorem needs dT_dx and "
-                               "dT_dtheta once, at x* (which is given), and one linear solve; calling them "
-                               "at every iterate unrolls the iteration")
+            raise Unacceptable(_("called {name} {count} times: the implicit function theorem needs dT_dx and "
+                                 "dT_dtheta once, at x* (which is given), and one linear solve; calling them "
+                                 "at every iterate unrolls the iteration").format(name=name, count=count))
     if values is None:
-        raise Unacceptable(f"returned {held}, not an array of numbers")
+        raise Unacceptable(_("returned {held}, not an array of numbers").format(held=held))
     if "x^3" in T.name and not np.isfinite(values).all():
-        raise Unacceptable(f"returned {show_value(values)} at a fixed point that repels (dT_dx has eigenvalues "
-                           "above 1 there): iterating the map, or iterating u <- g + dT_dx^T u, runs away from it; "
-                           "the implicit function theorem needs only I - dT_dx invertible: solve (I - dT_dx)^T u = g")
+        raise Unacceptable(_("returned {value} at a fixed point that repels (dT_dx has eigenvalues above 1 "
+                             "there): iterating the map, or iterating u <- g + dT_dx^T u, runs away from it; "
+                             "the implicit function theorem needs only I - dT_dx invertible: solve "
+                             "(I - dT_dx)^T u = g").format(value=show_value(values)))
     if values.shape != np.shape(theta):
-        raise Unacceptable(f"returned an array of shape {values.shape}; g^T dx*/dtheta has theta's shape "
-                           f"{np.shape(theta)} (one number for each parameter)")
+        raise Unacceptable(_("returned an array of shape {shape}; g^T dx*/dtheta has theta's shape {expected} "
+                             "(one number for each parameter)").format(shape=values.shape,
+                                                                        expected=np.shape(theta)))
     return values
 
 

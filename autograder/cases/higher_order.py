@@ -19,6 +19,7 @@ from adcourse.checking import show_value
 from adcourse.diagnostics import Mistake, as_array
 from adcourse.functions.higher_order import CHECKPOINT_PROGRAM, HESSIAN_PROGRAM, HVP_PROGRAM, SECOND
 from adcourse.higher_order import Dual, Var, logistic_loss, tangent_of
+from adcourse.i18n import _
 from adcourse.matrix_calculus import logistic_data, sigmoid
 from autograder.cases import generator
 from autograder.checking import Case, Unacceptable
@@ -59,10 +60,11 @@ def hessian_cases(seed: int) -> list[Case]:
 
 def _read(values, held: str, what: str, shape: tuple) -> np.ndarray:
     if values is None:
-        raise Unacceptable(f"returned {held} objects, not numbers: {what} is an array of floats "
-                           "(for a Dual, its .tangent; for a Var, its .grad's tangent)")
+        raise Unacceptable(_("returned {held} objects, not numbers: {what} is an array of floats (for a Dual, "
+                             "its .tangent; for a Var, its .grad's tangent)").format(held=held, what=what))
     if values.shape != shape:
-        raise Unacceptable(f"returned an array of shape {values.shape}; {what} has shape {shape}")
+        raise Unacceptable(_("returned an array of shape {shape}; {what} has shape {expected}").format(
+            shape=values.shape, what=what, expected=shape))
     return values
 
 
@@ -70,9 +72,10 @@ def hvps(function, f, x, v) -> np.ndarray:
     """The harness of `hvp`: called in the kernel, f's calls counted (one), H v read."""
     values, held, calls = in_kernel(HVP_PROGRAM, function)((function, f, list(x), list(v)))
     if calls != 1:
-        raise Unacceptable(f"called f {calls} times: forward over reverse calls f once, on "
-                           "x_i = Var(Dual(x_i, v_i)), and reads H v from one backward pass (two "
-                           "gradients for a difference, or n for the whole Hessian, are not asked)")
+        raise Unacceptable(_("called f {count} times: forward over reverse calls f once, on "
+                             "x_i = Var(Dual(x_i, v_i)), and reads H v from one backward pass (two "
+                             "gradients for a difference, or n for the whole Hessian, are not asked)").format(
+                                 count=calls))
     return _read(values, held, "H v", (len(x),))
 
 
@@ -81,9 +84,9 @@ def hessians(function, f, x) -> np.ndarray:
     values, held, calls = in_kernel(HESSIAN_PROGRAM, function)((function, f, list(x)))
     n = len(x)
     if calls != n:
-        raise Unacceptable(f"called f {calls} times for n = {n}: the Hessian by n Hessian-vector "
-                           "products calls f once for each column H e_j")
-    return _read(values, held, "the Hessian", (n, n))
+        raise Unacceptable(_("called f {count} times for n = {n}: the Hessian by n Hessian-vector "
+                             "products calls f once for each column H e_j").format(count=calls, n=n))
+    return _read(values, held, _("the Hessian"), (n, n))
 
 
 # --- newton_logistic ---------------------------------------------------------------------------
@@ -104,16 +107,18 @@ def newton_harness(function, X, y, *args, **kwargs) -> np.ndarray:
     before = X.copy(), y.copy()
     result = function(X, y, *args, **kwargs)
     if not (np.array_equal(before[0], X) and np.array_equal(before[1], y)):
-        raise Unacceptable("modified X or y in place: the function must leave its inputs unchanged")
+        raise Unacceptable(_("modified X or y in place: the function must leave its inputs unchanged"))
     if not (isinstance(result, (tuple, list)) and len(result) == 2):
-        raise Unacceptable(f"returned {type(result).__name__}, not a pair (w, losses)")
+        raise Unacceptable(_("returned {kind}, not a pair (w, losses)").format(kind=type(result).__name__))
     w, losses = (as_array(v) for v in result)
     steps = args[0] if args else kwargs.get("steps", 10)
     if w is None or w.shape != (X.shape[1],):
-        raise Unacceptable(f"w has shape {getattr(w, 'shape', None)}, not ({X.shape[1]},)")
+        raise Unacceptable(_("w has shape {shape}, not ({size},)").format(shape=getattr(w, "shape", None),
+                                                                        size=X.shape[1]))
     if losses is None or losses.shape != (steps + 1,):
-        raise Unacceptable(f"losses has shape {getattr(losses, 'shape', None)} for steps={steps}: one loss "
-                           f"for each of w_0, ..., w_steps, {steps + 1} in all")
+        raise Unacceptable(_("losses has shape {shape} for steps={steps}: one loss for each of w_0, ..., "
+                             "w_steps, {count} in all").format(shape=getattr(losses, "shape", None),
+                                                              steps=steps, count=steps + 1))
     return np.concatenate([w.astype(float), losses.astype(float)])
 
 
@@ -161,23 +166,27 @@ def checkpointing(function, step, dstep, x0, n, every) -> np.ndarray:
     answer, held, most, peak, steps = in_kernel(CHECKPOINT_PROGRAM, function)((function, x0, n, every, step.a))
     keep = math.ceil(n / max(every, 1)) + min(every, n) + 2
     if isinstance(x0, list) and most > keep:
-        raise Unacceptable(f"held {most} states at once for n = {n}, every = {every}: checkpointing keeps "
-                           f"the states x_0, x_every, x_2every, ... and one segment's states, at most {keep}; "
-                           f"the full tape keeps all {n}")
+        raise Unacceptable(_("held {most} states at once for n = {n}, every = {every}: checkpointing keeps "
+                             "the states x_0, x_every, x_2every, ... and one segment's states, at most {keep}; "
+                             "the full tape keeps all {n}").format(most=most, n=n, every=every, keep=keep))
     if steps > 3 * n:
-        raise Unacceptable(f"called step {steps} times for n = {n}, every = {every}: the way forward takes "
-                           "n steps and the backward sweep recomputes each segment once from its "
-                           f"checkpoint, about 2n = {2 * n} in all, and the test allows {3 * n} "
-                           "(recomputing every state from x_0 takes about n^2 / 2)")
+        raise Unacceptable(_("called step {steps} times for n = {n}, every = {every}: the way forward takes "
+                             "n steps and the backward sweep recomputes each segment once from its "
+                             "checkpoint, about 2n = {twice} in all, and the test allows {allowed} "
+                             "(recomputing every state from x_0 takes about n^2 / 2)").format(
+                                 steps=steps, n=n, every=every, twice=2 * n, allowed=3 * n))
     state = 8 * len(x0) if isinstance(x0, list) else 0
     bound = (keep + SLACK_STATES) * state + SLACK_BYTES
     if state >= 8 * STATE and not 0 <= peak <= bound:
-        held_bytes = "an unknown number of bytes (tracing was stopped)" if peak < 0 else f"{peak} bytes"
-        raise Unacceptable(f"allocated {held_bytes} at its peak for n = {n}, every = {every}, states of "
-                           f"{state} bytes: about {max(peak, 0) / state:.0f} states, where checkpointing keeps "
-                           f"at most {keep} (copies of states count too)")
+        held_bytes = (_("an unknown number of bytes (tracing was stopped)") if peak < 0
+                      else _("{count} bytes").format(count=peak))
+        raise Unacceptable(_("allocated {allocated} at its peak for n = {n}, every = {every}, states of "
+                             "{state} bytes: about {states} states, where checkpointing keeps "
+                             "at most {keep} (copies of states count too)").format(
+                                 allocated=held_bytes, n=n, every=every, state=state,
+                                 states=f"{max(peak, 0) / state:.0f}", keep=keep))
     if answer is None:
-        raise Unacceptable(f"returned {held}, not a pair (grad, x_n) of numbers")
+        raise Unacceptable(_("returned {held}, not a pair (grad, x_n) of numbers").format(held=held))
     grad, x_n = answer
     return np.concatenate([np.ravel(grad), np.ravel(x_n)])
 
@@ -200,23 +209,28 @@ def memory_scaling(function, lengths) -> np.ndarray:
     for n in lengths:
         pair = function(n)
         if not (isinstance(pair, (tuple, list)) and len(pair) == 2):
-            raise Unacceptable(f"tape_memory({n}) returned {type(pair).__name__}, not a pair (full, checkpointed)")
+            raise Unacceptable(_("{call} returned {kind}, not a pair (full, checkpointed)").format(
+                call=f"tape_memory({n})", kind=type(pair).__name__))
         values = as_array(pair)
         if values is None or values.dtype.kind not in "iuf" or not np.all(values > 0):
-            raise Unacceptable(f"tape_memory({n}) returned {show_value(pair)}: two positive numbers of bytes")
+            raise Unacceptable(_("{call} returned {value}: two positive numbers of bytes").format(
+                call=f"tape_memory({n})", value=show_value(pair)))
         pairs.append(values.astype(float))
     (f1, c1), (f4, c4), (f16, c16) = pairs
     n = lengths[0]
     wrong = []
     if not (3.2 < f4 / f1 < 4.8 and 3.2 < f16 / f4 < 4.8):
-        wrong.append(f"the full tape's peak grew x{f4 / f1:.2f} from n = {n} to {4 * n} and x{f16 / f4:.2f} to "
-                     f"{16 * n}, where it holds n states: x4 each time")
+        wrong.append(_("the full tape's peak grew x{first} from n = {n} to {n4} and x{second} to {n16}, where it "
+                       "holds n states: x4 each time").format(first=f"{f4 / f1:.2f}", n=n, n4=4 * n,
+                                                              second=f"{f16 / f4:.2f}", n16=16 * n))
     if not (1.4 < c4 / c1 < 2.8 and 1.4 < c16 / c4 < 2.8):
-        wrong.append(f"the checkpointed peak grew x{c4 / c1:.2f} and x{c16 / c4:.2f}, where about 2 sqrt(n) "
-                     "states are kept: x2 each time (every = round(sqrt(n)))")
+        wrong.append(_("the checkpointed peak grew x{first} and x{second}, where about 2 sqrt(n) states are "
+                       "kept: x2 each time (every = round(sqrt(n)))").format(first=f"{c4 / c1:.2f}",
+                                                                             second=f"{c16 / c4:.2f}"))
     if not c16 < f16 / 8:
-        wrong.append(f"at n = {16 * n} the checkpointed peak ({c16:.0f} bytes) is not below an eighth of the "
-                     f"full tape's ({f16:.0f}): the pair is (full, checkpointed)")
+        wrong.append(_("at n = {n} the checkpointed peak ({checkpointed} bytes) is not below an eighth of the "
+                       "full tape's ({full}): the pair is (full, checkpointed)").format(
+                           n=16 * n, checkpointed=f"{c16:.0f}", full=f"{f16:.0f}"))
     if wrong:
         raise Unacceptable("; ".join(wrong))
     return np.array(lengths, dtype=float)
@@ -256,7 +270,7 @@ def _newton(X, y, steps=10, ridge=1e-6, *, scale=True, curvature=lambda p: p * (
     m, d = X.shape
     w = np.zeros(d)
     losses = [logistic_loss(X, y, w, ridge)]
-    for _ in range(steps):
+    for _unused in range(steps):
         p = sigmoid(X @ w)
         g = X.T @ (p - y) / m + (ridge * w if "g" in ridge_in else 0)
         H = X.T @ (X * curvature(p)[:, None]) / (m if scale else 1) + (ridge * np.eye(d) if "H" in ridge_in else 0)
@@ -277,7 +291,7 @@ def _wrong_state(step, dstep, x0, n, every):
     g, end = (np.ones_like(np.asarray(x, dtype=float)) if np.ndim(x) else 1.0), x
     for first in sorted((k for k in checkpoints if k < n), reverse=True):
         segment = [checkpoints.pop(first)]
-        for _ in range(first + 1, min(first + every, n)):
+        for _unused in range(first + 1, min(first + every, n)):
             segment.append(step(segment[-1]))
         outputs = segment[1:] + [end]
         end = segment[0]

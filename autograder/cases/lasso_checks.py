@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from adcourse.diagnostics import as_array
+from adcourse.i18n import N_, _
 from adcourse.nonsmooth import lam_max, lasso_objective, lasso_problem, optimality_residual
 from adcourse.tolerance import policy
 from autograder.reference import nonsmooth as ref
@@ -55,15 +56,16 @@ class Lasso:
 
     def __repr__(self) -> str:
         options = "".join(f", {k}={v:.4g}" for k, v in self.options.items())
-        return f"A of shape {self.A.shape}{self.label}, b, lam={self.lam:.4g}{options}"
+        return _("A of shape {shape}{label}, b, lam={lam}{options}").format(
+            shape=self.A.shape, label=self.label, lam=f"{self.lam:.4g}", options=options)
 
 
 def problem(seed: int, m: int, n: int, fraction: float, check: str = "optimal",
             correlation: float = 0.0, **options) -> Lasso:
     """A lasso problem with lam = fraction * lam_max (x = 0 solves it when fraction >= 1)."""
-    A, b, _ = lasso_problem(m, n, max(1, min(m, n) // 8), 0.1, seed, correlation)
+    A, b, _x = lasso_problem(m, n, max(1, min(m, n) // 8), 0.1, seed, correlation)
     lam = fraction * lam_max(A, b)
-    label = f", correlated columns ({correlation:g})" if correlation else ""
+    label = _(", correlated columns ({correlation})").format(correlation=f"{correlation:g}") if correlation else ""
     if options.get("step") == "1/L":
         options["step"] = 1.0 / np.linalg.norm(A, 2) ** 2
     elif options.get("step") == "1/(2L)":
@@ -80,37 +82,39 @@ def _objective_failure(exercise: str, task: Lasso, x, objectives) -> str | None:
     """What is wrong with the shapes and the objectives of an answer, or None."""
     n, steps = task.A.shape[1], task.steps
     if x is None or x.shape != (n,):
-        return (f"x has shape {None if x is None else x.shape}; expected ({n},), one "
-                "coefficient per column of A")
+        return _("x has shape {shape}; expected ({n},), one coefficient per column of A").format(
+            shape=None if x is None else x.shape, n=n)
     if objectives is None or objectives.shape != (steps + 1,):
-        return (f"objectives has shape {None if objectives is None else objectives.shape}; "
-                f"expected ({steps + 1},): F(x_0) at the start x_0 = 0, then F(x_k) after "
-                f"each of the {steps} steps")
+        return _("objectives has shape {shape}; expected ({count},): F(x_0) at the start x_0 = 0, then "
+                 "F(x_k) after each of the {steps} steps").format(
+                     shape=None if objectives is None else objectives.shape, count=steps + 1, steps=steps)
     bad = np.flatnonzero(~np.isfinite(objectives))
     if bad.size or not np.isfinite(x).all():
         k = int(bad[0]) if bad.size else steps
         if np.isnan(objectives[k]) and (k == 0 or abs(objectives[k - 1]) < 1e100):
-            return (f"the objective is nan at step {k}, right after {objectives[k - 1] if k else 'the start'}: "
-                    "a 0/0 in the step (a subgradient of |x| computed as x / abs(x) at x = 0?)")
-        return (f"the objective is {objectives[k]} at step {k}: the iteration diverged (a step "
-                "too large for L = norm(A, 2)**2, or the gradient's sign flipped?)")
+            return _("the objective is nan at step {k}, right after {previous}: a 0/0 in the step (a "
+                     "subgradient of |x| computed as x / abs(x) at x = 0?)").format(
+                         k=k, previous=objectives[k - 1] if k else _("the start"))
+        return _("the objective is {value} at step {k}: the iteration diverged (a step too large for "
+                 "L = norm(A, 2)**2, or the gradient's sign flipped?)").format(value=objectives[k], k=k)
     same = policy("objective")
     start = lasso_objective(task.A, task.b, task.lam, np.zeros(n))
     if not same.close(objectives[0], start):
-        return (f"objectives[0] = {objectives[0]:.10g} but F(x_0) = F(0) = {start:.10g}: "
-                "start at x_0 = 0 and record its objective first")
+        return _("objectives[0] = {first} but F(x_0) = F(0) = {start}: start at x_0 = 0 and record its "
+                 "objective first").format(first=f"{objectives[0]:.10g}", start=f"{start:.10g}")
     final = lasso_objective(task.A, task.b, task.lam, x)
     if not same.close(objectives[-1], final):
-        return (f"objectives[-1] = {objectives[-1]:.10g} but F(x) = {final:.10g} for the x "
-                "returned: the last objective is that of the returned x, the last iterate")
+        return _("objectives[-1] = {last} but F(x) = {final} for the x returned: the last objective is "
+                 "that of the returned x, the last iterate").format(last=f"{objectives[-1]:.10g}",
+                                                                    final=f"{final:.10g}")
     step, lipschitz = task.options.get("step"), np.linalg.norm(task.A, 2) ** 2
     if exercise == "ista" and (step is None or step * lipschitz <= 1.0 + 1e-12):
         rises = np.flatnonzero(np.diff(objectives) > same.atol + same.rtol * np.abs(objectives[:-1]))
         if rises.size:
             k = int(rises[0])
-            return (f"the objective increased at step {k + 1}, from {objectives[k]:.10g} to "
-                    f"{objectives[k + 1]:.10g}: with a step at most 1/L every ISTA step "
-                    "decreases F")
+            return _("the objective increased at step {step}, from {before} to {after}: with a step at "
+                     "most 1/L every ISTA step decreases F").format(
+                         step=k + 1, before=f"{objectives[k]:.10g}", after=f"{objectives[k + 1]:.10g}")
     return None
 
 
@@ -127,36 +131,41 @@ def _check_failure(task: Lasso, x, objectives, exercise: str = "") -> str | None
         if residual[i] <= max(tol.atol, 10 * _reference_residual(exercise, task)):
             return None
         g = float(A[:, i] @ (A @ x - b))
-        where = (f"x_i = {x[i]:.6g} and A_i^T (A x - b) + lam sign(x_i) = {g + lam * np.sign(x[i]):.4g}, "
-                 "not 0" if x[i] != 0 else
-                 f"x_i = 0 but |A_i^T (A x - b)| = {abs(g):.6g} > lam = {lam:.6g}")
-        return (f"x is not a minimiser: the optimality condition fails at "
-                f"{int(np.sum(residual > tol.atol))} of {len(x)} coordinates; at i = {i}, {where} "
-                f"(residual / lam = {residual[i]:.2g}, tolerance {tol.atol:g}, policy 'optimality')")
+        where = (_("x_i = {x} and A_i^T (A x - b) + lam sign(x_i) = {value}, not 0").format(
+                     x=f"{x[i]:.6g}", value=f"{g + lam * np.sign(x[i]):.4g}") if x[i] != 0 else
+                 _("x_i = 0 but |A_i^T (A x - b)| = {value} > lam = {lam}").format(
+                     value=f"{abs(g):.6g}", lam=f"{lam:.6g}"))
+        return _("x is not a minimiser: the optimality condition fails at {count} of {total} coordinates; "
+                 "at i = {i}, {where} (residual / lam = {residual}, tolerance {tolerance}, policy "
+                 "'optimality')").format(count=int(np.sum(residual > tol.atol)), total=len(x), i=i,
+                                         where=where, residual=f"{residual[i]:.2g}",
+                                         tolerance=f"{tol.atol:g}")
     if task.check == "faster":
         gap = final - task.best
         if gap <= FASTER * task.baseline:
             return None
-        return (f"after {task.steps} steps F(x) - F* = {gap:.3g}, while ISTA reaches "
-                f"{task.baseline:.3g}: on this badly conditioned problem FISTA must leave at most "
-                f"{FASTER:g} times ISTA's gap (its gap falls like 1/k^2, ISTA's like 1/k)")
+        return _("after {steps} steps F(x) - F* = {gap}, while ISTA reaches {baseline}: on this badly "
+                 "conditioned problem FISTA must leave at most {fraction} times ISTA's gap (its gap falls "
+                 "like 1/k^2, ISTA's like 1/k)").format(steps=task.steps, gap=f"{gap:.3g}",
+                                                       baseline=f"{task.baseline:.3g}", fraction=f"{FASTER:g}")
     if task.check == "near":
         tol = policy("subgradient_gap")
         start = lasso_objective(A, b, lam, np.zeros(len(x)))
         fraction = (final - task.best) / (start - task.best)
         if fraction <= tol.atol:
             return None
-        return (f"after {task.steps} steps F(x) - F* = {final - task.best:.3g}, {fraction:.2g} of "
-                f"the initial gap F(0) - F*; the subgradient method with steps step0/sqrt(k+1) "
-                f"gets within {tol.atol:g} of it (policy 'subgradient_gap')")
+        return _("after {steps} steps F(x) - F* = {gap}, {fraction} of the initial gap F(0) - F*; the "
+                 "subgradient method with steps step0/sqrt(k+1) gets within {tolerance} of it (policy "
+                 "'subgradient_gap')").format(steps=task.steps, gap=f"{final - task.best:.3g}",
+                                              fraction=f"{fraction:.2g}", tolerance=f"{tol.atol:g}")
     expected = ref.subgradient_method(A, b, lam, **task.options)[1]
     differ = np.flatnonzero(~policy("iterates").close(objectives, expected))
     if not differ.size:
         return None
     k = int(differ[0])
-    return (f"with lam = 0 every subgradient choice gives the same iterates, gradient descent "
-            f"with steps step0/sqrt(k+1), but objectives[{k}] = {objectives[k]:.10g} where "
-            f"{expected[k]:.10g} was expected")
+    return _("with lam = 0 every subgradient choice gives the same iterates, gradient descent with steps "
+             "step0/sqrt(k+1), but objectives[{k}] = {got} where {expected} was expected").format(
+                 k=k, got=f"{objectives[k]:.10g}", expected=f"{expected[k]:.10g}")
 
 
 def _reference_residual(exercise: str, task: Lasso) -> float:
@@ -189,14 +198,14 @@ def failure(exercise: str, task: Lasso, x, objectives, at_zero=None) -> str | No
 
 
 RECURSIONS = {
-    "ista": "from x_0 = 0, x_(k+1) = prox(x_k - s grad f(x_k)) with s = step, or 1/L when step is None, "
-            "fixes every iterate, and so every objective",
-    "fista": "from x_0 = y_1 = 0 and t_1 = 1, x_k = prox(y_k - s grad f(y_k)), "
-             "t_(k+1) = (1 + sqrt(1 + 4 t_k^2)) / 2 and y_(k+1) = x_k + (t_k - 1) / t_(k+1) (x_k - x_(k-1)) "
-             "fix every iterate, and so every objective",
-    "subgradient_method": "from x_0 = 0, x_(k+1) = x_k - step0 / sqrt(k + 1) (A^T (A x_k - b) + lam s_k) with "
-                          "s_k = subgradient_abs(x_k) (yours: at 0 it gave {at_zero}) fixes every iterate, "
-                          "and so every objective",
+    "ista": N_("from x_0 = 0, x_(k+1) = prox(x_k - s grad f(x_k)) with s = step, or 1/L when step is None, "
+               "fixes every iterate, and so every objective"),
+    "fista": N_("from x_0 = y_1 = 0 and t_1 = 1, x_k = prox(y_k - s grad f(y_k)), "
+                "t_(k+1) = (1 + sqrt(1 + 4 t_k^2)) / 2 and y_(k+1) = x_k + (t_k - 1) / t_(k+1) (x_k - x_(k-1)) "
+                "fix every iterate, and so every objective"),
+    "subgradient_method": N_("from x_0 = 0, x_(k+1) = x_k - step0 / sqrt(k + 1) (A^T (A x_k - b) + lam s_k) "
+                             "with s_k = subgradient_abs(x_k) (yours: at 0 it gave {at_zero}) fixes every "
+                             "iterate, and so every objective"),
 }
 
 
@@ -236,5 +245,6 @@ def _recursion_failure(exercise: str, task: Lasso, objectives, at_zero=None) -> 
         return None
     k = int(differ[0])
     shown = "0" if at_zero is None else np.array2string(np.unique(np.asarray(at_zero)), precision=3)
-    return (f"objectives[{k}] = {objectives[k]:.10g} where the recursion gives {expected[k]:.10g}: "
-            + RECURSIONS[exercise].format(at_zero=shown))
+    return _("objectives[{k}] = {got} where the recursion gives {expected}: {recursion}").format(
+        k=k, got=f"{objectives[k]:.10g}", expected=f"{expected[k]:.10g}",
+        recursion=_(RECURSIONS[exercise]).format(at_zero=shown))

@@ -13,6 +13,7 @@ from __future__ import annotations
 import numpy as np
 
 from adcourse.diagnostics import Mistake
+from adcourse.i18n import _
 from autograder.cases import generator
 from autograder.checking import Case, Unacceptable
 from autograder.reference import matrix_calculus as ref
@@ -151,7 +152,7 @@ def _variables(exercise, args):
         return [("x", np.zeros(args[1]))]
     if exercise == "grad_mlp":
         return [(k, np.asarray(args[0][k], dtype=float)) for k in KEYS]
-    names = {"vjp_matmul": ("A", "B")}.get(exercise, ("the variable",))
+    names = {"vjp_matmul": ("A", "B")}.get(exercise, (_("the variable"),))
     return [(name, np.asarray(args[i], dtype=float)) for name, i in zip(names, FUNCTIONS[exercise][0])]
 
 
@@ -174,27 +175,28 @@ def _parts(exercise, answer, args):
     variables = _variables(exercise, args)
     if exercise == "vjp_matmul":
         if not isinstance(answer, (tuple, list)) or len(answer) != 2:
-            raise Unacceptable(f"returned {type(answer).__name__} {answer!r:.80}; expected the pair "
-                               "(dL/dA, dL/dB)")
+            raise Unacceptable(_("returned {kind} {value}; expected the pair (dL/dA, dL/dB)").format(
+                kind=type(answer).__name__, value=f"{answer!r:.80}"))
         labels = ("dL/dA", "dL/dB")
     elif exercise == "grad_mlp":
         if not isinstance(answer, dict) or set(answer) != set(KEYS):
             keys = sorted(answer) if isinstance(answer, dict) else type(answer).__name__
-            raise Unacceptable(f"returned {keys}; expected a dict with keys W1, b1, W2, b2")
+            raise Unacceptable(_("returned {keys}; expected a dict with keys W1, b1, W2, b2").format(keys=keys))
         answer = [answer[k] for k in KEYS]
-        labels = tuple(f"the gradient of {k}" for k in KEYS)
+        labels = tuple(_("the gradient of {name}").format(name=k) for k in KEYS)
     else:
-        answer, labels = [answer], ("the result",)
+        answer, labels = [answer], (_("the result"),)
     parts = []
     for label, (name, variable), got in zip(labels, variables, answer):
         got = np.asarray(got, dtype=float)
         want = variable.shape if exercise != "jacobian_softmax" else 2 * variable.shape
         if got.shape != want:
             if got.ndim == 2 and got.shape == want[::-1]:
-                raise Unacceptable(f"{label} is transposed: it has shape {got.shape}; the gradient "
-                                   f"has the shape of {name}, {want}")
-            raise Unacceptable(f"wrong shape: {label} has shape {got.shape}; the gradient has the "
-                               f"shape of {name}, {want}")
+                raise Unacceptable(_("{what} is transposed: it has shape {shape}; the gradient has the shape "
+                                     "of {name}, {expected}").format(what=label, shape=got.shape, name=name,
+                                                                     expected=want))
+            raise Unacceptable(_("wrong shape: {what} has shape {shape}; the gradient has the shape of {name}, "
+                                 "{expected}").format(what=label, shape=got.shape, name=name, expected=want))
         parts.append(got)
     return parts
 

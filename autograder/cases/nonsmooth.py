@@ -16,6 +16,7 @@ import numpy as np
 
 from adcourse.checking import show_value
 from adcourse.diagnostics import Mistake, as_array
+from adcourse.i18n import N_, _
 from adcourse.nonsmooth import lasso_objective
 from autograder.cases import generator
 from autograder.checking import Case, Unacceptable
@@ -56,9 +57,9 @@ def any_subgradient_at_zero(function, x):
     with np.errstate(invalid="ignore"):
         outside = zero & ~(np.abs(values) <= 1.0)
     if outside.any():
-        raise Unacceptable(f"at x = 0 it returned {show_value(values[outside][0])}: a subgradient "
-                           "of |x| at 0 is any value in [-1, 1] (np.sign gives 0); x / abs(x) "
-                           "is 0/0 = nan there")
+        raise Unacceptable(_("at x = 0 it returned {value}: a subgradient of |x| at 0 is any value in "
+                             "[-1, 1] (np.sign gives 0); x / abs(x) is 0/0 = nan there").format(
+                                 value=show_value(values[outside][0])))
     return np.where(zero, 0.0, values.astype(float))
 
 
@@ -117,7 +118,7 @@ def _recognised(exercise: str, task: Lasso, x, objectives) -> str | None:
             continue
         if (same_answer(x, objectives, wrong)
                 and failure(exercise, task, wrong_x, wrong_objectives) is not None):
-            return mistake.description
+            return mistake.said()
     return None
 
 
@@ -138,10 +139,11 @@ def lasso_harness(exercise: str, subgradient_abs=None):
         result = function(task.A, task.b, task.lam, **task.options)
         for name, old, new in (("A", before[0], task.A), ("b", before[1], task.b)):
             if not np.array_equal(old, new):
-                raise Unacceptable(f"modified its argument {name} in place; the function must "
-                                   "leave its inputs unchanged (work on a copy)")
+                raise Unacceptable(_("modified its argument {name} in place; the function must leave its "
+                                     "inputs unchanged (work on a copy)").format(name=name))
         if not (isinstance(result, (tuple, list)) and len(result) == 2):
-            raise Unacceptable(f"returned {show_value(result)}; expected a pair (x, objectives)")
+            raise Unacceptable(_("returned {value}; expected a pair (x, objectives)").format(
+                value=show_value(result)))
         x, objectives = (as_array(v) for v in result)
         x = None if x is None else x.astype(float)
         objectives = None if objectives is None else objectives.astype(float)
@@ -149,7 +151,7 @@ def lasso_harness(exercise: str, subgradient_abs=None):
         if found is None:
             return True
         hint = _recognised(exercise, task, x, objectives) if x is not None and objectives is not None else None
-        raise Unacceptable(found + (f"\n    likely mistake: {hint}" if hint else ""))
+        raise Unacceptable(found + ("\n    " + _("likely mistake: {hint}").format(hint=hint) if hint else ""))
     return harness
 
 
@@ -166,7 +168,7 @@ def _proximal_gradient(A, b, lam, steps=500, step=None, *, prox=ref.soft_thresho
     s = rule(A) if step is None else step
     x = np.zeros(A.shape[1])
     objectives = [lasso_objective(A, b, lam, x)]
-    for _ in range(steps):
+    for _unused in range(steps):
         x = prox(x - s * direction * (A.T @ (A @ x - b)), threshold(s, lam))
         objectives.append(lasso_objective(A, b, lam, x))
     return x, np.array(objectives)
@@ -180,7 +182,7 @@ def _accelerated(A, b, lam, steps=500, step=None, *, four=4.0, momentum_from="x"
     x = np.zeros(A.shape[1])
     y, t = x, 1.0
     objectives = [lasso_objective(A, b, lam, x)]
-    for _ in range(steps):
+    for _unused in range(steps):
         point = y if gradient_at == "y" else x
         x_next = prox(point - s * (A.T @ (A @ point - b)), threshold(s, lam))
         t_next = (1 + np.sqrt(1 + four * t * t)) / 2
@@ -190,7 +192,7 @@ def _accelerated(A, b, lam, steps=500, step=None, *, four=4.0, momentum_from="x"
     return x, np.array(objectives)
 
 
-BACKTRACKING = ("a backtracking line search was used when no step is given; the notebook's ISTA "
+BACKTRACKING = N_("a backtracking line search was used when no step is given; the notebook's ISTA "
                 "takes the fixed step 1/L (L = norm(A, 2)**2), which fixes every iterate")
 
 
@@ -203,7 +205,7 @@ def _backtracking(A, b, lam, steps=500, step=None):
 
     def smooth(z):
         return 0.5 * np.sum((A @ z - b) ** 2)
-    for _ in range(steps):
+    for _unused in range(steps):
         g = A.T @ (A @ x - b)
         while True:
             z = ref.soft_threshold(x - t * g, t * lam)
@@ -238,9 +240,9 @@ def _subgradient(A, b, lam, steps=500, step0=1e-2, *, schedule=lambda step0, k: 
     return x, np.array(objectives)
 
 
-_SHRINKS = ("the proximal step shrinks every coordinate by step * lam but never sets one to 0 "
+_SHRINKS = N_("the proximal step shrinks every coordinate by step * lam but never sets one to 0 "
             "(x - lam sign(x)): soft-thresholding is sign(x) max(|x| - lam, 0)")
-_THRESHOLD = ("the threshold is lam; the proximal step of ISTA is the prox of step * lam * "
+_THRESHOLD = N_("the threshold is lam; the proximal step of ISTA is the prox of step * lam * "
               "norm1, soft_threshold(z, step * lam)")
 
 MISTAKES = {

@@ -20,6 +20,7 @@ from autograder.cases import generator
 from adcourse.tolerance import POLICIES
 from autograder.checking import Case, CheckFailure, Unacceptable, _answers
 from adcourse.diagnostics import Mistake, as_array
+from adcourse.i18n import _
 from autograder.reference import numerical as ref
 
 #: Explicit steps: large enough that formulas of different order give different values.
@@ -98,9 +99,10 @@ def counted_evaluations(function, f, *args, **kwargs):
         return f(z)
     result = function(counted, *args, **kwargs)
     if calls[0] > DIRECTIONAL_EVALUATIONS:
-        raise Unacceptable(f"f was evaluated {calls[0]} times; a directional difference needs "
-                           f"{DIRECTIONAL_EVALUATIONS}, at x + h v and x - h v, whatever the size of x "
-                           "(a Jacobian built column by column and multiplied by v costs 2n)")
+        raise Unacceptable(_("f was evaluated {count} times; a directional difference needs "
+                             "{allowed}, at x + h v and x - h v, whatever the size of x "
+                             "(a Jacobian built column by column and multiplied by v costs 2n)").format(
+                                 count=calls[0], allowed=DIRECTIONAL_EVALUATIONS))
     return result
 
 
@@ -131,12 +133,13 @@ def check_default_step(function, exercise: str, seed: int) -> None:
             continue  # an error is the other checks' to report
         a, b = as_array(without[0]), as_array(with_h[0])
         if a is None or b is None or a.shape != b.shape or not POLICIES["same_value"].close(a, b).all():
-            failures.append(f"{case.show(exercise)}: called without h it gives {shown(without[0])}, and with "
-                            f"h={default:g} {shown(with_h[0])}: the default step must be h={default:g}, as "
-                            "the exercise states")
+            failures.append(_("{call}: called without h it gives {without}, and with h={step} {with_h}: "
+                              "the default step must be h={step}, as the exercise states").format(
+                                  call=case.show(exercise), without=shown(without[0]), step=f"{default:g}",
+                                  with_h=shown(with_h[0])))
     if failures:
-        raise CheckFailure(f"{len(failures)} of {len(implicit)} test cases of `{exercise}` failed.\n\n"
-                           + "\n\n".join(failures[:2]))
+        raise CheckFailure(_("{failed} of {total} test cases of `{name}` failed.").format(
+            failed=len(failures), total=len(implicit), name=exercise) + "\n\n" + "\n\n".join(failures[:2]))
 
 
 def default_step_cases(exercise: str, seed: int) -> list[Case]:

@@ -28,6 +28,7 @@ import numpy as np
 
 from adcourse.checking import not_data
 from adcourse.diagnostics import Mistake
+from adcourse.i18n import N_, _
 from adcourse.functions import (BACKWARD_PROGRAM, BINARY_PROGRAM, ELEMENTARY_PROGRAM, OPERATION_PROGRAM,
                                 REVERSE, TRAINING_PROGRAM)
 from adcourse.remote import limited
@@ -50,7 +51,7 @@ def _ours(function) -> bool:
 def _show(spec) -> str:
     if isinstance(spec, tuple):
         return f"Var({spec[1]:.6g})"
-    return "the same Var" if spec == "same" else f"{spec:.6g}"
+    return _("the same Var") if spec == "same" else f"{spec:.6g}"
 
 
 @dataclass(frozen=True)
@@ -63,7 +64,7 @@ class Operation:
 
     def __repr__(self):
         text = f"-{_show(self.a)}" if self.op == "neg" else f"{_show(self.a)} {self.op} {_show(self.b)}"
-        return f"{text}, read as [value, grad, d/d each Var operand]"
+        return _("{operation}, read as [value, grad, d/d each Var operand]").format(operation=text)
 
 
 @dataclass(frozen=True)
@@ -76,14 +77,20 @@ class Graph:
     calls: int = 1
 
     def __repr__(self):
-        text = {"random": f"a random graph of {self.size} operations (seed {self.seed})",
-                "reused": "x*x + x, squared (x used three times)",
-                "chain": f"a chain of {self.size:,} operations",
-                "doubling paths": f"v -> 0.5 v + 0.5 v repeated {self.size} times "
-                                  f"({3 * self.size + 1} nodes, 2**{self.size} paths)",
-                "table 3": "the trace of Table 3 (ln(x1) + x1 x2 - sin(x2) at (2, 5))"}[self.kind]
-        twice = ", called twice" if self.calls == 2 else ""
-        return f"<output of {text}{twice}>"
+        if self.kind == "random":
+            text = _("a random graph of {count} operations (seed {seed})").format(count=self.size, seed=self.seed)
+        elif self.kind == "reused":
+            text = _("x*x + x, squared (x used three times)")
+        elif self.kind == "chain":
+            text = _("a chain of {count} operations").format(count=f"{self.size:,}")
+        elif self.kind == "doubling paths":
+            text = _("v -> 0.5 v + 0.5 v repeated {count} times ({nodes} nodes, 2**{count} paths)").format(
+                count=self.size, nodes=3 * self.size + 1)
+        else:
+            text = {"table 3": _("the trace of Table 3 (ln(x1) + x1 x2 - sin(x2) at (2, 5))")}[self.kind]
+        if self.calls == 2:
+            return _("<output of {graph}, called twice>").format(graph=text)
+        return _("<output of {graph}>").format(graph=text)
 
 
 # --- harnesses ------------------------------------------------------------------------------
@@ -121,7 +128,7 @@ class _VarOperand(tuple):
 
 class _Same(str):
     def __repr__(self):
-        return "the same Var"
+        return _("the same Var")
 
 
 def maximum_cases(seed: int) -> list[Case]:
@@ -130,7 +137,7 @@ def maximum_cases(seed: int) -> list[Case]:
     rng = generator(seed)
     v = lambda x: _VarOperand(var(x))  # noqa: E731
     cases = []
-    for _ in range(2):
+    for _unused in range(2):
         a, b = rng.uniform(-2, 2, size=2)
         cases += [Case((v(a), v(b))), Case((v(b), v(a))), Case((v(a), float(b))), Case((float(a), v(b)))]
     t = float(rng.uniform(-2, 2))
@@ -159,21 +166,22 @@ def on_graph(student_var):
 def _explained(exc: BaseException, graph: Graph) -> Unacceptable | None:
     name = getattr(exc, "ename", type(exc).__name__)
     if name == "TimeLimitExceeded" and graph.kind == "doubling paths":
-        return Unacceptable(
-            f"backward {exc}: it follows every path instead of visiting each node once. "
-            f"This graph has {3 * graph.size + 1} nodes but 2**{graph.size} paths from the "
+        return Unacceptable(_(
+            "backward {error}: it follows every path instead of visiting each node once. "
+            "This graph has {nodes} nodes but 2**{levels} paths from the "
             "output to x. Put the nodes in topological order first (each node once), then "
-            "let each node pass its gradient to its parents once, outputs before inputs.")
+            "let each node pass its gradient to its parents once, outputs before inputs.").format(
+                error=exc, nodes=3 * graph.size + 1, levels=graph.size))
     if name == "TimeLimitExceeded":
-        return Unacceptable(
-            f"backward {exc}: its time must grow linearly with the number of nodes (does it "
-            "follow every path, or look nodes up in a list where a set would do?)")
+        return Unacceptable(_(
+            "backward {error}: its time must grow linearly with the number of nodes (does it "
+            "follow every path, or look nodes up in a list where a set would do?)").format(error=exc))
     if name == "RecursionError":
-        return Unacceptable(
-            f"backward raised RecursionError (recursion too deep) on a chain of {graph.size:,} "
+        return Unacceptable(_(
+            "backward raised RecursionError (recursion too deep) on a chain of {count} "
             "operations: a recursive traversal calls itself once per level and exceeds "
             "Python's recursion limit. Collect the nodes with a loop and an explicit stack "
-            "instead of recursion.")
+            "instead of recursion.").format(count=f"{graph.size:,}"))
     return None
 
 
@@ -181,13 +189,14 @@ def gradient_at(function, fn, point):
     """The harness of `grad`: grad(fn)(*point), as an array of the partial derivatives."""
     partials = function(fn)(*point)
     if not isinstance(partials, (tuple, list)):
-        raise Unacceptable(f"returned {partials!r:.60}, not a tuple: grad(f)(x1, ..., xn) returns "
-                           f"the tuple of the {len(point)} partial derivatives, one per argument")
+        raise Unacceptable(_("returned {value}, not a tuple: grad(f)(x1, ..., xn) returns the tuple of "
+                             "the {count} partial derivatives, one per argument").format(
+                                 value=f"{partials!r:.60}", count=len(point)))
     try:
         return np.array([float(p) for p in partials])
     except (TypeError, ValueError):
-        raise Unacceptable(f"returned {partials!r:.100}: the partial derivatives must be numbers "
-                           "(the inputs' .grad), not Vars") from None
+        raise Unacceptable(_("returned {value}: the partial derivatives must be numbers (the inputs' "
+                             ".grad), not Vars").format(value=f"{partials!r:.100}")) from None
 
 
 # --- cases ----------------------------------------------------------------------------------
@@ -257,7 +266,8 @@ DEFAULT_LR, DEFAULT_STEPS, PARAMETERS = 0.1, 20, 13
 
 def _short(values) -> str:
     shown = ", ".join(f"{v:.3g}" for v in values[:3])
-    return f"[{shown}, ... {len(values)} values]" if len(values) > 3 else f"[{shown}]"
+    return _("[{shown}, ... {count} values]").format(shown=shown, count=len(values)) if len(values) > 3 \
+        else f"[{shown}]"
 
 
 @dataclass(frozen=True)
@@ -285,29 +295,34 @@ class Training:
 
     def __repr__(self):
         points = ", ".join(f"({x1:.3g}, {x2:.3g}, {y:.3g})" for x1, x2, y in self.data[:2])
-        data = f"[{points}{', ...' if len(self.data) > 2 else ''} {len(self.data)} points]"
+        data = _("[{points} {count} points]").format(points=points + (", ..." if len(self.data) > 2 else ""),
+                                                     count=len(self.data))
         positional, keywords = self.arguments()
         rest = [repr(v) for v in positional] + [f"{k}={v!r}" for k, v in keywords.items()]
-        return (f"{_short(self.params)}, {data}{''.join(', ' + r for r in rest)}; read as the "
-                f"{PARAMETERS} final parameters, then the {self.count} losses")
+        return _("{arguments}; read as the {parameters} final parameters, then the {count} losses").format(
+            arguments=f"{_short(self.params)}, {data}{''.join(', ' + r for r in rest)}",
+            parameters=PARAMETERS, count=self.count)
 
 
 def _floats(value, what: str, size: int) -> np.ndarray:
     found = not_data(value)
     if found is not None:
-        raise Unacceptable(f"{what} holds {found}: it must hold floats (for a Var, its .value)")
+        raise Unacceptable(_("{what} holds {found}: it must hold floats (for a Var, its .value)").format(
+            what=what, found=found))
     if not isinstance(value, (list, tuple, np.ndarray)):
-        raise Unacceptable(f"{what} is {value!r:.60}, not a list of {size} floats")
+        raise Unacceptable(_("{what} is {value}, not a list of {count} floats").format(
+            what=what, value=f"{value!r:.60}", count=size))
     numbers = []
     for v in value:
         try:
             numbers.append(float(v))
         except (TypeError, ValueError):
-            raise Unacceptable(f"{what} holds {v!r:.60}: it must hold floats (for a Var, its "
-                               ".value)") from None
+            raise Unacceptable(_("{what} holds {found}: it must hold floats (for a Var, its .value)").format(
+                what=what, found=f"{v!r:.60}")) from None
     array = np.array(numbers, dtype=float)
     if array.size != size:
-        raise Unacceptable(f"{what} has {array.size} entries, not {size}")
+        raise Unacceptable(_("{what} has {count} entries, not {size}").format(what=what, count=array.size,
+                                                                             size=size))
     return array
 
 
@@ -319,25 +334,31 @@ def training(function, run: Training) -> np.ndarray:
         (function, list(run.params), [list(point) for point in run.data], positional, keywords,
          not _ours(function)))
     if backward_calls is not None and backward_calls != run.count:
-        raise Unacceptable(f"called backward {backward_calls} time{'s' * (backward_calls != 1)} for "
-                           f"steps={run.count}: each step builds the loss with Vars and your tanh and "
-                           "calls your backward once (loss.backward() counts too), then moves every "
-                           "parameter with the gradients of that one pass")
+        message = (_("called backward {count} times for steps={steps}: each step builds the loss with Vars "
+                     "and your tanh and calls your backward once (loss.backward() counts too), then moves "
+                     "every parameter with the gradients of that one pass") if backward_calls != 1 else
+                   _("called backward {count} time for steps={steps}: each step builds the loss with Vars "
+                     "and your tanh and calls your backward once (loss.backward() counts too), then moves "
+                     "every parameter with the gradients of that one pass"))
+        raise Unacceptable(message.format(count=backward_calls, steps=run.count))
     if not params_kept:
-        raise Unacceptable("modified params, its argument 1, in place: the function must leave "
-                           "it as it was (make new lists of floats, or Vars, for the steps)")
+        raise Unacceptable(_("modified params, its argument 1, in place: the function must leave "
+                             "it as it was (make new lists of floats, or Vars, for the steps)"))
     if not data_kept:
-        raise Unacceptable("modified data, its argument 2, in place: the function must leave it "
-                           "as it was")
+        raise Unacceptable(_("modified data, its argument 2, in place: the function must leave it "
+                             "as it was"))
     if not isinstance(answer, (tuple, list)) or len(answer) != 2:
-        raise Unacceptable(f"returned {answer!r:.80}, not a pair (final_params, losses)")
-    final = _floats(answer[0], "final_params (the first item returned)", PARAMETERS)
+        raise Unacceptable(_("returned {value}, not a pair (final_params, losses)").format(
+            value=f"{answer!r:.80}"))
+    final = _floats(answer[0], _("final_params (the first item returned)"), PARAMETERS)
     count = run.count
-    default = " (the default when steps is not given)" if run.steps is None else ""
     if isinstance(answer[1], (list, tuple, np.ndarray)) and len(answer[1]) != count:
-        raise Unacceptable(f"returned {len(answer[1])} losses for steps={count}{default}: one "
-                           "loss per step, each computed before its step")
-    losses = _floats(answer[1], "losses (the second item returned)", count)
+        message = (_("returned {returned} losses for steps={steps} (the default when steps is not given): "
+                     "one loss per step, each computed before its step") if run.steps is None else
+                   _("returned {returned} losses for steps={steps}: one loss per step, each computed "
+                     "before its step"))
+        raise Unacceptable(message.format(returned=len(answer[1]), steps=count))
+    losses = _floats(answer[1], _("losses (the second item returned)"), count)
     return np.concatenate([final, losses])
 
 
@@ -383,13 +404,13 @@ def check_defaults(function, seed: int, seconds: float = 5) -> None:
         if isinstance(written, BaseException):
             break
         if not POLICIES["same_value"].close(without[0], written[0]).all():
-            failures.append(f"train_scalar_mlp({t!r}): called without lr and steps it gives other "
-                            f"parameters and losses than with lr={DEFAULT_LR:g}, steps={DEFAULT_STEPS} written "
-                            f"out: the defaults must be lr={DEFAULT_LR:g} and steps={DEFAULT_STEPS}, as the "
-                            "exercise states")
+            failures.append(_("{call}: called without lr and steps it gives other parameters and losses "
+                              "than with lr={lr}, steps={steps} written out: the defaults must be lr={lr} "
+                              "and steps={steps}, as the exercise states").format(
+                                  call=f"train_scalar_mlp({t!r})", lr=f"{DEFAULT_LR:g}", steps=DEFAULT_STEPS))
     if failures:
-        raise CheckFailure(f"{len(failures)} of {len(implicit)} test cases of `train_scalar_mlp` failed.\n\n"
-                           + "\n\n".join(failures))
+        raise CheckFailure(_("{failed} of {total} test cases of `{name}` failed.").format(
+            failed=len(failures), total=len(implicit), name="train_scalar_mlp") + "\n\n" + "\n\n".join(failures))
 
 
 # --- typical mistakes -------------------------------------------------------------------------
@@ -578,7 +599,7 @@ def _trainer(order="rows", mean=True, tanh_output=False, sign=-1.0, accumulate=F
     def train(params, data, lr=0.1, steps=20):
         params, losses = [float(p) for p in params], []
         running = [0.0] * len(params)
-        for _ in range(steps):
+        for _unused in range(steps):
             if per_point:  # one update per data point, the losses met on the way averaged
                 seen = 0.0
                 for point in data:
@@ -602,12 +623,7 @@ def _trainer(order="rows", mean=True, tanh_output=False, sign=-1.0, accumulate=F
     return train
 
 
-TRAINING_ORDER = ("params is [w_11, w_12, w_21, w_22, w_31, w_32, b_1, b_2, b_3, v_1, v_2, v_3, c]: "
-                  "the six hidden weights first, the two of each hidden unit together, then the "
-                  "three hidden biases, the three output weights and c")
-
-
-CALLED_TWICE = ("backward called twice changed the gradients: each call must start the nodes "
+CALLED_TWICE = N_("backward called twice changed the gradients: each call must start the nodes "
                 "it reaches from 0 (set their .grad = 0.0, then output.grad = 1.0), so that "
                 "the second call gives the same gradients as the first")
 
@@ -677,8 +693,14 @@ MISTAKES = {
         Mistake("tanh was applied to the output: the output unit is linear, out = v_1 h_1 + "
                 "v_2 h_2 + v_3 h_3 + c", _trainer(tanh_output=True)),
         Mistake("the parameters were read neuron by neuron (w_j1, w_j2, b_j for each hidden unit, "
-                "as micrograd lists them): " + TRAINING_ORDER, _trainer(order="neurons")),
+                "as micrograd lists them): "
+                "params is [w_11, w_12, w_21, w_22, w_31, w_32, b_1, b_2, b_3, v_1, v_2, v_3, c]: "
+                "the six hidden weights first, the two of each hidden unit together, then the "
+                "three hidden biases, the three output weights and c", _trainer(order="neurons")),
         Mistake("the hidden weights were read as a 2 x 3 matrix W (x W), row by row (w_11, w_21, "
-                "w_31, w_12, ...): " + TRAINING_ORDER, _trainer(order="columns")),
+                "w_31, w_12, ...): "
+                "params is [w_11, w_12, w_21, w_22, w_31, w_32, b_1, b_2, b_3, v_1, v_2, v_3, c]: "
+                "the six hidden weights first, the two of each hidden unit together, then the "
+                "three hidden biases, the three output weights and c", _trainer(order="columns")),
     ),
 }

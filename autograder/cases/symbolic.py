@@ -22,6 +22,7 @@ import zlib
 import numpy as np
 
 from adcourse.diagnostics import Mistake
+from adcourse.i18n import _
 from adcourse.expressions import (Add, Const, Cos, Div, Exp, Expr, Log, Mul, Neg, Pow, Sin,
                                   Sub, Var, cos, distinct_nodes, evaluate, exp, free_variables,
                                   log, sin, to_infix, tree_size)
@@ -108,7 +109,7 @@ def _tame(expr: Expr, var: Var) -> bool:
 def _draw(rng, depth, names, root, var=X) -> Expr:
     """A tame expression with an operand of the root that depends on `var` (so that the rule at
     the root matters), and whose derivative is not zero."""
-    for _ in range(500):
+    for _unused in range(500):
         expr = random_expression(rng, depth, names, root=root)
         operands = expr.args[:1] if root == "**c" else expr.args
         if any(var.name in free_variables(a) for a in operands) and _tame(expr, var) \
@@ -140,16 +141,19 @@ def values_of(result, env: dict, what: str, at_most: int | None = None):
     is done with it)."""
     if not isinstance(result, Expr):
         kind = getattr(result, "_label", None) or type(result).__name__
-        raise Unacceptable(f"returned {kind} {result!r:.100}, not an expression of "
-                           f"adcourse.expressions: {what} builds its answer from the course's "
-                           "classes (Const, Var, Add, ..., or the operators + - * / ** on them)")
+        raise Unacceptable(_("returned {kind} {value}, not an expression of adcourse.expressions: "
+                             "{exercise} builds its answer from the course's classes (Const, Var, Add, "
+                             "..., or the operators + - * / ** on them)").format(
+                                 kind=kind, value=f"{result!r:.100}", exercise=what))
     if at_most is not None and distinct_nodes(result, cap=at_most) > at_most:
-        raise Unacceptable(f"returned {_short(result)}, an expression of more than {at_most:,} "
-                           f"distinct nodes: far more than {what} needs for this input")
+        raise Unacceptable(_("returned {expression}, an expression of more than {count} distinct "
+                             "nodes: far more than {exercise} needs for this input").format(
+                                 expression=_short(result), count=f"{at_most:,}", exercise=what))
     extra = free_variables(result) - set(env)
     if extra:
-        raise Unacceptable(f"returned {_short(result)}, which holds the variable(s) "
-                           f"{', '.join(sorted(extra))} that the input does not have")
+        raise Unacceptable(_("returned {expression}, which holds the variable(s) {names} that the "
+                             "input does not have").format(expression=_short(result),
+                                                           names=", ".join(sorted(extra))))
     with np.errstate(all="ignore"):
         values = evaluate(result, env)
     return np.broadcast_to(np.asarray(values, dtype=float), np.shape(next(iter(env.values())))).copy()
@@ -167,18 +171,19 @@ def simplified_values(simplify, expr, at_most: str = "input"):
     larger than the listed rules make it, applied bottom-up: the reference's size).
     """
     result = simplify(expr)
-    bound, target = tree_size(expr), "the expression it was given"
+    bound, target = tree_size(expr), _("the expression it was given")
     if at_most == "rules":
-        bound, target = tree_size(ref.simplify(expr)), f"what the rules give ({_short(ref.simplify(expr))})"
+        bound, target = tree_size(ref.simplify(expr)), _("what the rules give ({expression})").format(
+            expression=_short(ref.simplify(expr)))
     # Measured before anything else: its distinct nodes (at most bound + 1 visited), then
     # its tree, on the graph and without huge integers.
     distinct = distinct_nodes(result, cap=bound) if isinstance(result, Expr) else 0
     size = distinct if distinct > bound else tree_size(result, cap=SIZE_CAP) if distinct else 0
     if size > bound:
-        shown = (f"more than {bound:,} distinct nodes" if distinct > bound
-                 else f"{_nodes_text(size)} when printed as a tree")
-        raise Unacceptable(f"returned {_short(result)}, of {shown}: larger than {target}, of "
-                           f"{_nodes_text(bound)}")
+        shown = (_("more than {count} distinct nodes").format(count=f"{bound:,}") if distinct > bound
+                 else _("{nodes} when printed as a tree").format(nodes=_nodes_text(size)))
+        raise Unacceptable(_("returned {expression}, of {size}: larger than {target}, of {bound}").format(
+            expression=_short(result), size=shown, target=target, bound=_nodes_text(bound)))
     return values_of(result, points_for(expr), "simplify")
 
 
@@ -188,8 +193,8 @@ SIZE_CAP = 10 ** 12
 
 def _nodes_text(n: int) -> str:
     if n > SIZE_CAP:
-        return f"more than {SIZE_CAP:,} nodes"
-    return f"{n:,} node{'s' * (n != 1)}"
+        return _("more than {count} nodes").format(count=f"{SIZE_CAP:,}")
+    return (_("{count} nodes") if n != 1 else _("{count} node")).format(count=f"{n:,}")
 
 
 def simplified_by_rules(simplify, expr):
@@ -207,8 +212,8 @@ class Points(dict):
     """Points chosen for a case (variable name -> values), shown as such in messages."""
 
     def __repr__(self):
-        return "at " + ", ".join(f"{name} = {np.array2string(np.asarray(v), precision=4, separator=', ')}"
-                                 for name, v in self.items())
+        return _("at {points}").format(points=", ".join(
+            f"{name} = {np.array2string(np.asarray(v), precision=4, separator=', ')}" for name, v in self.items()))
 
 
 def derivative_values_at(diff, expr, var, points):
@@ -221,7 +226,7 @@ def compiled_values_at(compile_expr, expr, variables, points):
     """compile_expr(expr, variables), called with floats at each of the chosen `points`."""
     function = compile_expr(expr, variables)
     if not callable(function):
-        raise Unacceptable(f"returned {function!r:.100}, not a function")
+        raise Unacceptable(_("returned {value}, not a function").format(value=f"{function!r:.100}"))
     env = {name: np.asarray(v, dtype=float) for name, v in points.items()}
     n = len(next(iter(env.values())))
     with np.errstate(all="ignore"):
@@ -232,7 +237,7 @@ def compiled_values(compile_expr, expr, variables):
     """compile_expr(expr, variables), called at each point with floats (in that order)."""
     function = compile_expr(expr, variables)
     if not callable(function):
-        raise Unacceptable(f"returned {function!r:.100}, not a function")
+        raise Unacceptable(_("returned {value}, not a function").format(value=f"{function!r:.100}"))
     env = points_for(expr, *variables)
     return np.array([float(function(*(float(env[v.name][i]) for v in variables)))
                      for i in range(POINTS)])

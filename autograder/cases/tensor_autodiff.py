@@ -21,6 +21,7 @@ import types
 import numpy as np
 
 from adcourse.diagnostics import Mistake
+from adcourse.i18n import N_, _
 from adcourse.functions import TENSOR_BACKWARD, TENSOR_GRAPHS, TENSOR_OPERATION, operate
 from adcourse.remote import with_globals
 from adcourse.tensor import make_moons
@@ -33,10 +34,10 @@ from autograder.sealed import in_kernel
 #: The step of the central differences along a unit direction.
 STEP = 1e-5
 
-BROADCASTING = ("broadcasting was not undone: a gradient has the shape of its tensor; sum it "
+BROADCASTING = N_("broadcasting was not undone: a gradient has the shape of its tensor; sum it "
                 "over the axes that broadcasting added or stretched (unbroadcast)")
-MATMUL = "the matmul VJP misses a transpose: for C = A @ B, dA = G @ B.T and dB = A.T @ G"
-KEEPDIMS = ("sum(axis, keepdims=False) removed the summed axes: put them back "
+MATMUL = N_("the matmul VJP misses a transpose: for C = A @ B, dA = G @ B.T and dB = A.T @ G")
+KEEPDIMS = N_("sum(axis, keepdims=False) removed the summed axes: put them back "
             "(np.expand_dims(g, axis)) before spreading g over the input's shape")
 HINTS = {"@": MATMUL, "sum": KEEPDIMS, "mean": KEEPDIMS}
 
@@ -51,15 +52,15 @@ class Program(tuple):
     """(op, operands, kwargs, G, V), shown as the expression it computes."""
 
     def __repr__(self):
-        op, operands, kwargs, _, _ = self
+        op, operands, kwargs, _G, _V = self
         names, parts, shown = iter("xyz"), [], []
         for spec in operands:
             if isinstance(spec, tuple) and spec[0] == "tensor":
                 name = next(names)
                 parts.append(name)
-                shown.append(f"{name} a Tensor of shape {np.shape(spec[1])}")
+                shown.append(_("{name} a Tensor of shape {shape}").format(name=name, shape=np.shape(spec[1])))
             elif isinstance(spec, np.ndarray):
-                parts.append(f"<array of shape {spec.shape}>")
+                parts.append(_("<array of shape {shape}>").format(shape=spec.shape))
             else:
                 parts.append(f"{spec:g}")
         args = ", ".join(f"{k}={v!r}" for k, v in kwargs.items())
@@ -68,7 +69,8 @@ class Program(tuple):
                 f"{parts[0]}.reshape({kwargs['shape']})" if op == "reshape" else
                 op if " " in op else f"{parts[0]}.{op}({args})")  # "x * x": the expression itself
         text = f"{text}, {', '.join(shown)}" if shown else text
-        return f"{text}; compared: the value, then each tensor operand's gradient of <G, value>"
+        return _("{expression}; compared: the value, then each tensor operand's gradient of "
+                 "<G, value>").format(expression=text)
 
 
 def _operand_shape(spec):
@@ -78,26 +80,30 @@ def _operand_shape(spec):
 def _checked_operation(answer, program) -> list:
     """The gradients of a program's answer, after checking what the student can get wrong
     in the answer's form (each with its own message)."""
-    op, operands, _, G, _ = program
+    op, operands, _kwargs, G, _V = program
     if "error" in answer:
-        raise Unacceptable(f"{answer['error']}: every operation returns a new Tensor")
+        raise Unacceptable(_("{error}: every operation returns a new Tensor").format(error=answer["error"]))
     if not answer["fresh"]:
-        raise Unacceptable("a new Tensor's `grad` must be None until backward fills it")
+        raise Unacceptable(_("a new Tensor's `grad` must be None until backward fills it"))
     if answer["value"].shape != np.shape(G):
-        raise Unacceptable(f"the result has shape {answer['value'].shape}; NumPy gives {np.shape(G)}")
+        raise Unacceptable(_("the result has shape {shape}; NumPy gives {expected}").format(
+            shape=answer["value"].shape, expected=np.shape(G)))
     if "vjp_error" in answer:
         hint = HINTS.get(op)
-        raise Unacceptable(f"a vector-Jacobian product raised {answer['vjp_error']}"
-                           + (f" ({hint})" if hint else ""))
+        if hint:
+            raise Unacceptable(_("a vector-Jacobian product raised {error} ({hint})").format(
+                error=answer["vjp_error"], hint=_(hint)))
+        raise Unacceptable(_("a vector-Jacobian product raised {error}").format(error=answer["vjp_error"]))
     shapes = [s for s in map(_operand_shape, operands) if s is not None]
     for k, (grad, shape) in enumerate(zip(answer["grads"], shapes)):
         if grad is None:
-            raise Unacceptable(f"no gradient reached tensor operand {k + 1}: the result must "
-                               "list each Tensor operand among its parents, with its VJP")
+            raise Unacceptable(_("no gradient reached tensor operand {number}: the result must list each "
+                                 "Tensor operand among its parents, with its VJP").format(number=k + 1))
         if grad.shape != shape:
-            why = BROADCASTING if grad.shape == np.shape(G) else "a gradient has the shape of its tensor"
-            raise Unacceptable(f"the gradient of tensor operand {k + 1} has shape {grad.shape}, the "
-                               f"operand has shape {shape}: {why}")
+            why = _(BROADCASTING) if grad.shape == np.shape(G) else _("a gradient has the shape of its tensor")
+            raise Unacceptable(_("the gradient of tensor operand {number} has shape {shape}, the operand has "
+                                 "shape {expected}: {why}").format(number=k + 1, shape=grad.shape,
+                                                                   expected=shape, why=why))
     return answer["grads"]
 
 
@@ -118,9 +124,10 @@ def _directional(grads, V, central, what) -> np.ndarray:
     dot = float(sum(np.sum(g * v) for g, v in zip(grads, V)))
     scale = max(1.0, float(np.sqrt(sum(np.sum(g * g) for g in grads))))
     if not policy("finite_difference").close(dot / scale, central / scale):
-        raise Unacceptable(f"the gradients disagree with central differences of {what}: along a "
-                           f"random unit direction V, <gradients, V> = {dot:.10g} but "
-                           f"(f(x + hV) - f(x - hV)) / 2h = {central:.10g} (h = {STEP:g})")
+        raise Unacceptable(_("the gradients disagree with central differences of {what}: along a "
+                             "random unit direction V, <gradients, V> = {dot} but "
+                             "(f(x + hV) - f(x - hV)) / 2h = {central} (h = {step})").format(
+                                 what=what, dot=f"{dot:.10g}", central=f"{central:.10g}", step=f"{STEP:g}"))
     return np.array([dot])
 
 
@@ -129,7 +136,7 @@ def tensor_directional(tensor_class, program) -> np.ndarray:
     operation's own values along V (a failure says so)."""
     answer = _run_operation(tensor_class, program)
     grads = _checked_operation(answer, program)
-    return _directional(grads, program[4], answer["central"], "the operation's own values")
+    return _directional(grads, program[4], answer["central"], _("the operation's own values"))
 
 
 def _unit_directions(rng, shapes) -> list:
@@ -149,7 +156,7 @@ UNARY = {"neg": (-2, 2), "exp": (-2, 2), "log": (0.5, 3), "tanh": (-2, 2), "relu
 def _program(rng, op, operands, kwargs=None):
     """A Program with G of the result's shape and unit directions for the tensor operands."""
     kwargs = kwargs or {}
-    local, _ = _apply_locally(op, operands, kwargs)
+    local, _leaves = _apply_locally(op, operands, kwargs)
     shapes = [s for s in map(_operand_shape, operands) if s is not None]
     return Program((op, tuple(operands), kwargs, rng.normal(size=np.shape(local)),
                     tuple(_unit_directions(rng, shapes))))
@@ -221,7 +228,7 @@ class Graph(tuple):
 
     def __repr__(self):
         shapes = ", ".join(str(np.shape(a)) for a in self[1])
-        return f"the graph {self[0]!r} (leaves of shapes {shapes})"
+        return _("the graph {name} (leaves of shapes {shapes})").format(name=repr(self[0]), shapes=shapes)
 
 
 def _run_backward(function, tensor_class, graph, central=True):
@@ -234,29 +241,33 @@ def _run_backward(function, tensor_class, graph, central=True):
     except Exception as error:  # noqa: BLE001 (a RecursionError here, or as the kernel names it)
         if "RecursionError" not in (type(error).__name__, getattr(error, "ename", "")):
             raise
-        raise Unacceptable(f"backward recursed deeper than Python allows on {graph!r}: put the nodes in "
-                           "topological order with an explicit stack, so that graphs thousands deep "
-                           "work") from None
+        raise Unacceptable(_("backward recursed deeper than Python allows on {graph}: put the nodes in "
+                             "topological order with an explicit stack, so that graphs thousands deep "
+                             "work").format(graph=repr(graph))) from None
     for k, (grad, shape) in enumerate(zip(answer["grads"], answer["shapes"])):
         if grad is None:
-            raise Unacceptable(f"backward left `.grad` of node {k + 1} of the graph (shape "
-                               f"{tuple(shape)}) None: every tensor the output depends on gets one")
+            raise Unacceptable(_("backward left `.grad` of node {number} of the graph (shape {shape}) None: "
+                                 "every tensor the output depends on gets one").format(
+                                     number=k + 1, shape=tuple(shape)))
         if grad.shape != tuple(shape):
-            raise Unacceptable(f"backward filled node {k + 1}'s `.grad` with shape {grad.shape}; "
-                               f"the node has shape {tuple(shape)}")
+            raise Unacceptable(_("backward filled node {number}'s `.grad` with shape {shape}; the node has "
+                                 "shape {expected}").format(number=k + 1, shape=grad.shape,
+                                                             expected=tuple(shape)))
     if answer["vjp_calls"] > answer["edges"]:
-        raise Unacceptable(f"backward called the graph's vector-Jacobian products {answer['vjp_calls']} times, "
-                           f"and the graph has {answer['edges']} edges: each tensor passes its gradient on "
-                           "once, after all of its own has arrived (topological order): each edge's VJP "
-                           "once per call, not once per path")
+        raise Unacceptable(_("backward called the graph's vector-Jacobian products {calls} times, and the "
+                             "graph has {edges} edges: each tensor passes its gradient on once, after all "
+                             "of its own has arrived (topological order): each edge's VJP once per call, "
+                             "not once per path").format(calls=answer["vjp_calls"], edges=answer["edges"]))
     for k, (first, second) in enumerate(zip(answer["first"], answer["grads"])):
         if first is not None and second is not None and not np.array_equal(first, second):
-            twice = np.allclose(second, 2 * first)
-            raise Unacceptable(f"a second call of backward on the same output changed node {k + 1}'s `.grad`"
-                               + (" to twice what the first call gave: the gradients were accumulated across "
-                                  "calls" if twice else "") +
-                               "; each call replaces what an earlier call left (start every node it reaches "
-                               "from zero)")
+            if np.allclose(second, 2 * first):
+                raise Unacceptable(_("a second call of backward on the same output changed node {number}'s "
+                                     "`.grad` to twice what the first call gave: the gradients were "
+                                     "accumulated across calls; each call replaces what an earlier call "
+                                     "left (start every node it reaches from zero)").format(number=k + 1))
+            raise Unacceptable(_("a second call of backward on the same output changed node {number}'s "
+                                 "`.grad`; each call replaces what an earlier call left (start every node "
+                                 "it reaches from zero)").format(number=k + 1))
     return answer
 
 
@@ -277,7 +288,7 @@ def on_graph_directional(student_tensor):
         tensor_class = ref.Tensor if _ours(function) else student_tensor
         answer = _run_backward(function, tensor_class, graph)
         leaves = answer["grads"][:len(graph[1])]
-        return _directional(leaves, graph[2], answer["central"], "the graph's output")
+        return _directional(leaves, graph[2], answer["central"], _("the graph's output"))
     return harness
 
 
@@ -292,7 +303,7 @@ def graph_cases(seed: int) -> list[Case]:
     rng = generator(seed)
     cases = []
     for name in TENSOR_GRAPHS:
-        for _ in range(1 if name in STRUCTURAL else 2):  # structure, not values, is their test
+        for _unused in range(1 if name in STRUCTURAL else 2):  # structure, not values, is their test
             arrays = tuple(rng.uniform(-1.5, 1.5, size=s) for s in LEAVES[name])
             cases.append(Case((Graph((name, arrays, tuple(_unit_directions(rng, LEAVES[name])))),)))
     return cases
@@ -312,7 +323,7 @@ def directional_graph_cases(seed: int) -> list[Case]:
 
 #: The mean cross-entropy that the last step must be under on the test's moons.
 FINAL_LOSS = 0.3
-DESCENT = ("the loss did not go down: gradient descent moves each parameter by -lr * p.grad "
+DESCENT = N_("the loss did not go down: gradient descent moves each parameter by -lr * p.grad "
            "(if yours does, are the gradients right? see the tests of Tensor and backward)")
 
 
@@ -324,28 +335,34 @@ def training(function, X, y, **kwargs) -> np.ndarray:
     losses = function(X, y, **kwargs)
     steps = kwargs["steps"]
     if not isinstance(losses, (list, tuple)):
-        raise Unacceptable(f"returned a {type(losses).__name__}; expected a list of {steps} floats")
+        raise Unacceptable(_("returned a {kind}; expected a list of {steps} floats").format(
+            kind=type(losses).__name__, steps=steps))
     if len(losses) != steps:
-        raise Unacceptable(f"returned {len(losses)} losses for steps={steps}: one loss per step")
+        raise Unacceptable(_("returned {count} losses for steps={steps}: one loss per step").format(
+            count=len(losses), steps=steps))
     if not all(isinstance(v, (float, int, np.floating)) for v in losses):
         odd = next(v for v in losses if not isinstance(v, (float, int, np.floating)))
-        raise Unacceptable(f"the losses must be floats (e.g. float(loss.data)), not {odd!r:.80}")
+        raise Unacceptable(_("the losses must be floats (e.g. float(loss.data)), not {value}").format(
+            value=f"{odd!r:.80}"))
     losses = np.asarray(losses, dtype=float)
     if (losses < 0).any():
-        raise Unacceptable(f"a loss is negative ({np.nanmin(losses):.4g}): the mean binary cross-entropy "
-                           "-mean(y log p + (1 - y) log(1 - p)) never is, so this is not it")
+        raise Unacceptable(_("a loss is negative ({loss}): the mean binary cross-entropy "
+                             "-mean(y log p + (1 - y) log(1 - p)) never is, so this is not it").format(
+                                 loss=f"{np.nanmin(losses):.4g}"))
     if not losses[-1] < losses[0]:
-        raise Unacceptable(f"{DESCENT} (the first loss is {losses[0]:.4g}, the last {losses[-1]:.4g})")
+        raise Unacceptable(_("{problem} (the first loss is {first}, the last {last})").format(
+            problem=_(DESCENT), first=f"{losses[0]:.4g}", last=f"{losses[-1]:.4g}"))
     if not np.isfinite(losses).all():
-        raise Unacceptable("some losses are not finite (inf or nan): is a log of 0 taken?")
+        raise Unacceptable(_("some losses are not finite (inf or nan): is a log of 0 taken?"))
     if not losses[-1] < FINAL_LOSS:
-        raise Unacceptable(f"the loss went from {losses[0]:.4f} to {losses[-1]:.4f} in {steps} steps; "
-                           f"it should fall under {FINAL_LOSS} on these moons (is the loss the mean "
-                           "binary cross-entropy, and is every parameter updated?)")
+        raise Unacceptable(_("the loss went from {first} to {last} in {steps} steps; it should fall under "
+                             "{bound} on these moons (is the loss the mean binary cross-entropy, and is every "
+                             "parameter updated?)").format(first=f"{losses[0]:.4f}", last=f"{losses[-1]:.4f}",
+                                                          steps=steps, bound=FINAL_LOSS))
     again = np.asarray(function(X, y, **kwargs), dtype=float)
     if again.shape != losses.shape or not np.array_equal(again, losses):
-        raise Unacceptable("two runs with the same seed gave different losses: draw the "
-                           "initial weights with np.random.default_rng(seed)")
+        raise Unacceptable(_("two runs with the same seed gave different losses: draw the "
+                             "initial weights with np.random.default_rng(seed)"))
     _gradient_descent_steps(function, X, y, kwargs)
     _one_logit(function, X, kwargs)
     return np.array([float(steps)])
@@ -353,7 +370,7 @@ def training(function, X, y, **kwargs) -> np.ndarray:
 
 #: The rate of the short runs that check each step is one gradient-descent step.
 SMALL_LR = 1e-3
-NOT_DESCENT = ("the losses do not follow gradient descent: with a small rate lr, a step "
+NOT_DESCENT = N_("the losses do not follow gradient descent: with a small rate lr, a step "
                "p <- p - lr * p.grad lowers the loss by about lr * |grad|^2, nearly the same at the next "
                "step, and twice as much with twice the rate")
 
@@ -368,32 +385,35 @@ def _gradient_descent_steps(function, X, y, kwargs) -> None:
     a = np.asarray(function(X, y, **short), dtype=float)
     b = np.asarray(function(X, y, **{**short, "lr": 2 * SMALL_LR}), dtype=float)
     if a.shape != (4,) or b.shape != (4,):
-        raise Unacceptable(f"returned {a.size} losses for steps=4: one loss per step")
+        raise Unacceptable(_("returned {count} losses for steps={steps}: one loss per step").format(
+            count=a.size, steps=4))
     if not np.isclose(a[0], b[0], rtol=1e-9, atol=1e-12):
-        raise Unacceptable(f"{NOT_DESCENT} (the first loss, {a[0]:.6g} at lr={SMALL_LR:g} and {b[0]:.6g} at "
-                           f"lr={2 * SMALL_LR:g}, must be the loss of the initial parameters, before any step)")
+        raise Unacceptable(_("{problem} (the first loss, {first} at lr={lr} and {second} at lr={lr2}, must be "
+                             "the loss of the initial parameters, before any step)").format(
+                                 problem=_(NOT_DESCENT), first=f"{a[0]:.6g}", lr=f"{SMALL_LR:g}",
+                                 second=f"{b[0]:.6g}", lr2=f"{2 * SMALL_LR:g}"))
     da, db = -np.diff(a), -np.diff(b)
     if not (da > 0).all() or not (0.8 < da[1:] / da[0]).all() or not (da[1:] / da[0] < 1.25).all() \
             or not 1.6 < db[0] / da[0] < 2.5:
-        raise Unacceptable(f"{NOT_DESCENT} (at lr={SMALL_LR:g} the loss fell by "
-                           + ", ".join(f"{d:.3g}" for d in da) + f"; at lr={2 * SMALL_LR:g} by "
-                           + ", ".join(f"{d:.3g}" for d in db) + ")")
+        raise Unacceptable(_("{problem} (at lr={lr} the loss fell by {falls}; at lr={lr2} by {falls2})").format(
+            problem=_(NOT_DESCENT), lr=f"{SMALL_LR:g}", falls=", ".join(f"{d:.3g}" for d in da),
+            lr2=f"{2 * SMALL_LR:g}", falls2=", ".join(f"{d:.3g}" for d in db)))
     ones = np.asarray(function(X, np.ones(len(y)), **short), dtype=float)
     if ones.shape == a.shape and np.allclose(ones[1:], a[1:], rtol=1e-12, atol=1e-15):
-        raise Unacceptable("the losses are the same with the labels y and with every label 1: the mean "
-                           "binary cross-entropy -mean(y log p + (1 - y) log(1 - p)) depends on the "
-                           "labels (is the term in y missing?)")
+        raise Unacceptable(_("the losses are the same with the labels y and with every label 1: the mean "
+                             "binary cross-entropy -mean(y log p + (1 - y) log(1 - p)) depends on the "
+                             "labels (is the term in y missing?)"))
 
 
 #: The rate of the one-step runs on points that share one logit (second-order terms in
 #: lr below 1e-3 of the first-order one), and how close their ratios must be to gradient
 #: descent's.
 TINY_LR, RATIO_RTOL = 1e-5, 1e-3
-NOT_CROSS_ENTROPY = ("the losses are not the mean binary cross-entropy: on {n} copies of one point, "
-                     "which all get the same logit z from the same initial weights, the cross-entropy "
-                     "with every label 0 is -log(1 - p) and with every label 1 is -log p, p = "
-                     "sigmoid(z), so exp(-L0) + exp(-L1) = 1 and with {k} labels 1 of {n} the loss is "
-                     "L0 - ({k}/{n}) z; yours give L0 = {L0:.6g}, L1 = {L1:.6g}, L{k} = {Lk:.6g}")
+NOT_CROSS_ENTROPY = N_("the losses are not the mean binary cross-entropy: on {n} copies of one point, "
+                       "which all get the same logit z from the same initial weights, the cross-entropy "
+                       "with every label 0 is -log(1 - p) and with every label 1 is -log p, p = "
+                       "sigmoid(z), so exp(-L0) + exp(-L1) = 1 and with {k} labels 1 of {n} the loss is "
+                       "L0 - ({k}/{n}) z; yours give L0 = {L0}, L1 = {L1}, L{k} = {Lk}")
 
 
 def _one_logit(function, X, kwargs) -> None:
@@ -412,25 +432,28 @@ def _one_logit(function, X, kwargs) -> None:
         runs[k] = np.asarray(function(copies, labels, hidden=kwargs["hidden"], steps=2, lr=TINY_LR,
                                       seed=kwargs["seed"]), dtype=float)
         if runs[k].shape != (2,) or not np.isfinite(runs[k]).all():
-            raise Unacceptable(f"returned {runs[k]!r:.80} for steps=2 on {n} copies of one point: "
-                               "two finite losses, one per step")
+            raise Unacceptable(_("returned {value} for steps=2 on {n} copies of one point: two finite "
+                                 "losses, one per step").format(value=f"{runs[k]!r:.80}", n=n))
     L0, L1 = runs[0][0], runs[n][0]
     p = np.exp(-L1)
     z = np.log(p) - np.log1p(-p) if 0 < p < 1 else np.nan
     for k in (1, 3):
         if not (np.isclose(np.exp(-L0) + np.exp(-L1), 1.0, rtol=0, atol=1e-9)
                 and np.isclose(runs[k][0], L0 - k / n * z, rtol=1e-9, atol=1e-9)):
-            raise Unacceptable(NOT_CROSS_ENTROPY.format(n=n, k=k, L0=L0, L1=L1, Lk=runs[k][0]))
+            raise Unacceptable(_(NOT_CROSS_ENTROPY).format(n=n, k=k, L0=f"{L0:.6g}", L1=f"{L1:.6g}",
+                                                            Lk=f"{runs[k][0]:.6g}"))
     fell = {k: runs[k][0] - runs[k][1] for k in runs}
     for k in (1, 3, n):
         predicted = ((p - k / n) / p) ** 2
         if fell[0] <= 0 or not np.isclose(fell[k] / fell[0], predicted, rtol=RATIO_RTOL, atol=1e-6):
-            raise Unacceptable(
-                f"{NOT_DESCENT}: on {n} copies of one point (one logit z, p = sigmoid(z) = {p:.4f}), one "
-                f"step p <- p - lr * p.grad with labels k of {n} equal to 1 lowers the loss by lr * "
-                f"(p - k/{n})^2 |dz/dθ|^2, so the decrease with k = {k} is ((p - {k}/{n}) / p)^2 = "
-                f"{predicted:.4f} times the decrease with k = 0; yours is {fell[k] / fell[0]:.4f} times "
-                f"(is the step lr times the gradient, with no other term?)")
+            raise Unacceptable(_(
+                "{problem}: on {n} copies of one point (one logit z, p = sigmoid(z) = {p}), one "
+                "step p <- p - lr * p.grad with labels k of {n} equal to 1 lowers the loss by lr * "
+                "(p - k/{n})^2 |dz/dθ|^2, so the decrease with k = {k} is ((p - {k}/{n}) / p)^2 = "
+                "{predicted} times the decrease with k = 0; yours is {ratio} times "
+                "(is the step lr times the gradient, with no other term?)").format(
+                    problem=_(NOT_DESCENT), n=n, p=f"{p:.4f}", k=k, predicted=f"{predicted:.4f}",
+                    ratio=f"{fell[k] / fell[0]:.4f}"))
 
 
 def training_cases(seed: int) -> list[Case]:
@@ -596,7 +619,7 @@ def _topological(output, recursive: bool = False) -> list:
     order, seen = [], {output}
     if recursive:
         def visit(node):
-            for parent, _ in node.parents:
+            for parent, _vjp in node.parents:
                 if parent not in seen:
                     seen.add(parent)
                     visit(parent)
@@ -606,7 +629,7 @@ def _topological(output, recursive: bool = False) -> list:
     stack = [(output, iter(output.parents))]
     while stack:
         node, parents = stack[-1]
-        for parent, _ in parents:
+        for parent, _vjp in parents:
             if parent not in seen:
                 seen.add(parent)
                 stack.append((parent, iter(parent.parents)))

@@ -125,6 +125,11 @@ def grants(banned: tuple[str, ...] = ()) -> tuple[list[str], list[str]]:
     paths = set(SYSTEM_READ) | {sys.base_prefix, sys.prefix, os.path.realpath(sys.executable)}
     paths |= {root for root in {*site.getsitepackages(), site.getusersitepackages()} if os.path.isdir(root)}
     paths.add(str(Path(adcourse.__file__).resolve().parent))
+    # The kernel side's messages in the course's languages (adcourse.i18n reads them on import).
+    from adcourse import i18n
+
+    paths |= {str(path.resolve()) for language in i18n.LANGUAGES[1:]
+              for path in i18n.catalogue_files(language) if path.is_file()}
     try:
         import matplotlib
         paths.add(matplotlib.get_cachedir())

@@ -46,7 +46,7 @@ PRELOAD = ("ipykernel.kernelapp", "ipykernel.ipkernel", "ipykernel.zmqshell", "i
            "IPython.core.interactiveshell", "IPython.core.completer", "IPython.core.history",
            "IPython.extensions", "jedi", "debugpy", "pdb", "sqlite3", "tornado.ioloop",
            "numpy", "matplotlib", "matplotlib.pyplot", "matplotlib_inline.backend_inline",
-           "ipywidgets", "adcourse.functions", "adcourse.checking", "adcourse.remote", "adcourse.unavailable",
+           "ipywidgets", "adcourse.functions", "adcourse.i18n", "adcourse.checking", "adcourse.remote", "adcourse.unavailable",
            "adcourse.numerical", "jax", "jax.numpy")
 
 #: Set in the server's environment: single-threaded BLAS (workers already use every

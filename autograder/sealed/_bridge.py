@@ -13,6 +13,7 @@ import numpy as np
 import zmq
 
 from adcourse import functions, remote, wire
+from adcourse.i18n import N_, _
 from adcourse.remote import alarm
 
 from ._proxy import CallbackTimeLimit, KernelUnavailable, Remote, RemoteError
@@ -21,7 +22,7 @@ from ._proxy import CallbackTimeLimit, KernelUnavailable, Remote, RemoteError
 #: What the kernel runs while a test cell's requests come over its channel.
 SERVE = "__import__('adcourse.remote', fromlist=['serve']).serve()"
 #: Why a request failed when the kernel process is gone.
-KERNEL_DIED = "the kernel died (did the code exceed the memory or CPU limit, or end the process?)"
+KERNEL_DIED = N_("the kernel died (did the code exceed the memory or CPU limit, or end the process?)")
 
 #: Seconds a request may take to be written to the kernel's channel.
 CHANNEL_SEND_TIMEOUT = 10.0
@@ -41,8 +42,14 @@ OUTPUT_LIMIT = 20_000
 #: JSON text, which the message's own JSON may escape to twice that, plus its envelope.
 MAX_KERNEL_MESSAGE = 64 * 2**20
 #: Why a kernel that sent a longer message (or channel line) is dropped.
-OVERSIZED = (f"the kernel sent a message of more than {MAX_KERNEL_MESSAGE >> 20} MiB, "
-             "and its connection to the grader was dropped")
+_OVERSIZED = N_("the kernel sent a message of more than {size} MiB, and its connection to the grader "
+                "was dropped")
+OVERSIZED = _OVERSIZED.format(size=MAX_KERNEL_MESSAGE >> 20)
+
+
+def _oversized() -> str:
+    """OVERSIZED in the current language."""
+    return _(_OVERSIZED).format(size=MAX_KERNEL_MESSAGE >> 20)
 
 #: Grace the kernel gets to answer after it was interrupted for a call's time limit.
 INTERRUPT_GRACE = 5.0
@@ -93,7 +100,7 @@ class Bridge:
     def token(self, value) -> dict:
         if isinstance(value, Remote):
             if value._bridge is not self:
-                raise wire.WireError("a value of another kernel")
+                raise wire.WireError(_("a value of another kernel"))
             return value._token
         if isinstance(value, functions.Fn) and any(value is fn for fn in functions.CATALOGUE):
             return {"$fn": value.name}
@@ -103,7 +110,7 @@ class Bridge:
             number = next(self.numbers)
             self.callbacks[number] = value
             return {"$cb": number, "name": getattr(value, "__name__", repr(value))[:80]}
-        raise wire.WireError(f"a {type(value).__name__} cannot be sent to the kernel")
+        raise wire.WireError(_("a {kind} cannot be sent to the kernel").format(kind=type(value).__name__))
 
     def resolve(self, token: dict):
         if "$np" in token:
@@ -116,8 +123,8 @@ class Bridge:
             return functions.by_name(str(token["$fn"]))
         if "$h" in token:
             kind = str(token.get("type", "object"))[:60]
-            return Remote(self, {"$h": int(token["$h"])}, f"student's {kind}", type_name=kind)
-        raise wire.WireError(f"the kernel sent an unknown token {sorted(token)[:3]}")
+            return Remote(self, {"$h": int(token["$h"])}, _("student's {kind}").format(kind=kind), type_name=kind)
+        raise wire.WireError(_("the kernel sent an unknown token {keys}").format(keys=sorted(token)[:3]))
 
     def encode(self, value):
         return wire.encode(value, self.token)
@@ -141,18 +148,18 @@ class Bridge:
     def lookup(self, names: set[str]) -> dict:
         if not names:
             return {}
-        found, _ = self.request({"op": wire.LOOKUP, "names": sorted(names)})
+        found, _after = self.request({"op": wire.LOOKUP, "names": sorted(names)})
         if not isinstance(found, dict):
-            raise KernelUnavailable("the kernel answered the grader with something else than a table of names")
+            raise KernelUnavailable(_("the kernel answered the grader with something else than a table of names"))
         result = {}
         for name, value in found.items():
             if callable(value) and not isinstance(value, Remote):
                 # A name bound to a function of the catalogue or of NumPy in the kernel is
                 # still the student's answer: it runs there, under the test's watch and
                 # limits, never here as if it were the grader's own.
-                value = Remote(self, self.token(value), f"your `{name}`")
+                value = Remote(self, self.token(value), _("your `{name}`").format(name=name))
             if isinstance(value, Remote):
-                object.__setattr__(value, "_label", f"your `{name}`")
+                object.__setattr__(value, "_label", _("your `{name}`").format(name=name))
             result[name] = value
         return result
 
@@ -166,7 +173,7 @@ class Bridge:
         try:
             return self.decode(message.get("ok")), (self.decode(message["after"]) if "after" in message else None)
         except wire.WireError as exc:
-            raise KernelUnavailable(f"the kernel's answer is not well-formed data: {exc}") from None
+            raise KernelUnavailable(_("the kernel's answer is not well-formed data: {error}").format(error=exc)) from None
 
     def call_each(self, token: dict, calls: list[tuple[tuple, dict]], helpers: dict,
                   watch: tuple[str, ...] = (), seconds: float | None = None) -> list:
@@ -196,18 +203,19 @@ class Bridge:
             raise self._error(message["error"])
         answers = message.get("each")
         if not isinstance(answers, list) or len(answers) != len(calls):
-            raise KernelUnavailable("the kernel's answer is not well-formed data")
+            raise KernelUnavailable(_("the kernel's answer is not well-formed data"))
         results = []
         for answer in answers:
             if not isinstance(answer, dict):
-                raise KernelUnavailable("the kernel's answer is not well-formed data")
+                raise KernelUnavailable(_("the kernel's answer is not well-formed data"))
             if "error" in answer:
                 results.append(self._error(answer["error"]))
                 continue
             try:
                 results.append((self.decode(answer.get("ok")), self.decode(answer.get("after"))))
             except wire.WireError as exc:
-                raise KernelUnavailable(f"the kernel's answer is not well-formed data: {exc}") from None
+                raise KernelUnavailable(_("the kernel's answer is not well-formed data: {error}").format(
+                    error=exc)) from None
         return results
 
     @staticmethod
@@ -223,16 +231,17 @@ class Bridge:
         if self.in_callback:
             # The kernel is waiting for this callback's answer and cannot serve another
             # request: fail at once instead of waiting for each other.
-            raise RemoteError("RuntimeError", "a function of the test was given an object "
-                              "that lives in the student's kernel")
+            raise RemoteError("RuntimeError", _("a function of the test was given an object "
+                                                "that lives in the student's kernel"))
         # The reply is the JSON text itself (`adcourse.remote.Reply`): its size is checked
         # before it is parsed, and nothing the kernel sent is evaluated.
         try:
             message = wire.loads(self._send(wire.dumps(payload), seconds))
         except wire.WireError as exc:
-            raise KernelUnavailable(f"the kernel's answer is not well-formed data ({exc})") from None
+            raise KernelUnavailable(_("the kernel's answer is not well-formed data ({error})").format(
+                error=exc)) from None
         if not isinstance(message, dict):
-            raise KernelUnavailable("the kernel's answer is not well-formed data")
+            raise KernelUnavailable(_("the kernel's answer is not well-formed data"))
         return message
 
     def _send(self, request_text: str, seconds: float | None) -> str | None:
@@ -248,10 +257,10 @@ class Bridge:
                 self.serving = self.client.execute(SERVE, silent=True, store_history=False,
                                                    allow_stdin=False)
             except zmq.Again:
-                raise KernelUnavailable("the kernel does not take requests any more") from None
+                raise KernelUnavailable(_("the kernel does not take requests any more")) from None
         number = str(next(self.sequence))
         self._write(f"Q{number} {request_text}\n", self._send_by())
-        reply, interrupted, _ = self._awaited(
+        reply, interrupted, _deadline = self._awaited(
             lambda timeout, deadline: self._poll_channel(number, timeout, deadline), seconds)
         return _time_limit_reply(seconds, reply) if interrupted else reply
 
@@ -269,14 +278,14 @@ class Bridge:
                 return answer, False, deadline
         self.interrupt()
         if limit > self.deadline:
-            raise KernelUnavailable(OUT_OF_TEST_TIME)
+            raise KernelUnavailable(_(OUT_OF_TEST_TIME))
         end = time.monotonic() + min(INTERRUPT_GRACE, max(self.deadline - time.monotonic(), 0.0))
         answer = None
         while answer is None and time.monotonic() < end:
             answer = poll(end - time.monotonic(), None)
         if answer is None:
-            raise KernelUnavailable(f"the call {_did_not_finish(seconds)}, and the kernel did not "
-                                    "answer when interrupted")
+            raise KernelUnavailable(_("the call did not finish within {seconds} s, and the kernel did not "
+                                      "answer when interrupted").format(seconds=f"{float(seconds):g}"))
         return answer, True, deadline
 
     def _send_by(self) -> float:
@@ -288,7 +297,7 @@ class Bridge:
             self.channel.settimeout(max(until - time.monotonic(), 0.001))
             self.channel.sendall(line.encode())
         except OSError as exc:  # a timeout (part of the line may be out), or the kernel gone
-            self.dropped = f"the kernel does not read the grader's requests ({exc})"
+            self.dropped = _("the kernel does not read the grader's requests ({error})").format(error=exc)
             raise KernelUnavailable(self.dropped) from None
 
     def _poll_channel(self, number: str, timeout: float, deadline: float | None) -> str | None:
@@ -302,7 +311,7 @@ class Bridge:
             if line.startswith(callback):
                 prompt = line[len(callback):].decode(errors="replace")
                 answer = (self._callback(prompt, deadline) if deadline is not None
-                          else wire.dumps({"error": "the call's time is up"}))
+                          else wire.dumps({"error": _("the call's time is up")}))
                 self._write(f"A{number} {answer}\n", self._send_by())
             # anything else: a stale reply (a request given up on), or noise from the kernel
         ready = self._ready([self.channel, self.client.shell_channel.socket,
@@ -312,11 +321,11 @@ class Bridge:
         if self.client.shell_channel.socket in ready:
             self._shell_replies(time.monotonic() + SHELL_READ_SLICE)
             if self.serving is None:
-                raise KernelUnavailable("the kernel stopped answering the grader's requests")
+                raise KernelUnavailable(_("the kernel stopped answering the grader's requests"))
         if self.channel.fileno() in ready:  # ZeroMQ reports a plain socket by its descriptor
             self._read_channel()
         elif not ready and not self.alive():
-            raise KernelUnavailable(KERNEL_DIED)
+            raise KernelUnavailable(_(KERNEL_DIED))
         return None
 
     def _ready(self, sockets: list, timeout: float) -> dict:
@@ -327,7 +336,7 @@ class Bridge:
             poller.register(watched, zmq.POLLIN)
         ready = dict(poller.poll(timeout=max(min(timeout, 1.0), 0.0) * 1000))
         if any(monitor in ready for monitor in self.monitors):
-            self.dropped = OVERSIZED
+            self.dropped = _oversized()
             raise KernelUnavailable(self.dropped)
         return ready
 
@@ -340,10 +349,10 @@ class Bridge:
         except OSError:
             chunk = b""
         if not chunk:
-            raise KernelUnavailable(KERNEL_DIED)
+            raise KernelUnavailable(_(KERNEL_DIED))
         self.pending += chunk
         if len(self.pending) > MAX_KERNEL_MESSAGE and b"\n" not in chunk:
-            self.dropped = OVERSIZED
+            self.dropped = _oversized()
             raise KernelUnavailable(self.dropped)
 
     def _line(self) -> bytes | None:
@@ -381,7 +390,7 @@ class Bridge:
                 elif not self.alive():
                     break
             if self.serving is not None and not self.dropped:
-                self.dropped = "the kernel did not end the test cell's requests in time"
+                self.dropped = _("the kernel did not end the test cell's requests in time")
             self._drain_output(serving, until)
         except KernelUnavailable:
             pass
@@ -399,15 +408,15 @@ class Bridge:
             msg_id = self.client.execute("", silent=True, store_history=False,
                                          user_expressions={"reply": expression}, allow_stdin=True)
         except zmq.Again:
-            raise KernelUnavailable("the kernel does not take requests any more") from None
+            raise KernelUnavailable(_("the kernel does not take requests any more")) from None
         reply = self._wait(msg_id, seconds)
         answer = reply.get("user_expressions", {}) if isinstance(reply, dict) else {}
         answer = answer.get("reply", {}) if isinstance(answer, dict) else {}
         answer = answer if isinstance(answer, dict) else {}
         if reply.get("status") != "ok" or answer.get("status") != "ok":
             detail = str(answer.get("ename") or reply.get("ename") or "no reply")[:100]
-            raise KernelUnavailable(f"the kernel did not answer the grader ({detail}); was "
-                                    "IPython or the course's modules changed in the kernel?")
+            raise KernelUnavailable(_("the kernel did not answer the grader ({detail}); was IPython or the "
+                                      "course's modules changed in the kernel?").format(detail=detail))
         data = answer.get("data")
         return data.get("text/plain") if isinstance(data, dict) else None
 
@@ -462,7 +471,7 @@ class Bridge:
         ready = self._ready(list(sockets), timeout)
         if not ready:
             if not self.alive():
-                raise KernelUnavailable(KERNEL_DIED)
+                raise KernelUnavailable(_(KERNEL_DIED))
             return None
         for ready_socket in ready:
             channel = sockets.get(ready_socket)
@@ -482,7 +491,7 @@ class Bridge:
             if kind == "input_request":
                 prompt = content.get("prompt", "")
                 self.client.input(self._callback(prompt, deadline) if deadline is not None
-                                  else wire.dumps({"error": "the call's time is up"}))
+                                  else wire.dumps({"error": _("the call's time is up")}))
             elif kind == "stream":
                 self._keep_output(str(content.get("name", "stdout"))[:10], content.get("text", ""))
             elif kind == "status" and content.get("execution_state") == "idle":
@@ -494,7 +503,7 @@ class Bridge:
         if room <= 0 or not isinstance(text, str):
             return
         if len(text) > room:
-            text = text[:room] + "\n... output truncated ...\n"
+            text = text[:room] + "\n" + _("... output truncated ...") + "\n"
         self.output.append((name, text))
         self.output_size += len(text)
 
@@ -504,15 +513,15 @@ class Bridge:
         try:
             request = wire.loads(prompt)
             if not isinstance(request, dict):
-                raise wire.WireError("bad request")
+                raise wire.WireError(_("bad request"))
             function = self.callbacks.get(int(request["cb"]))
             if function is None:
-                return wire.dumps({"error": "this function is no longer available"})
+                return wire.dumps({"error": _("this function is no longer available")})
             args = self.decode(request.get("args", {"$t": []}))
             kwargs = self.decode(request.get("kwargs", {"$d": []}))
             if not isinstance(args, tuple) or not isinstance(kwargs, dict) or \
                     not all(isinstance(k, str) for k in kwargs):
-                raise wire.WireError("bad arguments")
+                raise wire.WireError(_("bad arguments"))
             self.in_callback += 1
             try:
                 result = _within(deadline - time.monotonic(), function, args, kwargs)
@@ -524,11 +533,11 @@ class Bridge:
 
 
 #: Why a request failed when the test cell's own time ran out.
-OUT_OF_TEST_TIME = "no answer within the time limit of the test"
+OUT_OF_TEST_TIME = N_("no answer within the time limit of the test")
 
 
 def _did_not_finish(seconds: float) -> str:
-    return f"did not finish within {float(seconds):g} s"
+    return _("did not finish within {seconds} s").format(seconds=f"{float(seconds):g}")
 
 
 def _time_limit_reply(seconds: float, interrupted: str | None) -> str:
@@ -548,13 +557,13 @@ def _within(seconds: float, function: Callable, args: tuple, kwargs: dict,
     told) after `seconds` (by SIGALRM, in the grader's main thread; elsewhere it runs
     unstopped, and the test's deadline is checked when it returns)."""
     if seconds <= 0:
-        raise expired("the test's time was up before this function was called")
+        raise expired(_("the test's time was up before this function was called"))
     if threading.current_thread() is not threading.main_thread():
         return function(*args, **kwargs)
 
     def expire(signum, frame):
-        raise expired(f"a function of the test ran out of the test's time "
-                      f"({seconds:.3g} s were left)")
+        raise expired(_("a function of the test ran out of the test's time ({seconds} s were left)").format(
+            seconds=f"{seconds:.3g}"))
 
     with alarm(seconds, expire):
         return function(*args, **kwargs)
@@ -610,7 +619,7 @@ class Loopback(Bridge):
         if not interrupted:
             return reply
         if limit > self.deadline:
-            raise KernelUnavailable(OUT_OF_TEST_TIME)
+            raise KernelUnavailable(_(OUT_OF_TEST_TIME))
         return _time_limit_reply(seconds, reply)
 
 

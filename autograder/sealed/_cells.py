@@ -13,6 +13,7 @@ from typing import Any
 import numpy as np
 
 from adcourse import functions
+from adcourse.i18n import _
 from adcourse.remote import TimeLimitExceeded, alarm
 
 from ._bridge import OUTPUT_LIMIT, Bridge
@@ -56,8 +57,8 @@ def _grader_time(seconds: float):
         # Again in a moment, until it gets through: an exception raised where Python
         # ignores it (a gc callback, a __del__) would otherwise end the limit.
         signal.setitimer(signal.ITIMER_REAL, EXPIRED_AGAIN)
-        raise GraderTimeLimit(f"checking this answer took the grader more than the test's "
-                              f"{seconds - GRADER_GRACE:g} s (is the answer far larger than it should be?)")
+        raise GraderTimeLimit(_("checking this answer took the grader more than the test's {seconds} s (is the "
+                                "answer far larger than it should be?)").format(seconds=f"{seconds - GRADER_GRACE:g}"))
 
     with alarm(seconds, expire):
         yield
@@ -78,9 +79,9 @@ def refuse_sympy_text() -> None:
         return
 
     def parse_expr(text, *args, **kwargs):
-        raise NotData(f"SymPy was given the text {str(text)[:60]!r} to turn into an expression: the "
-                      "grader never parses text (it would run it), and an answer must be an "
-                      "expression, not a string")
+        raise NotData(_("SymPy was given the text {text} to turn into an expression: the grader never parses "
+                        "text (it would run it), and an answer must be an expression, not a string").format(
+                            text=repr(str(text)[:60])))
 
     sympy_parser.parse_expr = parse_expr
 

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from adcourse import functions, wire
+from adcourse.i18n import _
 
 if TYPE_CHECKING:
     from ._bridge import Bridge
@@ -115,7 +116,7 @@ class Remote(wire.Proxy):
         """Call this function on each (args, kwargs) in one round trip to the kernel;
         each item is (value, None) or the exception raised, as `Bridge.call_each`."""
         results = self._bridge.call_each(self._token, calls, self._globals, self._watch, self._seconds)
-        for (args, _), result in zip(calls, results):
+        for (args, _kwargs), result in zip(calls, results):
             if isinstance(result, tuple):
                 _copy_back(args, result[1])
         return [r if isinstance(r, Exception) else (self._passed_on(r[0]), None) for r in results]
@@ -169,7 +170,7 @@ class Remote(wire.Proxy):
         return self._bridge.request({"op": wire.LEN, "target": self._token})[0]
 
     def __repr__(self):
-        return f"<{self._label} (in the student's kernel)>"
+        return _("<{label} (in the student's kernel)>").format(label=self._label)
 
     __hash__ = object.__hash__
 
@@ -180,18 +181,20 @@ class Remote(wire.Proxy):
     def not_data(self) -> str:
         kind = self._type or "object"
         if kind in ("function", "type", "method", "builtin_function_or_method"):
-            return f"{self._label[:80]} itself (a {kind})"
-        return f"an object of your class {kind[:60]}"
+            return _("{label} itself (a {kind})").format(label=self._label[:80], kind=kind)
+        return _("an object of your class {kind}").format(kind=kind[:60])
 
-    def _refuse(self, what: str):
-        raise NotData(f"{what} {self.not_data()}: the test needs a number or an array "
-                      "(data) here, and an object's own operators cannot decide a test")
+    def _refuse(self, message: str, **fields):
+        """Raise NotData with `message` (translated), whose {object} is what this proxy stands for."""
+        raise NotData(message.format(object=self.not_data(), **fields))
 
     def __bool__(self):
-        self._refuse("the truth value of")
+        self._refuse(_("the truth value of {object}: the test needs a number or an array (data) here, and "
+                       "an object's own operators cannot decide a test"))
 
     def __array__(self, *args, **kwargs):
-        self._refuse("an array made of")
+        self._refuse(_("an array made of {object}: the test needs a number or an array (data) here, and an "
+                       "object's own operators cannot decide a test"))
 
 
 def in_kernel(program: functions.Fn, like):
@@ -207,7 +210,7 @@ def in_kernel(program: functions.Fn, like):
     if not any(program is fn for fn in functions.CATALOGUE):
         raise ValueError(f"{program!r} is not a catalogue function: only those run in a kernel")
     if isinstance(like, Remote):
-        return Remote(like._bridge, {"$fn": program.name}, f"{program.name} (in your kernel)",
+        return Remote(like._bridge, {"$fn": program.name}, _("{name} (in your kernel)").format(name=program.name),
                       watch=like._watch, seconds=like._seconds)
     return program
 
@@ -236,13 +239,14 @@ def _comparison(name: str, symbol: str):
         # in the kernel, as answers, and the answer must be a truth value (data).
         classes = getattr(self._bridge, "classes", frozenset())
         if self._type not in classes or (isinstance(other, Remote) and other._type not in classes):
-            self._refuse(f"`{symbol}` on")
+            self._refuse(_("`{symbol}` on {object}: the test needs a number or an array (data) here, and an "
+                           "object's own operators cannot decide a test"), symbol=symbol)
         value = self._bridge.request({"op": wire.BINARY, "name": name, "target": self._token,
                                       "other": self._bridge.encode(other), "reflected": False})[0]
         if not isinstance(value, (bool, np.bool_)):
-            raise NotData(f"`{symbol}` of your class {self._type} returned "
-                          f"{value.not_data() if isinstance(value, Remote) else type(value).__name__}, "
-                          "not True or False")
+            raise NotData(_("`{symbol}` of your class {kind} returned {value}, not True or False").format(
+                symbol=symbol, kind=self._type,
+                value=value.not_data() if isinstance(value, Remote) else type(value).__name__))
         return bool(value)
     return method
 

@@ -47,6 +47,6 @@ def test_every_listed_mistake_fails_a_hidden_test_and_is_named(chapter, exercise
         except CheckFailure as failure:
             failures[grade_id] = str(failure)
     assert failures, f"the mistake passes {grade_ids}"
-    named = mistake.description
+    named = mistake.said()
     for grade_id, message in failures.items():
         assert named in message, f"{grade_id} does not name the mistake: {message[:500]}"

@@ -278,7 +278,7 @@ def test_the_reference_passes_the_notebooks_hidden_test_through_the_loopback(nam
                          ids=lambda v: v if isinstance(v, str) else v.description[:40])
 def test_every_listed_mistake_fails_the_hidden_test_and_is_named(name, mistake):
     error = run_test(HIDDEN[name], {**REFERENCE, name: mistake.fn}).error
-    assert isinstance(error, CheckFailure) and mistake.description in str(error)
+    assert isinstance(error, CheckFailure) and mistake.said() in str(error)
 
 
 def test_a_proxy_is_what_the_hidden_test_gets():

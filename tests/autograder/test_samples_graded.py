@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import contextlib
 import io
+import re
 import linecache
 import sys
 import warnings
@@ -32,7 +33,9 @@ import pytest
 
 from autograder.cases import SALT, salt_for
 from autograder.checking import NAMING
-from autograder.course import chapters, notebook_name
+from adcourse import i18n
+from autograder.course import base_chapter, chapters, notebook_name
+from autograder.i18n import LANGUAGE_CELL
 from autograder.samples import assemble, samples
 from autograder.scores import exercise_of
 from autograder.sealed import AGAIN, Loopback, exercise_names, judged_again, run_test_cell
@@ -42,7 +45,7 @@ from ..expected import ALTERNATIVES, FEEDBACK, IN_A_KERNEL_ONLY
 
 matplotlib.use("Agg")
 
-CHAPTERS = [c for c in chapters(ROOT) if (ROOT / "samples" / c).is_dir()]
+CHAPTERS = [c for c in chapters(ROOT, editions=True) if (ROOT / "samples" / c).is_dir()]
 #: A test cell's time limit, as nbgrader_config.py sets it for grading.
 SECONDS = 120.0
 
@@ -69,21 +72,26 @@ def answer_ids(chapter) -> tuple[str, ...]:
 
 
 @lru_cache(maxsize=None)
-def graded(chapter: str, student: str, drawn_for: str | None = None) -> dict[str, str | None]:
+def graded(chapter: str, student: str, drawn_for: str | None = None,
+           sample_of: str | None = None) -> dict[str, str | None]:
     """grade_id -> None for each test cell the sample passes, else its failure message,
     under the salt grading draws for the student (or for the student `drawn_for`: then
     only which cells fail counts, and failures are not compared with the typical mistakes
-    to name them, `NAMING`)."""
+    to name them, `NAMING`). The sample is the chapter's, or chapter `sample_of`'s (an
+    English sample submitted in a translated edition)."""
     naming = NAMING.set(drawn_for is None)
     try:
-        return _graded(chapter, student, drawn_for)
+        return _graded(chapter, student, drawn_for, sample_of or chapter)
     finally:
         NAMING.reset(naming)
+        i18n.use("en", plots=False)  # a translated edition's first cell chose its language
 
 
-def _graded(chapter: str, student: str, drawn_for: str | None) -> dict[str, str | None]:
-    sample = next(s for s in samples(ROOT, chapter) if s.student == student)
+def _graded(chapter: str, student: str, drawn_for: str | None, sample_of: str) -> dict[str, str | None]:
+    sample = next(s for s in samples(ROOT, sample_of) if s.student == student)
     nb = assemble(ROOT, chapter, sample)
+    # The grader's messages in the edition's language, as a grading worker sets them.
+    i18n.use(base_chapter(chapter)[1] or "en", plots=False)
     answers = [c for c in nb.cells if _meta(c).get("grade_id") in answer_ids(chapter)]
     names = exercise_names([c.source for c in answers if c.cell_type == "code"])
     notebook = notebook_name(ROOT, chapter)
@@ -92,6 +100,8 @@ def _graded(chapter: str, student: str, drawn_for: str | None) -> dict[str, str 
     results: dict[str, str | None] = {}
     again: list[str] = []
     code = [c for c in nb.cells if c.cell_type == "code"]
+    # The setup cell: the first code cell, after the one that sets an edition's language.
+    setup = [c for c in code if _meta(c).get("grade_id") != LANGUAGE_CELL][0]
     limit = sys.getrecursionlimit()  # a sample may raise it (its kernel is this process)
     try:
         with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()), \
@@ -105,7 +115,7 @@ def _graded(chapter: str, student: str, drawn_for: str | None) -> dict[str, str 
                     results[grade_id] = None if error is None else f"{type(error).__name__}: {error}"
                     if judged_again(error):
                         again.append(grade_id)
-                elif number == 0 or cell in answers:  # the setup cell, and the answers
+                elif cell is setup or cell in answers or _meta(cell).get("grade_id") == LANGUAGE_CELL:
                     filename = f"<cell {number}>"
                     linecache.cache[filename] = (len(cell.source), None, cell.source.splitlines(True), filename)
                     try:
@@ -185,3 +195,23 @@ def test_the_failure_names_the_mistake(chapter, student, words):
     words = IN_A_KERNEL_ONLY.get((chapter, student), words)
     messages = [why for why in graded(chapter, student).values() if why]
     assert any(words in why for why in messages), "\n".join(m[:400] for m in messages)
+
+
+#: Each chapter with a translated edition whose whole English class is also graded in it.
+ACROSS_EDITIONS = [("01_numerical", "01_numerical_zh")]
+ACROSS = [(c, e, s.student) for c, e in ACROSS_EDITIONS for s in samples(ROOT, c)]
+
+
+@pytest.mark.parametrize("chapter, edition, student", ACROSS, ids=[f"{e}-{s}" for c, e, s in ACROSS])
+def test_an_answer_fails_the_same_cells_in_every_edition(chapter, edition, student):
+    """The same answers get the same points in the Chinese edition as in the English one
+    (the same cells, hidden tests and points: the inputs drawn differ, as for another
+    student), and the Chinese edition's failures are said in Chinese."""
+    english, chinese = graded(chapter, student), graded(edition, student, sample_of=chapter)
+    assert set(english) == set(chinese)
+    differ = {cell: (english[cell], chinese[cell]) for cell in english
+              if (english[cell] is None) != (chinese[cell] is None)}
+    assert not differ, differ
+    for cell, why in chinese.items():
+        if why and why.startswith("CheckFailure"):  # a test's finding, not the student's own error
+            assert re.search(r"[\u4e00-\u9fff]", why), (cell, why[:300])

@@ -59,10 +59,14 @@ def pytest_runtest_makereport(item, call):
     return report
 
 
-def shoot(page, test_name: str, step: str, full_page: bool = False) -> Path:
-    """Keep a screenshot of this step: <artifacts>/<test>--<step>.png."""
+def shoot(page, test_name: str, step: str, full_page: bool = False, element=None) -> Path:
+    """Keep a screenshot of this step (of the page, or of one `element` of it):
+    <artifacts>/<test>--<step>.png."""
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     name = re.sub(r"[^A-Za-z0-9_.-]+", "_", f"{test_name}--{step}") + ".png"
     path = ARTIFACTS / name
-    page.screenshot(path=str(path), full_page=full_page)
+    if element is not None:
+        element.screenshot(path=str(path))
+    else:
+        page.screenshot(path=str(path), full_page=full_page)
     return path

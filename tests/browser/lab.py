@@ -11,6 +11,7 @@ import json
 import os
 import re
 import secrets
+import shutil
 import signal
 import socket
 import subprocess
@@ -99,6 +100,17 @@ class JupyterLab:
         page.wait_for_selector("#jp-main-dock-panel", timeout=60_000)
 
 
+def students_jupyter(base: Path, *overlays: str) -> Path:
+    """A Jupyter configuration folder as a student has it: deploy/student/, and each of
+    `overlays` (folders of deploy/, e.g. "student-zh_CN") copied over it."""
+    from ..conftest import ROOT
+
+    config = base / "jupyter"
+    for folder in ("student", *overlays):
+        shutil.copytree(ROOT / "deploy" / folder, config, dirs_exist_ok=True)
+    return config
+
+
 # --- a user in JupyterLab -------------------------------------------------------------
 
 #: The current notebook's kernel is idle.
@@ -159,9 +171,17 @@ RUNNING = """() => [...document.querySelectorAll('.jp-NotebookPanel:not(.lm-mod-
     .some(p => /[*\\d]/.test(p.textContent))"""
 
 
-def run_all(page, seconds: float = RUN_ALL_SECONDS) -> None:
-    """Run → Run All Cells, and wait until every cell has run."""
-    menu(page, "Run", "Run All Cells")
+#: JupyterLab's own commands, for a JupyterLab whose menus are in another language.
+COMMAND = "(id) => window.jupyterapp.commands.execute(id)"
+
+
+def run_all(page, seconds: float = RUN_ALL_SECONDS, by_command: bool = False) -> None:
+    """Run → Run All Cells (or its command, in a JupyterLab in another language), and
+    wait until every cell has run."""
+    if by_command:
+        page.evaluate(COMMAND, "notebook:run-all-cells")
+    else:
+        menu(page, "Run", "Run All Cells")
     try:  # a run that starts shows [*] or a number in some prompt at once
         page.wait_for_function(RUNNING, timeout=30_000, polling=200)
     except PlaywrightTimeout:
@@ -179,10 +199,13 @@ def run_all(page, seconds: float = RUN_ALL_SECONDS) -> None:
         }""", timeout=seconds * 1000, polling=500)
 
 
-def save(page, path: Path):
-    """File → Save Notebook; return the saved notebook."""
+def save(page, path: Path, by_command: bool = False):
+    """File → Save Notebook (or its command); return the saved notebook."""
     before = path.stat().st_mtime_ns
-    menu(page, "File", "Save Notebook")
+    if by_command:
+        page.evaluate(COMMAND, "docmanager:save")
+    else:
+        menu(page, "File", "Save Notebook")
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
         if path.stat().st_mtime_ns != before:

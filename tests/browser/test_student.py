@@ -18,7 +18,7 @@ from autograder.samples import Sample, assemble
 
 from ..conftest import ROOT
 from .conftest import shoot
-from .lab import IDLE, JupyterLab, errors, menu_items, open_notebook, run_all, save, unexecuted
+from .lab import IDLE, JupyterLab, students_jupyter, errors, menu_items, open_notebook, run_all, save, unexecuted
 
 CHAPTERS = chapters(ROOT)
 pytestmark = pytest.mark.browser
@@ -37,9 +37,7 @@ def student_lab(tmp_path_factory):
         (home / "completed" / chapter).mkdir(parents=True)
         nbformat.write(assemble(ROOT, chapter, Sample("student", "solution", [])),
                        home / "completed" / chapter / name)
-    config = base / "jupyter"
-    shutil.copytree(ROOT / "deploy" / "student", config)
-    lab = JupyterLab(home, config, base / "lab.log").start()
+    lab = JupyterLab(home, students_jupyter(base), base / "lab.log").start()
     yield lab
     lab.stop()
 

@@ -151,3 +151,21 @@ def test_only_a_jobs_private_gradebook_skips_waiting_for_the_disk(tmp_path):
     elsewhere = tmp_path / f"{worker.JOB_PREFIX}x"  # the name alone is not enough
     elsewhere.mkdir()
     assert synchronous(elsewhere / "gradebook.db") == 2
+
+
+def test_a_process_grades_one_job_at_a_time_whatever_its_threads(monkeypatch):
+    """A Dask worker runs tasks in threads of one process; nbgrader changes the process's
+    working folder while it grades, so each job holds the process while it is graded."""
+    from autograder.batch import worker
+
+    held = []
+
+    def lay_out(root, job):
+        held.append(worker._ONE_JOB.locked())
+        raise OSError("stop here")
+
+    monkeypatch.setattr(worker, "_lay_out", lay_out)
+    job = worker.Job("01_numerical", "a", {}, b"", "", "autodiff", "f")
+    result = worker.grade_submission(job)
+    assert held == [True] and "stop here" in result.error
+    assert not worker._ONE_JOB.locked()
