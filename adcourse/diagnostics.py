@@ -82,7 +82,7 @@ def diagnose(got, expected, tol: Tolerance) -> str | None:
     if np.iscomplexobj(g) and tol.close(g.imag, e).all():
         return _("the result is complex: the derivative is its imaginary part")
     if np.iscomplexobj(g) and tol.close(g.real, e).all():
-        return _("the result is complex: return a real number (np.real or np.imag of it)")
+        return _("the result is complex, and its real part is right: return np.real of it")
     if (e >= 0).all() and not (g >= 0).all() and tol.close(np.abs(g), e).all():
         return _("the sizes are right but some signs are not: absolute values (np.abs) are expected")
     return None

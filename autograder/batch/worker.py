@@ -104,50 +104,45 @@ def _private_gradebooks_unsynced() -> None:
         event.listen(Engine, "connect", _unsynced_if_private)
 
 
-#: One job at a time in a process: nbgrader changes the process's working folder while it
-#: grades, and the kernels' fork server and output capture are the process's. A Dask worker
-#: with several threads grades its jobs one after another (start it with --nthreads 1).
+#: One job at a time in a process (nbgrader changes its working folder; the fork server and
+#: output capture are the process's): a Dask worker's threads grade theirs one after another.
 _ONE_JOB = threading.Lock()
 
 
 def grade_submission(job: Job) -> Result:
     """Autograde `job` in a private course; never raises for a bad submission."""
     with _ONE_JOB:
-        return _grade_submission(job)
+        quiet_sqlalchemy_warnings()
+        _private_gradebooks_unsynced()
+        start = time.perf_counter()
+        result = Result(job.chapter, job.student, job.fingerprint,
+                        worker=f"{socket.gethostname()}:{os.getpid()}")
+        sweep_orphaned(JOB_PREFIX)
+        # The grader's messages (hidden tests, diagnostics) in the edition's language.
+        i18n.use(base_chapter(job.chapter)[1] or "en", plots=False)
+        with tempfile.TemporaryDirectory(prefix=f"{JOB_PREFIX}{os.getpid()}-") as folder:
+            root = Path(folder)
+            try:
+                api = _lay_out(root, job)
+                done = api.autograde(job.chapter, job.student, force=True, create=True)
+                if not done["success"]:
+                    result.error = _last_line(done.get("error") or done.get("log") or "nbgrader failed")
+                else:
+                    _read_grades(root, job, result)
+                    _enter_manual_grades(root, job)
+                    feedback = api.generate_feedback(job.chapter, job.student, force=True)
+                    if not feedback["success"]:
+                        result.error = "feedback: " + _last_line(feedback.get("error") or feedback.get("log") or "")
+                    result.autograded = _files(root / "autograded" / job.student / job.chapter)
+                    result.feedback = _files(root / "feedback" / job.student / job.chapter)
+            except Exception as exc:  # the batch goes on; the coordinator records why
+                result.error = f"{type(exc).__name__}: {exc}"
+        from ..sandbox.forkserver import fork_server
 
-
-def _grade_submission(job: Job) -> Result:
-    quiet_sqlalchemy_warnings()
-    _private_gradebooks_unsynced()
-    start = time.perf_counter()
-    result = Result(job.chapter, job.student, job.fingerprint,
-                    worker=f"{socket.gethostname()}:{os.getpid()}")
-    sweep_orphaned(JOB_PREFIX)
-    # The grader's messages (hidden tests, diagnostics) in the edition's language.
-    i18n.use(base_chapter(job.chapter)[1] or "en", plots=False)
-    with tempfile.TemporaryDirectory(prefix=f"{JOB_PREFIX}{os.getpid()}-") as folder:
-        root = Path(folder)
-        try:
-            api = _lay_out(root, job)
-            done = api.autograde(job.chapter, job.student, force=True, create=True)
-            if not done["success"]:
-                result.error = _last_line(done.get("error") or done.get("log") or "nbgrader failed")
-            else:
-                _read_grades(root, job, result)
-                _enter_manual_grades(root, job)
-                feedback = api.generate_feedback(job.chapter, job.student, force=True)
-                if not feedback["success"]:
-                    result.error = "feedback: " + _last_line(feedback.get("error") or feedback.get("log") or "")
-                result.autograded = _files(root / "autograded" / job.student / job.chapter)
-                result.feedback = _files(root / "feedback" / job.student / job.chapter)
-        except Exception as exc:  # the batch goes on; the coordinator records why
-            result.error = f"{type(exc).__name__}: {exc}"
-    from ..sandbox.forkserver import fork_server
-
-    i18n.use("en", plots=False)
-    result.not_preloaded = list(fork_server().not_loaded)
-    result.seconds = time.perf_counter() - start
-    return result
+        i18n.use("en", plots=False)
+        result.not_preloaded = list(fork_server().not_loaded)
+        result.seconds = time.perf_counter() - start
+        return result
 
 
 def nbgrader_api(root: Path, course_id: str | None = None, config=None):
