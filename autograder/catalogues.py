@@ -27,6 +27,7 @@ def update(po: polib.POFile, pot: polib.POFile) -> polib.POFile:
     old_obsolete = {entry.msgid: entry for entry in po if entry.obsolete}
     merged = polib.POFile(wrapwidth=0)
     merged.metadata = dict(po.metadata or pot.metadata)
+    current = {entry.msgid for entry in pot}
     used = set()
     for entry in pot:
         new = copy.copy(entry)
@@ -38,7 +39,7 @@ def update(po: polib.POFile, pot: polib.POFile) -> polib.POFile:
             new.tcomment = old[entry.msgid].tcomment
             used.add(entry.msgid)
         else:
-            unused = [key for key in [*old, *old_obsolete] if key not in used and key not in pot_ids(pot)]
+            unused = [key for key in [*old, *old_obsolete] if key not in used and key not in current]
             close = difflib.get_close_matches(entry.msgid, unused, n=1, cutoff=0.75)
             if close:
                 before = old.get(close[0]) or old_obsolete[close[0]]
@@ -47,18 +48,11 @@ def update(po: polib.POFile, pot: polib.POFile) -> polib.POFile:
                     used.add(close[0])
         merged.append(new)
     for msgid, entry in {**old_obsolete, **old}.items():
-        if msgid not in pot_ids(pot) and msgid not in used and entry.msgstr:
+        if msgid not in current and msgid not in used and entry.msgstr:
             gone = copy.copy(entry)
             gone.obsolete = True
             merged.append(gone)
     return merged
-
-
-def pot_ids(pot: polib.POFile) -> set[str]:
-    cached = getattr(pot, "_ids", None)
-    if cached is None:
-        cached = pot._ids = {entry.msgid for entry in pot}
-    return cached
 
 
 # Inline code spans and formulas may run over a line break (markdown reads it as a space).
@@ -111,7 +105,8 @@ def problems(po: polib.POFile, pot: polib.POFile) -> list[str]:
             found.append(f"the translation's {{fields}} {sorted(fields(have.msgstr))} are not the "
                          f"message's {sorted(fields(entry.msgid))}: {short!r}")
     found += [f"obsolete (no longer in the source): {entry.msgid[:70]!r}" for entry in po if entry.obsolete]
-    found += [f"stale (no longer in the source): {msgid[:70]!r}" for msgid in entries if msgid not in pot_ids(pot)]
+    current = {entry.msgid for entry in pot}
+    found += [f"stale (no longer in the source): {msgid[:70]!r}" for msgid in entries if msgid not in current]
     return found
 
 

@@ -38,6 +38,11 @@ def base_chapter(chapter: str) -> tuple[str, str | None]:
     return chapter, None
 
 
+def edition(chapter: str, language: str) -> str:
+    """The chapter id of a chapter's edition in `language`: "01_numerical_zh" for zh_CN."""
+    return f"{chapter}_{EDITIONS[language]}"
+
+
 def chapters(root: Path, editions: bool = False) -> list[str]:
     """Chapter ids (nbgrader assignment ids), from the folders of solutions/: the English
     source chapters, and with `editions` the translated editions generated from them."""

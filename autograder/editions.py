@@ -15,7 +15,7 @@ import nbformat
 import polib
 
 from . import catalogues, i18n
-from .course import EDITIONS, CourseError, chapters, notebook_name
+from .course import EDITIONS, CourseError, chapters, edition, notebook_name
 
 
 def _catalogue(root: Path, language: str, name: str) -> polib.POFile:
@@ -29,7 +29,7 @@ def _source(root: Path, chapter: str):
 
 def templates(root: Path, selected: list[str] | None = None) -> dict[str, polib.POFile]:
     """name -> catalogue template: one per chapter, and "shared" for the shared text."""
-    names = [name for name in selected or english_chapters(root)
+    names = [name for name in selected or chapters(root)
              if name != i18n.SHARED and name not in MESSAGE_DOMAINS]
     found = {chapter: i18n.template(_source(root, chapter)) for chapter in names}
     for domain in MESSAGE_DOMAINS:
@@ -37,13 +37,12 @@ def templates(root: Path, selected: list[str] | None = None) -> dict[str, polib.
             found[domain] = message_template(root, domain)
     if selected and i18n.SHARED not in selected:
         return found
-    shared = polib.POFile(wrapwidth=0)
-    for chapter in english_chapters(root):
+    shared, seen = polib.POFile(wrapwidth=0), set()
+    for chapter in chapters(root):
         for entry in i18n.template(_source(root, chapter), shared=True):
-            if entry.msgid not in catalogues.pot_ids(shared):
+            if entry.msgid not in seen:
+                seen.add(entry.msgid)
                 shared.append(entry)
-                shared._ids = None
-                catalogues.pot_ids(shared)
     found[i18n.SHARED] = shared
     return found
 
@@ -76,10 +75,6 @@ def message_template(root: Path, domain: str) -> polib.POFile:
         seen[message] = entry
         pot.append(entry)
     return pot
-
-
-def english_chapters(root: Path) -> list[str]:
-    return chapters(root)
 
 
 def update_catalogues(root: Path, language: str, selected: list[str] | None = None) -> list[Path]:
@@ -148,11 +143,12 @@ def write_editions(root: Path, selected: list[str], write: bool = True,
             if found is None:
                 continue
             po, shared = found
+            name = edition(chapter, language)
             pot, shared_pot = i18n.template(source), i18n.template(source, shared=True)
             missing = catalogues.problems(po, pot) + [p for p in catalogues.problems(shared, shared_pot)
                                                 if not p.startswith(("obsolete", "stale"))]
             if missing and refused is not None:
-                refused.append(f"{i18n.edition(chapter, language)}: {len(missing)} strings of its "
+                refused.append(f"{name}: {len(missing)} strings of its "
                                f"catalogue are missing, untranslated or fuzzy ({missing[0]}); run "
                                f"`autograder translations update {chapter}` and translate them in "
                                f"{catalogues.catalogue_path(root, language, chapter).relative_to(root)}")
@@ -161,28 +157,27 @@ def write_editions(root: Path, selected: list[str], write: bool = True,
                 listed = "\n  ".join(missing[:8]) + (f"\n  ... {len(missing) - 8} more" if len(missing) > 8 else "")
                 raise CourseError(
                     f"the {language} catalogue of {chapter} is not complete, so its edition "
-                    f"{i18n.edition(chapter, language)} cannot be built:\n  {listed}\nrun `autograder "
+                    f"{name} cannot be built:\n  {listed}\nrun `autograder "
                     f"translations update {chapter}`, translate what it lists in "
                     f"{catalogues.catalogue_path(root, language, chapter).relative_to(root)}, and build again")
-            edition = i18n.edition(chapter, language)
             translated = i18n.translate(source, language, po, shared)
             broken = _changed_code(source, translated)
             if broken and refused is not None:
-                refused.append(f"{edition}: its translation changes code: {'; '.join(broken[:3])}")
+                refused.append(f"{name}: its translation changes code: {'; '.join(broken[:3])}")
                 continue
             if broken:
                 raise CourseError(
-                    f"the {language} catalogue of {chapter} changes code, so its edition {edition} "
+                    f"the {language} catalogue of {chapter} changes code, so its edition {name} "
                     f"cannot be built: {'; '.join(broken[:5])}. A translation of a printed or "
                     "plotted string keeps each {field} of an f-string as it is, and neither its "
                     "quote character nor a lone backslash")
             text = nbformat.writes(translated)
             text += "" if text.endswith("\n") else "\n"
-            path = root / "solutions" / edition / notebook_name(root, chapter)
+            path = root / "solutions" / name / notebook_name(root, chapter)
             if not path.is_file() or path.read_text(encoding="utf-8") != text:
-                stale.append(edition)
+                stale.append(name)
                 if write:
                     path.parent.mkdir(parents=True, exist_ok=True)
                     path.write_text(text, encoding="utf-8")
-            written.append(edition)
+            written.append(name)
     return written if write else stale

@@ -329,11 +329,6 @@ def template(nb, shared: bool = False) -> polib.POFile:
     return pot
 
 
-def edition(chapter: str, language: str) -> str:
-    """The chapter id of a chapter's edition: "01_numerical_zh" for zh_CN."""
-    return f"{chapter}_{LANGUAGES[language]}"
-
-
 def translate(nb, language: str, po: polib.POFile, shared: polib.POFile):
     """The edition of notebook `nb` in `language`: a new notebook."""
     table = {entry.msgid: entry.msgstr for catalogue in (shared, po) for entry in catalogue

@@ -15,7 +15,7 @@ import nbformat
 
 from adcourse import i18n
 
-from .course import EDITIONS, CourseError, base_chapter, chapters, grading_config, working_in
+from .course import EDITIONS, CourseError, base_chapter, chapters, edition, grading_config, working_in
 from .i18n import notebook_language
 from .scores import exercise_of, exercises
 
@@ -31,8 +31,8 @@ def chapter_of(root: Path, notebook: Path, language: str | None = None) -> str:
         return folder
     for chapter in chapters(root):
         if (root / "solutions" / chapter / notebook.name).is_file():
-            edition = f"{chapter}_{EDITIONS[language]}" if language in EDITIONS else chapter
-            return edition if (root / "solutions" / edition / notebook.name).is_file() else chapter
+            translated = edition(chapter, language) if language in EDITIONS else chapter
+            return translated if (root / "solutions" / translated / notebook.name).is_file() else chapter
     raise CourseError(f"{notebook.name} is not a chapter notebook of this course; the chapters "
                       f"are {', '.join(chapters(root))} (keep the notebook's file name)")
 

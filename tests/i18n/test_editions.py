@@ -19,7 +19,7 @@ import pytest
 from hypothesis import given, settings, strategies as st
 
 from autograder import i18n
-from autograder.course import EDITIONS, CourseError, base_chapter, chapters, notebook_name
+from autograder.course import EDITIONS, CourseError, base_chapter, chapters, edition, notebook_name
 from autograder.editions import write_editions
 
 from ..conftest import ROOT
@@ -32,7 +32,7 @@ def _read(chapter):
 
 
 def test_every_chapter_has_its_editions():
-    expected = {i18n.edition(chapter, language) for chapter in chapters(ROOT) for language in EDITIONS}
+    expected = {edition(chapter, language) for chapter in chapters(ROOT) for language in EDITIONS}
     assert set(EDITION_CHAPTERS) == expected
 
 
