@@ -111,6 +111,17 @@ def translated(message: str, language: str) -> str:
         _LANGUAGE.reset(token)
 
 
+def messages(language: str) -> list[str]:
+    """Every message of the catalogues in `language` (of every domain): the English ones
+    are the catalogues' sources (empty where no catalogue is installed)."""
+    found = []
+    for domain in DOMAINS:
+        for other in LANGUAGES[1:]:
+            table = _table(other, domain)
+            found += list(table) if language == "en" else list(table.values()) if other == language else []
+    return list(dict.fromkeys(found))
+
+
 def N_(message: str) -> str:
     """Marks `message` for the catalogue; it is translated where it is shown."""
     return message

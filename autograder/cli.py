@@ -22,8 +22,18 @@ def main(argv: list[str] | None = None) -> int:
     sample = commands.add_parser("sample", help="load the bundled sample class into submitted/")
     sample.add_argument("chapters", nargs="+", metavar="chapter")
 
-    grade = commands.add_parser("grade", help="autograde a chapter's submissions, write feedback "
-                                              "(several chapters: one batch)")
+    grade = commands.add_parser(
+        "grade", help="autograde a chapter's submissions, write feedback (several chapters: one batch)",
+        description="Autograde the chapters' submissions and write their feedback. A submission "
+                    "whose result is recorded for the same files, grading code, chapter and "
+                    "configuration is not graded again (--force grades all). When a submission "
+                    "with a recorded result is graded again, its new scores are compared with "
+                    "the gradebook's: each student whose score changed is printed as the result "
+                    "comes in, before it is recorded, and at the end a table (old total, new "
+                    "total, change, the tests whose score changed) and "
+                    "reports/CHAPTER/regrade-<UTC time>.csv. --dry-run grades the same "
+                    "submissions and shows that diff, new submissions marked \"new\", recording "
+                    "nothing.")
     grade.add_argument("chapters", nargs="+", metavar="chapter")
     grade.add_argument("--workers", "-j", type=int, default=None,
                        help="submissions graded at once on this machine (default: its cores, "
@@ -34,12 +44,30 @@ def main(argv: list[str] | None = None) -> int:
     grade.add_argument("--force", action="store_true",
                        help="grade again the submissions whose result is already recorded")
     grade.add_argument("--no-progress", action="store_true", help="no progress bar")
+    grade.add_argument("--dry-run", action="store_true",
+                       help="grade what would be graded (with --force: everything) and show how the "
+                            "scores would change, recording nothing: the gradebook, its journal, "
+                            "autograded/ and feedback/ stay as they were; the diff is written to "
+                            "reports/CHAPTER/regrade-<UTC time>-dry-run.csv")
 
-    report = commands.add_parser("report", help="per-student, per-exercise table, CSV and PNG")
+    report = commands.add_parser("report", help="a chapter's scores, item analysis (difficulty, "
+                                 "discrimination, the mistakes the class made), similar submissions: "
+                                 "tables, CSV files and a chapter page (reports/CHAPTER/index.html)")
     report.add_argument("chapters", nargs="+", metavar="chapter")
+    report.add_argument("--similarity-threshold", type=float, metavar="SHARE", default=None,
+                        help="list a pair of submissions when this share (0 to 1) of one's compared "
+                             "answer code is found in the other (default: 0.4)")
+    report.add_argument("--similarity-min-shared", type=int, metavar="CHARACTERS", default=None,
+                        help="and when they share at least this many normalised characters of code "
+                             "(default: 150)")
 
     check = commands.add_parser("check", help="grade one notebook against the hidden tests")
     check.add_argument("notebook", type=Path)
+    check.add_argument("--format", choices=("text", "json", "junit"), default="text",
+                       help="the report: text (default), json, or junit (JUnit XML, for CI test reporters)")
+    check.add_argument("--output", type=Path, metavar="FILE",
+                       help="write the report to FILE (with json or junit, the text report still "
+                            "goes to standard output, for the log)")
 
     commands.add_parser("demo", help="build, then load, grade and report the sample class "
                                      "of every chapter")
@@ -60,6 +88,24 @@ def main(argv: list[str] | None = None) -> int:
     translations.add_argument("chapters", nargs="*", metavar="CHAPTER", help="default: every chapter")
     translations.add_argument("--language", default="zh_CN")
 
+    export = commands.add_parser("export", help="chapters' grades as the grade import CSV of Canvas "
+                                                "or Moodle (also: nbgrader export --exporter="
+                                                "autograder.lms.CanvasExport or MoodleExport)")
+    export.add_argument("chapters", nargs="+", metavar="CHAPTER", help="one column each")
+    export.add_argument("--to", choices=("canvas", "moodle"), required=True)
+    export.add_argument("--roster", type=Path, help="the CSV exported from the LMS's gradebook "
+                        "(default: a row for every student of the gradebook)")
+    export.add_argument("--output", type=Path, help="default: reports/canvas.csv or reports/moodle.csv")
+    export.add_argument("--id-column", help="the roster column that holds the student id (Canvas "
+                        "default: 'SIS Login ID'; Moodle: 'Username')")
+    export.add_argument("--match", choices=("id", "email", "lms_user_id"),
+                        help="what of nbgrader's student the id column holds (default: id)")
+    export.add_argument("--percent", action="store_true", help="percent instead of points")
+    export.add_argument("--no-submission", metavar="VALUE",
+                        help="the cell of a student who did not submit (default: empty)")
+    export.add_argument("--column", action="append", metavar="CHAPTER=HEADING",
+                        help="the heading of a chapter's column (default: the chapter); repeatable")
+
     args = parser.parse_args(argv)
     scripts_on_path()
     try:
@@ -75,12 +121,13 @@ def main(argv: list[str] | None = None) -> int:
         elif args.command == "grade":
             from .batch.coordinator import grade as run
             return 1 if run(root, args.chapters, workers=args.workers, scheduler=args.scheduler,
-                            force=args.force, progress=not args.no_progress) else 0
+                            force=args.force, progress=not args.no_progress,
+                            dry_run=args.dry_run) else 0
         elif args.command == "report":
             from .report import report as run
             for number, chapter in enumerate(args.chapters):
                 print("\n" * (number > 0), end="")
-                run(root, chapter)
+                run(root, chapter, args.similarity_threshold, args.similarity_min_shared)
         elif args.command == "demo":
             return demo(root)
         elif args.command == "audit":
@@ -108,9 +155,14 @@ def main(argv: list[str] | None = None) -> int:
                     print(f"{name}: {problem}")
             print(f"{sum(map(len, found.values()))} problems in {len(found)} catalogues")
             return 1 if any(found.values()) else 0
+        elif args.command == "export":
+            from .lms import export as run
+            run(root, args.to, args.chapters, output=args.output, columns=args.column,
+                roster=args.roster, id_column=args.id_column, student_key=args.match,
+                scale="percent" if args.percent else None, no_submission=args.no_submission)
         elif args.command == "check":
             from .selfcheck import check as run
-            got, total = run(root, args.notebook)
+            got, total = run(root, args.notebook, args.format, args.output)
             return 0 if got == total else 1
     except CourseError as exc:
         print(f"autograder: {exc}", file=sys.stderr)

@@ -175,6 +175,34 @@ def _text(value) -> str:
     return "".join(value) if isinstance(value, list) else str(value)
 
 
+def without_lone_surrogates(node):
+    """`node` (a notebook) with every lone surrogate in its strings replaced by "?".
+
+    JSON's \\ud800 escape reads as a string no UTF-8 file can hold: an answer's source, a
+    message its code raised or a printed line with one would make the graded notebook
+    unwritable, and the whole submission ungraded."""
+    def clean(text):
+        try:
+            text.encode("utf-8")
+            return text
+        except UnicodeEncodeError:
+            return text.encode("utf-8", "replace").decode("utf-8")
+
+    stack = [node]
+    while stack:
+        item = stack.pop()
+        pairs = item.items() if isinstance(item, dict) else enumerate(item) if isinstance(item, list) else ()
+        for key, value in list(pairs):
+            if isinstance(value, str):
+                item[key] = clean(value)
+            elif isinstance(value, (dict, list)):
+                stack.append(value)
+        if isinstance(item, dict):
+            for key in [k for k in item if isinstance(k, str) and clean(k) != k]:
+                item[clean(key)] = item.pop(key)
+    return node
+
+
 class SanitizeStudentContent(NbGraderPreprocessor):
     """Make what a student wrote or displayed inert wherever the graded notebook is shown.
 
@@ -206,7 +234,8 @@ class SanitizeStudentContent(NbGraderPreprocessor):
     def preprocess(self, nb, resources):
         self._instructor = self._locked_sources(resources)
         nb.metadata.pop("widgets", None)
-        return super().preprocess(nb, resources)
+        nb, resources = super().preprocess(nb, resources)
+        return without_lone_surrogates(nb), resources
 
     def _locked_sources(self, resources) -> dict[str, str] | None:
         """grade_id -> source of the gradebook's locked cells, None without a gradebook."""

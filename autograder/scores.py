@@ -21,7 +21,8 @@ class StudentScores:
     timestamp: object
     scores: dict[str, float] = field(default_factory=dict)      # exercise -> points
     cells: dict[str, float] = field(default_factory=dict)       # grade cell -> points
-    needs_manual: list[str] = field(default_factory=list)       # exercises still to grade
+    needs_manual: list[str] = field(default_factory=list)       # exercises a grader should look at
+    awaiting: list[str] = field(default_factory=list)           # ... of which no score is entered yet
 
     @property
     def total(self) -> float:
@@ -69,5 +70,7 @@ def read_scores(root: Path, chapter: str) -> tuple[list[str], dict[str, float], 
                     row.scores[owner] += grade.score or 0.0
                     if grade.needs_manual_grade:
                         row.needs_manual.append(owner)
+                        if grade.manual_score is None:
+                            row.awaiting.append(owner)
             rows.append(row)
     return names, maximum, rows

@@ -190,6 +190,40 @@ def test_report_writes_an_export_csv_and_a_png(graded):
 
 
 @pytest.mark.parametrize("graded", ["01_numerical"], indirect=True)
+def test_report_analyses_each_exercise_and_counts_the_mistakes_the_feedback_named(graded):
+    """The item analysis of the class the demo graded (the instructor, kim_alternative and
+    lea_warnings with full marks, cleo_one_sided losing central_difference, and untouched,
+    which answers nothing and is left out of the statistics), computed by hand: in
+    items.csv, the terminal's table and the chapter page."""
+    folder = graded["root"] / "reports" / "01_numerical"
+    with open(folder / "items.csv", newline="", encoding="utf-8") as handle:
+        items = {row["exercise"]: row for row in csv.DictReader(handle)}
+    assert list(items) == graded["names"]
+    cleo, top = graded["rows"]["cleo_one_sided"].scores["central_difference"], graded["maximum"]["central_difference"]
+    central = items["central_difference"]
+    assert int(central["graded"]) == 4
+    assert float(central["difficulty"]) == pytest.approx(3 / 4)  # cleo loses it
+    assert float(central["mean"]) == pytest.approx(round((3 * top + cleo) / 4, 4))
+    mistakes = central["mistakes"].split("\n")
+    assert len(mistakes) == 1 and mistakes[0].startswith("1: a one-sided difference (f(x+h) - f(x)) / h was used")
+    forward = items["forward_difference"]
+    assert float(forward["difficulty"]) == 1.0 and forward["mistakes"] == ""
+    assert forward["point_biserial"] == forward["item_rest"] == forward["upper_lower_27"] == "", \
+        "full marks that do not vary say nothing"
+    written = items["written_v_shape"]
+    assert int(written["awaiting_manual_grading"]) >= 3 and written["difficulty"] == "", "written answers wait"
+    report = graded["report_output"]
+    assert "p-bis" in report and "awaiting manual grading" in report
+    assert "left out of the statistics: 1 without any answer (untouched)" in report
+    page = (folder / "index.html").read_text(encoding="utf-8")
+    assert "a one-sided difference" in page and "cleo_one_sided" in page
+    assert "Left out of the statistics: 1 without any answer (untouched)" in page
+    assert (folder / "items.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    with open(folder / "similarity.csv", newline="", encoding="utf-8") as handle:
+        assert list(csv.reader(handle)) == [["rank", "student_a", "student_b", "score", "exercises"]]
+
+
+@pytest.mark.parametrize("graded", ["01_numerical"], indirect=True)
 def test_check_prints_each_test_and_what_failed_and_scores_as_grading_did(graded, tmp_path):
     """`autograder check` on a notebook of the class: each test's line, the failure's
     message, and the autograded score the class's grading gave it. (The instructor's

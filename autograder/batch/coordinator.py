@@ -11,6 +11,10 @@ notebook and feedback and records the scores in the gradebook, once
 A submission whose result is already in the gradebook, for the same files and the
 same chapter and configuration, is not graded again (`--force` regrades all), so a
 batch that was stopped is finished by running the same command again.
+
+A submission graded again gets its new scores compared with the recorded ones before
+they replace them (autograder.batch.regrade): who changed, by how much, on which tests.
+`dry_run` grades what would be graded and shows that diff, but records nothing.
 """
 from __future__ import annotations
 
@@ -32,6 +36,7 @@ from .gradebook import (course_db_url, course_id, manual_grades, open_gradebook,
                         quiet_sqlalchemy_warnings, record, record_ungraded, recorded, snapshot)
 from ..scores import read_scores
 from ..text import shown
+from . import regrade
 from .pools import run_dask, run_local
 from .worker import Job, Result, submission_files
 
@@ -73,17 +78,26 @@ def not_graded_page(root: Path, chapter: str, student: str, reason: str) -> None
         encoding="utf-8")
 
 
-def ensure_assignments(root: Path, chapters: list[str]) -> None:
-    """Put the chapters that are not in the gradebook there (as generate_assignment does)."""
+def ensure_assignments(root: Path, chapters: list[str], dry_run: bool = False) -> None:
+    """Put the chapters that are not in the gradebook there (as generate_assignment does);
+    a dry run, which writes nothing, says which are missing instead."""
     from nbgrader.api import MissingEntry
+    from sqlalchemy.engine import make_url
 
+    url = make_url(course_db_url(root))
+    if dry_run and url.get_backend_name() == "sqlite" and url.database and not Path(url.database).is_file():
+        raise CourseError(f"there is no gradebook ({url.database}) yet, and --dry-run records nothing: "
+                          f"run `autograder build {' '.join(chapters)}` first")
     missing = []
-    with open_gradebook(course_db_url(root), course_id(root)) as gb:
+    with open_gradebook(course_db_url(root), course_id(root), journal=not dry_run) as gb:
         for chapter in chapters:
             try:
                 gb.find_assignment(chapter)
             except MissingEntry:
                 missing.append(chapter)
+    if missing and dry_run:
+        raise CourseError(f"{', '.join(missing)} not in the gradebook yet, and --dry-run records "
+                          f"nothing: run `autograder build {' '.join(missing)}` first")
     if missing:
         from ..build import build
         build(root, missing, quiet=True)
@@ -100,6 +114,7 @@ class Batch:
     cell_seconds: float = 0.0
     sandbox: dict = field(default_factory=dict)   # the protections printed at the start
     reported: set = field(default_factory=set)    # weakenings already printed (in any chapter)
+    regraded: list = field(default_factory=list)  # regrade.Regrade of each submission graded
 
 
 #: nbgrader's CourseDirectory.ignore: never part of a submission, and not worth a line in the log.
@@ -119,9 +134,11 @@ def default_workers(jobs: int) -> int:
 
 
 def grade(root: Path, chapters: str | list[str], workers: int | None = None, scheduler: str | None = None,
-          force: bool = False, progress: bool = True) -> int:
+          force: bool = False, progress: bool = True, dry_run: bool = False) -> int:
     """Grade the submissions of each of `chapters` (one chapter's name, or several, graded
-    in one batch); return the number that could not be graded."""
+    in one batch); return the number that could not be graded. With `dry_run`, grade the
+    same submissions and show how their scores would change, recording nothing (the
+    gradebook, its journal, autograded/ and feedback/ stay as they were)."""
     quiet_sqlalchemy_warnings()
     root = Path(root).resolve()
     chapters = [chapters] if isinstance(chapters, str) else list(dict.fromkeys(chapters))
@@ -134,7 +151,7 @@ def grade(root: Path, chapters: str | list[str], workers: int | None = None, sch
                 "sample class, or collect submissions with nbgrader)")
     if workers is not None and workers < 1:
         raise CourseError(f"--workers must be at least 1, not {workers}")
-    ensure_assignments(root, chapters)
+    ensure_assignments(root, chapters, dry_run)
     start = time.perf_counter()
     from ..sandbox.confine import probe
     batch_sandbox = probe()
@@ -145,7 +162,7 @@ def grade(root: Path, chapters: str | list[str], workers: int | None = None, sch
     jobs, batches, reported = [], {}, set()
     for chapter in chapters:
         planned, batches[chapter] = _plan(root, chapter, students[chapter], url, course, force,
-                                          several=len(chapters) > 1)
+                                          several=len(chapters) > 1, dry_run=dry_run)
         batches[chapter].sandbox, batches[chapter].reported = batch_sandbox, reported
         jobs += planned
     everyone = sum(len(found) for found in students.values())
@@ -155,16 +172,19 @@ def grade(root: Path, chapters: str | list[str], workers: int | None = None, sch
     up_to_date = sum(len(b.up_to_date) for b in batches.values())
     print(f"grading {len(jobs)} of {everyone} submissions of {', '.join(chapters)} with {where}"
           + (f" ({up_to_date} already graded: --force grades them again)" if up_to_date else "")
-          + " ...", flush=True)
+          + (" (dry run: nothing is recorded)" if dry_run else "") + " ...", flush=True)
     results = run_dask(jobs, scheduler) if scheduler else run_local(jobs, workers)
     with working_in(root):  # the workers start here: the caller's folder may be closed to them
-        _collect(root, url, course, jobs, results, batches, progress)
+        _collect(root, url, course, jobs, results, batches, progress, dry_run)
     seconds = time.perf_counter() - start
+    when = regrade.stamp()
     for chapter in chapters:
         if len(chapters) > 1:
             print(f"\n{chapter}:")
         ran = sum(job.chapter == chapter for job in jobs)
-        _summary(root, chapter, students[chapter], batches[chapter], ran, seconds if len(chapters) == 1 else None)
+        _summary(root, chapter, students[chapter], batches[chapter], ran, seconds if len(chapters) == 1 else None,
+                 dry_run)
+        _regrade_report(root, chapter, batches[chapter].regraded, when, dry_run)
     if len(chapters) > 1:
         each = f" ({seconds / len(jobs):.2f} s each)" if jobs else ""
         print(f"\n{len(chapters)} chapters: {len(jobs)} submissions run in {seconds:.1f} s{each}")
@@ -203,8 +223,9 @@ def _canonical(value) -> str:
 
 
 def _plan(root: Path, chapter: str, students: list[str], url: str, course: str,
-          force: bool, several: bool = False) -> tuple[list[Job], Batch]:
-    """One job per submission to grade; unreadable ones are recorded as zero at once."""
+          force: bool, several: bool = False, dry_run: bool = False) -> tuple[list[Job], Batch]:
+    """One job per submission to grade; unreadable ones are recorded as zero at once
+    (in a dry run, only compared with what is recorded)."""
     data, digest = snapshot(url, course, chapter)
     config = (root / "nbgrader_config.py").read_text(encoding="utf-8")
     settings = grading_config(root)
@@ -215,7 +236,7 @@ def _plan(root: Path, chapter: str, students: list[str], url: str, course: str,
                     and not any(part in IGNORE or part.endswith(".pyc") for part in p.relative_to(source).parts)}
     name = notebook_name(root, chapter)
     batch, jobs = Batch(total=len(students)), []
-    with open_gradebook(url, course) as gb:
+    with open_gradebook(url, course, journal=not dry_run) as gb:
         done = {} if force else recorded(gb, chapter)
         for student in students:
             folder = root / "submitted" / student / chapter
@@ -235,9 +256,11 @@ def _plan(root: Path, chapter: str, students: list[str], url: str, course: str,
                 continue
             why = unreadable(root, chapter, student, files, left_out)
             if why:
-                record_ungraded(gb, chapter, student, fingerprint, why)
-                shutil.rmtree(root / "autograded" / student / chapter, ignore_errors=True)
-                not_graded_page(root, chapter, student, why)
+                batch.regraded.append(regrade.compare(gb, chapter, student, {}))
+                if not dry_run:
+                    record_ungraded(gb, chapter, student, fingerprint, why)
+                    shutil.rmtree(root / "autograded" / student / chapter, ignore_errors=True)
+                    not_graded_page(root, chapter, student, why)
                 batch.failed[student] = why
                 continue
             if left_out:
@@ -252,45 +275,73 @@ def _plan(root: Path, chapter: str, students: list[str], url: str, course: str,
 # --- results into the course ----------------------------------------------------------------------
 def _collect(root: Path, url: str, course: str, jobs: list[Job],
              results: Iterator[tuple[Job, Result | BaseException]], batches: dict[str, Batch],
-             progress: bool) -> None:
+             progress: bool, dry_run: bool = False) -> None:
     from tqdm import tqdm
 
     bar = tqdm(total=len(jobs), unit="nb", desc="graded", file=sys.stderr, dynamic_ncols=True,
                disable=not progress or not jobs, mininterval=0.5 if sys.stderr.isatty() else 15)
+    several = len(batches) > 1
     try:
-        with open_gradebook(url, course) as gb:
+        with open_gradebook(url, course, journal=not dry_run) as gb:
             for job, outcome in results:
-                _store(root, gb, job, outcome, batches[job.chapter])
+                batch = batches[job.chapter]
+                # The recorded scores are read just before they are replaced: a score
+                # entered by hand meanwhile is in both.
+                change = regrade.compare(gb, job.chapter, job.student,
+                                         {} if _failure(outcome) else outcome.notebooks)
+                batch.regraded.append(change)
+                if dry_run:
+                    _count(job, outcome, batch)
+                else:
+                    if change.changed:
+                        who = f"{job.chapter}/" if several else ""
+                        bar.write(f"  changed: {who}{regrade.line(change)}", file=sys.stdout)
+                    _store(root, gb, job, outcome, batch)
                 bar.set_postfix(failed=sum(len(b.failed) for b in batches.values()),
                                 flagged=sum(len(b.flagged) for b in batches.values()), refresh=False)
                 bar.update(1)
     except KeyboardInterrupt:
         bar.close()
-        print(f"\ninterrupted: {sum(len(b.graded) for b in batches.values())} results recorded; run the same command again "
-              "to grade the rest", file=sys.stderr)
+        done = "nothing recorded (dry run)" if dry_run else \
+            f"{sum(len(b.graded) for b in batches.values())} results recorded"
+        print(f"\ninterrupted: {done}; run the same command again to grade the rest", file=sys.stderr)
         raise
     bar.close()
 
 
+def _failure(outcome: Result | BaseException) -> str | None:
+    """Why a job's outcome is no result, or None for a result."""
+    if isinstance(outcome, BaseException):
+        return f"the grader failed ({type(outcome).__name__}: {outcome})"
+    return f"nbgrader could not grade it ({outcome.error})" if outcome.error else None
+
+
 def _store(root: Path, gb, job: Job, outcome: Result | BaseException, batch: Batch) -> None:
     student, chapter = job.student, job.chapter
-    if isinstance(outcome, BaseException) or outcome.error:
-        reason = (f"the grader failed ({type(outcome).__name__}: {outcome})"
-                  if isinstance(outcome, BaseException) else f"nbgrader could not grade it ({outcome.error})")
+    reason = _failure(outcome)
+    if reason:
         # Zero now (no older result may stand), but not journaled: the next run tries again.
         record_ungraded(gb, chapter, student, job.fingerprint, reason, journal=False)
         shutil.rmtree(root / "autograded" / student / chapter, ignore_errors=True)
-        batch.failed[student] = reason
         not_graded_page(root, chapter, student, reason)
+    else:
+        _replace_folder(root / "autograded" / student / chapter, outcome.autograded)
+        _replace_folder(root / "feedback" / student / chapter, outcome.feedback)
+        record(gb, outcome)
+    _count(job, outcome, batch)
+
+
+def _count(job: Job, outcome: Result | BaseException, batch: Batch) -> None:
+    """What the outcome adds to the batch's summary (all a dry run does with it)."""
+    reason = _failure(outcome)
+    if reason:
+        batch.failed[job.student] = reason
         return
     _report_weakening(outcome, batch)
-    _replace_folder(root / "autograded" / student / chapter, outcome.autograded)
-    _replace_folder(root / "feedback" / student / chapter, outcome.feedback)
-    record(gb, outcome)
-    batch.graded.append(student)
+    batch.graded.append(job.student)
     batch.cell_seconds += outcome.cell_seconds
     if outcome.stopped:
-        batch.flagged[student] = outcome.stopped
+        batch.flagged[job.student] = outcome.stopped
 
 
 def _report_weakening(outcome: Result, batch: Batch) -> None:
@@ -328,19 +379,36 @@ def _replace_folder(folder: Path, files: dict[str, bytes]) -> None:
 
 
 def _summary(root: Path, chapter: str, students: list[str], batch: Batch, ran: int,
-             seconds: float | None) -> None:
-    """The chapter's scores and what this run did; with `seconds`, how long it took."""
-    _, maximum, rows = read_scores(root, chapter)
-    total = sum(maximum.values())
-    for row in rows:
-        if row.student in students:
-            print(f"  {shown(row.student):<28} {row.total:5.1f} / {total:g}")
+             seconds: float | None, dry_run: bool = False) -> None:
+    """The chapter's scores and what this run did; with `seconds`, how long it took. A dry
+    run has no scores of its own to list: the gradebook holds the ones it did not replace."""
+    if not dry_run:
+        _, maximum, rows = read_scores(root, chapter)
+        total = sum(maximum.values())
+        for row in rows:
+            if row.student in students:
+                print(f"  {shown(row.student):<28} {row.total:5.1f} / {total:g}")
     graded = len(batch.graded) + len(batch.up_to_date)
     took = "" if seconds is None else f" in {seconds:.1f} s" + (f" ({seconds / ran:.2f} s each)" if ran else "")
-    print(f"graded {graded} of {batch.total} submissions{took}; "
+    where = ("nothing recorded: the gradebook, autograded/ and feedback/ are as they were" if dry_run
+             else "feedback in feedback/")
+    print(f"{'dry run: ' if dry_run else ''}graded {graded} of {batch.total} submissions{took}; "
           f"this run: {len(batch.graded)} graded, {len(batch.failed)} failed, "
-          f"{len(batch.flagged)} flagged, {len(batch.up_to_date)} already graded; feedback in feedback/")
+          f"{len(batch.flagged)} flagged, {len(batch.up_to_date)} already graded; {where}")
     for student, stopped in sorted(batch.flagged.items()):
         print(f"  STOPPED EARLY: {shown(student)}: {shown(stopped, 500)}; the tests after it score 0")
     for student, why in sorted(batch.failed.items()):
-        print(f"  NOT GRADED: {shown(student)}: {shown(why, 500)}; it scores 0 and its feedback says why")
+        print(f"  NOT GRADED: {shown(student)}: {shown(why, 500)}; it scores 0"
+              + ("" if dry_run else " and its feedback says why"))
+
+
+def _regrade_report(root: Path, chapter: str, entries: list, when: str, dry_run: bool) -> None:
+    """The diff of the chapter's regraded submissions, printed and written as CSV; nothing
+    for a batch that graded only new submissions (a first grading), unless a dry run."""
+    if not entries or not (dry_run or any(e.old is not None for e in entries)):
+        return
+    print(f"\nregrade of {chapter}" + (" (dry run: nothing recorded)" if dry_run else "") + ":")
+    print("\n".join("  " + text for text in regrade.table(entries).splitlines()))
+    if regrade.listed(entries):
+        path = regrade.write_csv(root, chapter, entries, when, dry_run)
+        print(f"  written to {path.relative_to(root)}")

@@ -61,11 +61,14 @@ def quiet_sqlalchemy_warnings() -> None:
     warnings.filterwarnings("ignore", category=SAWarning)
 
 
-def open_gradebook(url: str, course: str):
+def open_gradebook(url: str, course: str, journal: bool = True):
+    """The gradebook, with the journal's table made if it is missing (not with
+    `journal=False`: a dry run writes nothing, and finds no journal as an empty one)."""
     from nbgrader.api import Gradebook
 
     gb = Gradebook(url, course)
-    _create_journal(gb.engine)
+    if journal:
+        _create_journal(gb.engine)
     return gb
 
 
@@ -155,6 +158,10 @@ def manual_grades(gb, chapter: str, student: str) -> dict:
 # --- the journal -----------------------------------------------------------------------------
 def recorded(gb, chapter: str) -> dict[str, tuple[str, str]]:
     """student -> (fingerprint of the version whose result is in the gradebook, status)."""
+    from sqlalchemy import inspect
+
+    if not inspect(gb.engine).has_table(JOURNAL.name):
+        return {}
     rows = gb.db.execute(select(JOURNAL.c.student, JOURNAL.c.fingerprint, JOURNAL.c.status)
                          .where(JOURNAL.c.assignment == chapter))
     return {student: (fingerprint, status) for student, fingerprint, status in rows.all()}

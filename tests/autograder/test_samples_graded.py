@@ -34,8 +34,10 @@ import pytest
 from autograder.cases import SALT, salt_for
 from autograder.checking import NAMING
 from adcourse import i18n
+from adcourse.i18n import translated
 from autograder.course import base_chapter, chapters, notebook_name
 from autograder.i18n import LANGUAGE_CELL
+from autograder.mistakes import NOT_ANSWERED, mistake_names
 from autograder.samples import assemble, samples
 from autograder.scores import exercise_of
 from autograder.sealed import AGAIN, Loopback, exercise_names, judged_again, run_test_cell
@@ -112,7 +114,9 @@ def _graded(chapter: str, student: str, drawn_for: str | None, sample_of: str) -
                 if grade_id in grade_cells(chapter):
                     _, error = run_test_cell(Loopback(namespace), grade_cells(chapter)[grade_id],
                                              f"test {grade_id}", names, SECONDS)
-                    results[grade_id] = None if error is None else f"{type(error).__name__}: {error}"
+                    # As the error output of the cell: the kernel's name for an error the answer raised.
+                    results[grade_id] = None if error is None else \
+                        f"{getattr(error, 'ename', type(error).__name__)}: {error}"
                     if judged_again(error):
                         again.append(grade_id)
                 elif cell is setup or cell in answers or _meta(cell).get("grade_id") == LANGUAGE_CELL:
@@ -215,3 +219,57 @@ def test_an_answer_fails_the_same_cells_in_every_edition(chapter, edition, stude
     for cell, why in chinese.items():
         if why and why.startswith("CheckFailure"):  # a test's finding, not the student's own error
             assert re.search(r"[\u4e00-\u9fff]", why), (cell, why[:300])
+
+
+def loose(text: str) -> str:
+    """Words with their numbers, and the report's stand-ins for them (N, …), made one."""
+    return re.sub(r"…|\bN\b|\d+(?:[.,_]\d+)*(?:e[-+]?\d+)?", "#", text)
+
+
+def named_mistakes(chapter: str) -> dict[str, dict[str, list[str]]]:
+    """student -> exercise -> the mistakes `autograder report` names from the messages of
+    the test cells the sample failed (autograder.mistakes.read_mistakes on the autograded
+    notebooks; here on the messages of the loopback grading)."""
+    names = list(answer_ids(chapter))
+    language = base_chapter(chapter)[1] or "en"
+    found = {}
+    for sample in samples(ROOT, chapter):
+        per_exercise = found.setdefault(sample.student, {})
+        for cell, why in graded(chapter, sample.student).items():
+            if why:
+                ename, _, evalue = why.partition(": ")
+                named = per_exercise.setdefault(exercise_of(cell, names), [])
+                named += [n for n in mistake_names(ename, evalue, language) if n not in named]
+    return found
+
+
+@pytest.mark.parametrize("chapter", CHAPTERS)
+def test_the_report_counts_each_sample_under_the_mistake_it_declares(chapter):
+    """The item analysis's mistake counts on the whole sample class: each typical mistake of
+    `tests/expected.py` is named, for its sample, on an exercise the sample loses; every
+    student counted under a mistake lost that exercise; the untouched notebook is counted
+    as not answered on every exercise with a test; a mistake is counted once per student."""
+    found = named_mistakes(chapter)
+    names = list(answer_ids(chapter))
+    # The exercises a sample loses points on: those it names, and those of the cells it names.
+    declared = {s.student: {exercise_of(x, names) if x.startswith("test_") else x for x in s.loses}
+                for s in samples(ROOT, chapter)}
+    language = base_chapter(chapter)[1] or "en"
+    likely = translated("likely mistake: {hint}", language).split("{")[0]
+    wrong = []
+    for student, words in FEEDBACK[chapter]:
+        if student == "untouched":  # below: not answered, on every exercise
+            continue
+        words = IN_A_KERNEL_ONLY.get((chapter, student), words).removeprefix(likely)
+        said = [n for exercise, named in found[student].items() for n in named
+                if "*" in declared[student] or exercise in declared[student]]
+        if not any(loose(words) in loose(n) for n in said):
+            wrong.append(f"{student}: {words!r} not among {said}")
+    for student, per_exercise in found.items():
+        for exercise, named in per_exercise.items():
+            if named and "*" not in declared[student] and exercise not in declared[student]:
+                wrong.append(f"{student} is counted under {named} on {exercise}, which it keeps")
+    untouched = found["untouched"]
+    wrong += [f"untouched on {e}: {n}" for e, n in untouched.items()
+              if n != [translated(NOT_ANSWERED, language)]]
+    assert not wrong, "\n".join(wrong)

@@ -361,3 +361,20 @@ def test_the_tables_kept_between_pages_stay_within_their_budget():
     assert len(made) == 100 and 0 < len(table) < 100
     table.get_or_make(("y" * 500,), lambda: "z")  # longer than a sixteenth of the budget
     assert ("y" * 500,) not in table
+
+
+def test_a_lone_surrogate_anywhere_leaves_the_graded_notebook_writable():
+    """A message an answer raised, a line it printed or its source with "\\ud800" (JSON can
+    hold one, UTF-8 cannot): the notebook is still written, with "?" in its place."""
+    import nbformat
+
+    bad = "x\ud800y"
+    nb = new_notebook(cells=[new_code_cell(f"raise ValueError('{bad}')", outputs=[
+        new_output("error", ename="ValueError", evalue=bad, traceback=[bad]),
+        new_output("stream", name="stdout", text=bad)])], metadata={bad: {"k": [bad]}})
+    with pytest.raises(UnicodeEncodeError):
+        nbformat.writes(nb).encode("utf-8")
+    cleaned, _ = SanitizeStudentContent().preprocess(nb, {})
+    written = nbformat.writes(cleaned).encode("utf-8")
+    assert b"x?y" in written and cleaned.cells[0].outputs[0].evalue == "x?y"
+    assert cleaned.metadata == {"x?y": {"k": ["x?y"]}}

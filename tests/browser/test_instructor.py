@@ -17,6 +17,8 @@ import nbformat
 import pytest
 from matplotlib.figure import Figure
 
+from autograder.notebook import answer_cells
+
 from ..autograder.test_sanitize import markup
 from ..conftest import autograder, copy_course, keep_samples
 from .conftest import shoot
@@ -291,3 +293,25 @@ def test_nothing_a_student_wrote_runs_in_the_instructors_browser(page, instructo
     with page.context.expect_event("request", lambda r: "/xss-probe-control" in r.url):
         page.evaluate("fetch('/xss-probe-control').catch(() => null)")
     assert probes == [f"{lab.base}/xss-probe-control"]
+
+
+def test_the_chapter_page_shows_how_each_exercise_worked_and_runs_nothing(page, instructor_lab, request):
+    """`autograder report` on the graded class: its chapter page, opened as a file (as when
+    mailed), draws its plots under its own Content-Security-Policy, counts cleo's mistake,
+    and fetches and runs nothing (the hostile submission's payloads included)."""
+    course = instructor_lab.root
+    autograder(course, "report", CHAPTER)
+    fetched: list[str] = []
+    page.context.on("request", lambda r: fetched.append(r.url) if not r.url.startswith(("file:", "data:")) else None)
+    page.goto((course / "reports" / CHAPTER / "index.html").as_uri())
+    page.get_by_text("how each exercise worked").wait_for(state="visible")
+    assert page.evaluate("() => document.images.length") == 2
+    page.wait_for_function("() => [...document.images].every(i => i.complete && i.naturalWidth > 0)", polling=200)
+    summary = page.locator("summary", has_text="a one-sided difference")
+    assert summary.inner_text().startswith("1 student: a one-sided difference")
+    summary.click()
+    assert page.locator("details[open]", has_text="cleo_one_sided").count() == 1
+    exercises = len(list(answer_cells(nbformat.read(course / "solutions" / CHAPTER / "numerical.ipynb", as_version=4))))
+    assert page.locator("table").first.locator("tr").count() == 1 + exercises  # a header, a row each
+    shoot(page, request.node.name, "1-chapter-page", full_page=True)
+    assert_inert(page, fetched, "the chapter page")
