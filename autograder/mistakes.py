@@ -6,9 +6,9 @@ mistake: ...`, an exercise's own finding (a case of `compare` and what was wrong
 `not answered yet`, the error an answer raised. The inputs are drawn for each student,
 so the same mistake is said with other values in every submission: a finding said by a
 message of the course's catalogues keeps the message's words and loses the values that
-hold numbers ("called backward … times for steps=…"), any other text its numbers. A
-failure nothing names is counted as such: it shows where a class goes wrong in a way the
-diagnostics do not know yet. Messages are read in the chapter's language.
+hold numbers ("called backward … times for steps=…"), any other text its numbers. An
+exercise lost where no failed cell names anything is counted as such: it shows where a
+class goes wrong in a way the diagnostics do not know yet. Messages are read in the chapter's language.
 """
 from __future__ import annotations
 
@@ -265,7 +265,11 @@ def read_mistakes(root: Path, chapter: str, names: list[str],
                 continue
             for output in cell.get("outputs", []):
                 if output.get("output_type") == "error":
-                    named = mistake_names(str(output.get("ename", "")), str(output.get("evalue", "")),
-                                          language) or [_said(UNNAMED, language)]
+                    named = mistake_names(str(output.get("ename", "")), str(output.get("evalue", "")), language)
                     per_exercise[owner] = list(dict.fromkeys(per_exercise.get(owner, []) + named))
+        # An exercise lost where no cell named anything (a visible test's plain "values
+        # differ" beside a hidden test's diagnosis says nothing more).
+        for owner, named in per_exercise.items():
+            if not named:
+                per_exercise[owner] = [_said(UNNAMED, language)]
     return found

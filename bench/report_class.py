@@ -9,7 +9,9 @@ notebooks, and its grades in the gradebook). Then, in one run, side by side:
   sample class and of the class of SIZE;
 - the similarity of their answers (autograder.similarity.similar_pairs). Every repeat of a
   sample is the same notebook, so every pair of repeats is a candidate pair: the most
-  work the comparison can have for a class of this size.
+  work the comparison can have for a class of this size. For 01_numerical, also a class
+  of SIZE whose answers differ as different people's do: each answer one of the
+  independently written ones of tests/data/similarity/, its names renamed at random.
 
     python bench/report_class.py [CHAPTER] [--size 300]
 """
@@ -61,6 +63,48 @@ def grow(root: Path, chapter: str, size: int) -> int:
     return len(samples)
 
 
+def mixed(root: Path, chapter: str, size: int) -> int:
+    """Replace submitted/ by `size` notebooks whose answers are drawn, each, from the
+    independently written students of tests/data/similarity/<chapter> (names renamed at
+    random); the number of those students (0: none for this chapter)."""
+    import random
+    import re
+
+    import nbformat
+
+    from autograder.course import notebook_name
+    from autograder.notebook import answer_cells
+    from autograder.samples import assemble, parse_sample
+
+    repository = Path(__file__).resolve().parents[1]
+    # hana is the planted copy of chidi (tests/autograder/test_similarity.py): not independent
+    written = sorted(p for p in (repository / "tests" / "data" / "similarity" / chapter).glob("*.sample")
+                     if p.stem != "hana")
+    if not written:
+        return 0
+    variants = [dict(answer_cells(assemble(root, chapter, parse_sample(p)))) for p in written]
+    keep = {"def", "return", "for", "in", "range", "np", "f", "x", "h", "lambda", "if", "else"}
+    rng = random.Random(1)
+    shutil.rmtree(root / "submitted")
+    name = notebook_name(root, chapter)
+    for i in range(size):
+        mapping = {}
+
+        def rename(m):
+            word = m.group(0)
+            if word not in keep and word not in mapping:
+                mapping[word] = word if rng.random() < 0.5 else f"{rng.choice('abcdeuvw')}{rng.randrange(99)}"
+            return mapping.get(word, word)
+        nb = nbformat.read(root / "course" / chapter / name, as_version=4)
+        for grade_id, cell in answer_cells(nb):
+            source = rng.choice(variants)[grade_id].source
+            cell.source = re.sub(r"\b[A-Za-z_]\w*\b", rename, source) if cell.cell_type == "code" else source
+        folder = root / "submitted" / f"m{i:03d}" / chapter
+        folder.mkdir(parents=True)
+        nbformat.write(nb, folder / name)
+    return len(written)
+
+
 def measure(root: Path, chapter: str) -> dict[str, float]:
     from autograder.report import report
     from autograder.similarity import similar_pairs
@@ -91,6 +135,12 @@ def main() -> None:
     shutil.copytree(small, large)
     samples = grow(large, args.chapter, args.size)
     results = {samples: measure(small, args.chapter), args.size: measure(large, args.chapter)}
+    written = mixed(large, args.chapter, args.size)
+    if written:
+        from autograder.similarity import similar_pairs
+        start = time.perf_counter()
+        found = similar_pairs(large, args.chapter)
+        distinct = time.perf_counter() - start
     shutil.rmtree(small, ignore_errors=True)
     shutil.rmtree(large, ignore_errors=True)
 
@@ -107,6 +157,11 @@ def main() -> None:
           f"x{rb['similarity'] / ra['similarity']:.1f} (students x{b / a:.1f}, pairs "
           f"x{b * (b - 1) / (a * (a - 1)):.0f}); flagged pairs: {ra['pairs']} and {rb['pairs']} "
           "(the repeats are copies of each other)")
+    if written:
+        print(f"similarity of {args.size} submissions whose answers are drawn from {written} independently "
+              f"written ones, renamed: {distinct:.2f} s ({2e6 * distinct / (args.size * (args.size - 1)):.1f} µs a pair); "
+              f"pairs flagged: {found.found} (of so few variants, many pairs drew the same answers for several "
+              "exercises: a measure of time, not of the threshold)")
 
 
 if __name__ == "__main__":

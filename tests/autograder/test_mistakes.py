@@ -114,3 +114,34 @@ def test_an_answer_s_error_message_names_no_mistake_of_the_course():
     named = mistake_names("CheckFailure", forged)
     assert named[0] == "raised ValueError: x" and not [n for n in named[:1] if "FORGED" in n]
     assert "FORGED one" not in " ".join(named) and "FORGED two" not in " ".join(named)
+
+
+def test_an_exercise_is_unnamed_only_when_no_failed_cell_of_it_names_a_mistake(tmp_path):
+    """read_mistakes on an autograded notebook: central_difference's visible test says only
+    that the values differ, its hidden test names the mistake: that mistake alone.
+    forward_difference's failures name nothing: counted as such."""
+    import nbformat
+    from nbformat.v4 import new_output
+
+    from autograder.mistakes import UNNAMED, read_mistakes
+
+    from ..conftest import ROOT
+
+    (tmp_path / "solutions").symlink_to(ROOT / "solutions")
+    nb = nbformat.read(ROOT / "solutions" / "01_numerical" / "numerical.ipynb", as_version=4)
+    plain = "central_difference(np.sin, 1.0)\n    expected: 0.54\n    got:      0.5\n    relative error 0.07"
+    errors = {"test_central_difference_visible": plain,
+              "test_central_difference_hidden": plain.replace("central_difference(np.sin, 1.0)", "1 of 3 test "
+                                                              "cases of `central_difference` failed.\n\n"
+                                                              "central_difference(<sin>, 0.5)")
+              + "\n    likely mistake: the sign is flipped",
+              "test_forward_difference_visible": plain, "test_forward_difference_hidden": plain}
+    for cell in nb.cells:
+        grade_id = cell.get("metadata", {}).get("nbgrader", {}).get("grade_id")
+        if grade_id in errors:
+            cell.outputs = [new_output("error", ename="CheckFailure", evalue=errors[grade_id], traceback=[])]
+    folder = tmp_path / "autograded" / "s1" / "01_numerical"
+    folder.mkdir(parents=True)
+    nbformat.write(nb, folder / "numerical.ipynb")
+    named = read_mistakes(tmp_path, "01_numerical", ["forward_difference", "central_difference"], ["s1", "s2"])
+    assert named == {"s1": {"central_difference": ["the sign is flipped"], "forward_difference": [UNNAMED]}}
