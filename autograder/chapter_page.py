@@ -15,7 +15,7 @@ import base64
 import html
 from pathlib import Path
 
-from .items import FEW_EACH, FEWEST, FLAGGED, HARD, POOR, Item
+from .items import FEW_EACH, FEWEST, FLAGGED, HARD, POOR, Item, item_status
 from .text import student_html
 
 STYLE = """
@@ -50,8 +50,6 @@ def _image(png: bytes, alt: str) -> str:
 
 
 def items_table(items: list[Item]) -> str:
-    from .report import item_status
-
     head = ("<tr><th>exercise</th><th>points</th><th>graded</th><th>mean</th><th>full marks</th>"
             "<th>point-biserial</th><th>item-rest</th><th>upper − lower 27%</th><th>flags</th></tr>")
     rows = []

@@ -153,6 +153,15 @@ def flags(item: Item) -> list[str]:
     return found
 
 
+def item_status(item: Item) -> str | None:
+    """Why an exercise has no statistics, or None."""
+    if item.max_points <= 0:
+        return "no points"
+    if item.awaiting:
+        return f"awaiting manual grading ({item.awaiting} of {item.awaiting + item.graded})"
+    return None if item.graded else "no submissions"
+
+
 def left_out(rows: list[StudentScores], named: dict[str, dict[str, list[str]]],
              not_graded: set[str], language: str = "en") -> dict[str, str]:
     """student -> why the statistics leave the submission out: it could not be graded, or

@@ -80,6 +80,17 @@ def _match(literals: tuple[str, ...] | None, text: str, last_rightmost: bool = F
     return values + [text[position:limit]]
 
 
+def _fields(template: str, language: str, text: str, last_rightmost: bool = False) -> dict[str, str] | None:
+    """name -> value of each field, if `text` is `template` in `language` (`_match`); the
+    translation may put the fields in another order."""
+    values = _match(_literals(template, language), text, last_rightmost)
+    if values is None:
+        return None
+    names = [name for _literal, name, _spec, _conversion in string.Formatter().parse(translated(template, language))
+             if name is not None]
+    return dict(zip(names, values))
+
+
 def _said(template: str, language: str, **fields) -> str:
     return translated(template, language).format(**fields)
 
@@ -172,13 +183,10 @@ def _reason(reason: str, language: str) -> tuple[str, bool]:
         return _said(NOT_ANSWERED, language), False
     # "... at `code` (line 2 of its cell)": the line is the last part, the message may say "at".
     at_line = reason.endswith(_literals(STUDENT_LINE, language)[-1])
-    raised = (at_line and _match(_literals(RAISED_AT, language), reason, last_rightmost=True)) \
-        or _match(_literals(RAISED_PLAIN, language), reason)
+    raised = (at_line and _fields(RAISED_AT, language, reason, last_rightmost=True)) \
+        or _fields(RAISED_PLAIN, language, reason)
     if raised:
-        order = [name for _l, name, _s, _c in string.Formatter().parse(
-            translated(RAISED_AT if at_line and len(raised) == 4 else RAISED_PLAIN, language)) if name]
-        fields = dict(zip(order, raised))
-        return _raised(fields["error"], fields["message"], language), True
+        return _raised(raised["error"], raised["message"], language), True
     return _sentence(_general(reason, language)), False
 
 
@@ -188,14 +196,6 @@ def _raised(error: str, message: str, language: str) -> str:
     never read as a message of the course's)."""
     line = message.strip().splitlines()[0][:VALUE_LIMIT] if message.strip() else ""
     return _said(RAISED, language, error=error[:80], message=_numbers(line)[:120].strip())
-
-
-def _header_name(values: list[str], language: str) -> str:
-    """The exercise's name among the values of the header of compare()'s message, in the
-    order its translation puts its fields."""
-    order = [name for _l, name, _s, _c in string.Formatter().parse(
-        translated("{failed} of {total} test cases of `{name}` failed.", language)) if name]
-    return dict(zip(order, values))["name"]
 
 
 def mistake_names(ename: str, evalue: str, language: str = "en") -> list[str]:
@@ -211,9 +211,9 @@ def mistake_names(ename: str, evalue: str, language: str = "en") -> list[str]:
     # A value check's message: what was checked, then the expected and the got value.
     expected = _literals("expected: {value}", language)[0].strip()
     blocks, name = text.split("\n\n"), None
-    header = _match(_literals("{failed} of {total} test cases of `{name}` failed.", language), blocks[0])
+    header = _fields("{failed} of {total} test cases of `{name}` failed.", language, blocks[0])
     if header:
-        name, blocks = _header_name(header, language), blocks[1:]
+        name, blocks = header["name"], blocks[1:]
     found = []
     for block in blocks:
         lines = block.splitlines() or [""]

@@ -22,7 +22,7 @@ from pathlib import Path
 
 from . import chapter_page
 from .course import base_chapter
-from .items import Item, analyse, left_out
+from .items import HARD, POOR, Item, analyse, item_status, left_out
 from .mistakes import read_mistakes
 from .scores import read_scores
 from .text import shown, spreadsheet_writer
@@ -66,14 +66,6 @@ def write_csv(path: Path, chapter: str, names, maximum, rows) -> None:
 ITEM_COLUMNS = ["exercise", "max_points", "graded", "awaiting_manual_grading", "mean",
                 "difficulty", "point_biserial", "item_rest", "upper_lower_27", "flags", "mistakes"]
 
-
-def item_status(item: Item) -> str | None:
-    """Why an exercise has no statistics, or None."""
-    if item.max_points <= 0:
-        return "no points"
-    if item.awaiting:
-        return f"awaiting manual grading ({item.awaiting} of {item.awaiting + item.graded})"
-    return None if item.graded else "no submissions"
 
 
 def item_table(items: list[Item], limit: int = 5) -> str:
@@ -141,7 +133,6 @@ def items_png(chapter: str, items: list[Item]) -> bytes:
         ax.scatter(i.difficulty, i.item_rest, color="C3" if i.flags else "C0")
         ax.annotate(i.exercise, (i.difficulty, i.item_rest), fontsize=7,
                     xytext=(3, 3), textcoords="offset points")
-    from .items import HARD, POOR
     ax.axhline(POOR, color="grey", lw=0.8, ls="--")
     ax.axvline(HARD, color="grey", lw=0.8, ls="--")
     ax.set_xlim(-0.05, 1.05)

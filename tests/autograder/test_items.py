@@ -10,8 +10,8 @@ import statistics
 import pytest
 
 
-from autograder.items import FEW_EACH, FEWEST, FLAGGED, HARD, POOR, analyse, left_out, pearson, upper_lower
-from autograder.report import item_status
+from autograder.items import (FEW_EACH, FEWEST, FLAGGED, HARD, POOR, analyse, item_status, left_out, pearson,
+                              upper_lower)
 from autograder.scores import StudentScores
 
 NAMES = ["a", "b", "c"]
